@@ -1,0 +1,27 @@
+import { ProviderError } from '../../kernel/llm/errors';
+
+/** POSTs JSON to a model provider and returns the parsed body, or throws a classified {@link ProviderError}. */
+export async function postJson(provider: string, url: string, headers: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ProviderError(provider, 503, `could not reach ${url}: ${(err as Error).message}`);
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new ProviderError(provider, response.status, text.slice(0, 500), Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProviderError(provider, 502, `answered with a body that is not JSON: ${text.slice(0, 200)}`);
+  }
+}

@@ -1,0 +1,79 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { spawnAgentSchema } from '../../kernel/agent/spawn';
+import type { ApiDeps } from '../deps';
+import { problemSchema } from '../problem';
+import { validationHook } from '../validation';
+import { agentPages, describeAgent, listAgents, spawnAgent } from './service';
+import { agentViewSchema, pageViewSchema } from './view';
+
+const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
+const idParam = z.object({ id: z.string().min(1).max(200) });
+
+const spawnRoute = createRoute({
+  method: 'post',
+  path: '/agents',
+  summary: 'Spawn an agent',
+  description: 'Stores the agent and its input in Postgres and starts its durable workflow.',
+  request: { body: { required: true, content: { 'application/json': { schema: spawnAgentSchema } } } },
+  responses: {
+    201: { description: 'Spawned', content: { 'application/json': { schema: agentViewSchema } } },
+    400: { description: 'Invalid body', ...problem },
+    503: { description: 'Temporal unavailable', ...problem },
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/agents/{id}',
+  summary: 'Describe an agent',
+  description: 'Live state through a workflow query while it runs; the stored row once it has finished.',
+  request: { params: idParam },
+  responses: {
+    200: { description: 'The agent', content: { 'application/json': { schema: agentViewSchema } } },
+    404: { description: 'Unknown id', ...problem },
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/agents',
+  summary: 'List agents, newest first',
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+      offset: z.coerce.number().int().min(0).default(0),
+    }),
+  },
+  responses: {
+    200: { description: 'Agents', content: { 'application/json': { schema: z.object({ agents: z.array(agentViewSchema) }) } } },
+    400: { description: 'Invalid query', ...problem },
+  },
+});
+
+const pagesRoute = createRoute({
+  method: 'get',
+  path: '/agents/{id}/pages',
+  summary: "An agent's context pages (its conversation) in step order",
+  request: { params: idParam },
+  responses: {
+    200: { description: 'Pages', content: { 'application/json': { schema: z.object({ pages: z.array(pageViewSchema) }) } } },
+    404: { description: 'Unknown id', ...problem },
+  },
+});
+
+/** The `/agents` routes. */
+export function agentRoutes(deps: ApiDeps) {
+  return new OpenAPIHono({ defaultHook: validationHook })
+    .openapi(spawnRoute, async (c) => {
+      const view = await spawnAgent(deps, c.req.valid('json'));
+      c.header('location', `/agents/${view.id}`);
+      return c.json(view, 201);
+    })
+    .openapi(getRoute, async (c) => c.json(await describeAgent(deps, c.req.valid('param').id), 200))
+    .openapi(listRoute, async (c) => {
+      const { limit, offset } = c.req.valid('query');
+      return c.json({ agents: await listAgents(deps, limit, offset) }, 200);
+    })
+    .openapi(pagesRoute, async (c) => c.json({ pages: await agentPages(deps, c.req.valid('param').id) }, 200));
+}

@@ -1,0 +1,115 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { asc, eq } from 'drizzle-orm';
+import { createAgentRecord, getAgentRecord, listAgentRecords, updateAgentRecord, type AgentRow } from '../../db/agents';
+import { appendAudit } from '../../db/audit';
+import { readPages, toPageRef } from '../../db/pages';
+import { contextPages } from '../../db/schema';
+import { newAgentId, type SpawnAgent } from '../../kernel/agent/spawn';
+import type { AgentSnapshot, AgentStatus } from '../../kernel/agent/state';
+import { KernelError } from '../../kernel/errors';
+import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../../kernel/search-attributes';
+import type { agentWorkflow } from '../../workflows/agent';
+import type { ApiDeps } from '../deps';
+import type { AgentView } from './view';
+
+const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'terminated']);
+const QUERY_DEADLINE_MS = 3_000;
+
+/** Stores the agent and its input in Postgres, then starts its workflow; returns its view. */
+export async function spawnAgent(deps: ApiDeps, spec: SpawnAgent): Promise<AgentView> {
+  const model = spec.model ?? deps.defaultModel;
+  const id = newAgentId(spec.name);
+  const { agent, input } = await createAgentRecord(deps.db, id, { ...spec, model });
+  await appendAudit(deps.db, { actor: 'api', action: 'agent.spawned', subject: id, data: { name: spec.name, model }, idempotencyKey: `agent.spawn:${id}` });
+  try {
+    const handle = await deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
+      workflowId: id,
+      taskQueue: deps.taskQueue,
+      args: [{
+        agentId: id,
+        model,
+        maxSteps: spec.constraints.maxSteps,
+        maxTokensPerStep: spec.constraints.maxTokensPerStep,
+        pages: [toPageRef(input)],
+        step: 0,
+        usage: { promptTokens: 0, completionTokens: 0 },
+      }],
+      staticSummary: `${spec.name}: ${spec.goal}`.slice(0, 200),
+      memo: { name: spec.name, role: spec.role },
+      typedSearchAttributes: [
+        { key: AGENT_NAME, value: spec.name },
+        { key: AGENT_STATE, value: 'ready' },
+        { key: AGENT_PRIORITY, value: spec.priority },
+        { key: AGENT_TENANT, value: spec.tenant },
+        { key: AGENT_STEP, value: 0 },
+      ],
+    });
+    await updateAgentRecord(deps.db, id, { runId: handle.firstExecutionRunId });
+    return toView(deps, { ...agent, runId: handle.firstExecutionRunId }, null);
+  } catch (err) {
+    const message = `could not start the agent's workflow: ${(err as Error).message}`;
+    await updateAgentRecord(deps.db, id, { status: 'failed', error: message, exitReason: 'error' });
+    throw new KernelError('unavailable', message, { cause: err });
+  }
+}
+
+/** The agent's view: live from its workflow while it runs, from its row once finished. */
+export async function describeAgent(deps: ApiDeps, id: string): Promise<AgentView> {
+  const row = await getAgentRecord(deps.db, id);
+  if (!row) throw new KernelError('not_found', `no agent with id "${id}"`);
+  const live = TERMINAL.has(row.status) ? null : await queryState(deps, row);
+  return toView(deps, row, live);
+}
+
+/** Stored agents, newest first (no workflow queries: a cheap listing). */
+export async function listAgents(deps: ApiDeps, limit: number, offset: number): Promise<AgentView[]> {
+  const rows = await listAgentRecords(deps.db, limit, offset);
+  return Promise.all(rows.map((row) => toView(deps, row, null)));
+}
+
+/** The agent's pages (its conversation), in step order. */
+export async function agentPages(deps: ApiDeps, id: string) {
+  const row = await getAgentRecord(deps.db, id);
+  if (!row) throw new KernelError('not_found', `no agent with id "${id}"`);
+  const pages = await deps.db.select().from(contextPages).where(eq(contextPages.agentId, id)).orderBy(asc(contextPages.step), asc(contextPages.createdAt));
+  return pages.map((p) => ({ id: p.id, step: p.step, kind: p.kind, role: p.role, tokens: p.tokens, body: p.body, createdAt: p.createdAt.toISOString() }));
+}
+
+async function queryState(deps: ApiDeps, row: AgentRow): Promise<AgentSnapshot | null> {
+  try {
+    const handle = deps.client.workflow.getHandle<typeof agentWorkflow>(row.workflowId);
+    return await deps.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<AgentSnapshot>('state'));
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) deps.logger.warn({ err, agentId: row.id }, 'state query failed; showing the stored row');
+    return null;
+  }
+}
+
+async function toView(deps: ApiDeps, row: AgentRow, live: AgentSnapshot | null): Promise<AgentView> {
+  const resultPageId = live?.resultPageId ?? row.resultPageId;
+  const result = resultPageId ? ((await readPages(deps.db, [resultPageId]))[0]?.body ?? null) : null;
+  const usage = live?.usage ?? { promptTokens: row.promptTokens, completionTokens: row.completionTokens };
+  const workflowUrl = deps.temporalUiUrl
+    ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.client.options.namespace)}/workflows/${encodeURIComponent(row.workflowId)}`
+    : null;
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    goal: row.goal,
+    model: row.model,
+    tenant: row.tenant,
+    priority: row.priority,
+    status: (live?.status ?? row.status) as AgentStatus,
+    step: live?.step ?? row.step,
+    maxSteps: row.maxSteps,
+    usage: { ...usage, totalTokens: usage.promptTokens + usage.completionTokens },
+    exitReason: live?.exitReason ?? row.exitReason,
+    error: live?.error ?? row.error,
+    result,
+    live: live !== null,
+    workflow: { workflowId: row.workflowId, runId: row.runId, url: workflowUrl },
+    createdAt: row.createdAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { agentStatusSchema } from '../../kernel/agent/state';
+
+/** An agent as the API shows it. */
+export const agentViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  goal: z.string(),
+  model: z.string(),
+  tenant: z.string(),
+  priority: z.number().int(),
+  status: agentStatusSchema,
+  step: z.number().int(),
+  maxSteps: z.number().int(),
+  usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int(), totalTokens: z.number().int() }),
+  exitReason: z.string().nullable(),
+  error: z.string().nullable(),
+  result: z.string().nullable(),
+  /** Whether status/step/usage came from the running workflow (true) or the stored row (false). */
+  live: z.boolean(),
+  workflow: z.object({ workflowId: z.string(), runId: z.string().nullable(), url: z.string().nullable() }),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+/** An agent as the API shows it. */
+export type AgentView = z.infer<typeof agentViewSchema>;
+
+/** One page of an agent's conversation. */
+export const pageViewSchema = z.object({
+  id: z.string(),
+  step: z.number().int(),
+  kind: z.string(),
+  role: z.string(),
+  tokens: z.number().int(),
+  body: z.string(),
+  createdAt: z.string(),
+});

@@ -1,0 +1,15 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/client';
+import type { Logger } from '../infra/logger';
+
+/** What the control plane needs: Temporal, the database, and where things are. */
+export interface ApiDeps {
+  client: Client;
+  db: Db;
+  taskQueue: string;
+  /** Default model for agents that name none. */
+  defaultModel: string;
+  /** Temporal Web UI base URL, for links; undefined when unknown. */
+  temporalUiUrl: string | undefined;
+  logger: Logger;
+}

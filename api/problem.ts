@@ -1,0 +1,49 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import { isKernelError } from '../kernel/errors';
+
+/** An RFC 9457 problem body: every error the API returns has this shape. */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string().optional(),
+  issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string(), code: z.string().optional() })).optional(),
+});
+
+/** A problem body. */
+export type Problem = z.infer<typeof problemSchema>;
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Sends `problem` as `application/problem+json`. */
+export function sendProblem(c: Context, status: number, code: string, detail: string, extra: Partial<Problem> = {}): Response {
+  const body: Problem = { type: `urn:aok:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, instance: c.req.path, ...extra };
+  return c.body(JSON.stringify(body), status as ContentfulStatusCode, { 'content-type': 'application/problem+json' });
+}
+
+/** Turns zod issues into the problem's `issues` list. */
+export function zodIssues(error: z.ZodError): NonNullable<Problem['issues']> {
+  return error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message, code: i.code }));
+}
+
+/** Hono's onError: typed kernel errors keep their status; anything else is a logged 500. */
+export function errorToProblem(err: Error, c: Context, log: (err: Error) => void): Response {
+  if (isKernelError(err)) {
+    if (err.status >= 500) log(err);
+    return sendProblem(c, err.status, err.code, err.message);
+  }
+  if (err instanceof HTTPException && err.status < 500) return sendProblem(c, err.status, 'invalid_input', err.message);
+  if (err instanceof SyntaxError) return sendProblem(c, 400, 'invalid_json', `the body is not valid JSON: ${err.message}`);
+  log(err);
+  return sendProblem(c, 500, 'internal', 'an unexpected error occurred; it has been logged');
+}

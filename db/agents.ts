@@ -1,0 +1,56 @@
+import { desc, eq } from 'drizzle-orm';
+import type { SpawnAgent } from '../kernel/agent/spawn';
+import type { Db } from './client';
+import { writePage, type PageRow } from './pages';
+import { agents } from './schema';
+
+/** A stored agent row. */
+export type AgentRow = typeof agents.$inferSelect;
+
+/** Stores a new agent and its input page in one transaction; returns both. */
+export async function createAgentRecord(db: Db, id: string, spec: SpawnAgent & { model: string }): Promise<{ agent: AgentRow; input: PageRow }> {
+  return db.transaction(async (tx) => {
+    const [agent] = await tx
+      .insert(agents)
+      .values({
+        id,
+        name: spec.name,
+        role: spec.role,
+        goal: spec.goal,
+        backstory: spec.backstory ?? null,
+        model: spec.model,
+        tenant: spec.tenant,
+        priority: spec.priority,
+        maxSteps: spec.constraints.maxSteps,
+        workflowId: id,
+        definition: { ...spec, input: undefined },
+      })
+      .returning();
+    const input = await writePage(tx as unknown as Db, {
+      agentId: id,
+      step: 0,
+      purpose: 'input',
+      kind: 'message',
+      role: 'user',
+      body: spec.input,
+      importance: 1,
+    });
+    return { agent: agent!, input };
+  });
+}
+
+/** One agent by id. */
+export async function getAgentRecord(db: Db, id: string): Promise<AgentRow | undefined> {
+  const rows = await db.select().from(agents).where(eq(agents.id, id)).limit(1);
+  return rows[0];
+}
+
+/** Newest agents first. */
+export async function listAgentRecords(db: Db, limit: number, offset: number): Promise<AgentRow[]> {
+  return db.select().from(agents).orderBy(desc(agents.createdAt), desc(agents.id)).limit(limit).offset(offset);
+}
+
+/** Changes stored fields of an agent and bumps `updated_at`. */
+export async function updateAgentRecord(db: Db, id: string, patch: Partial<Omit<AgentRow, 'id' | 'createdAt'>>): Promise<void> {
+  await db.update(agents).set({ ...patch, updatedAt: new Date() }).where(eq(agents.id, id));
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Db } from './client';
+import { auditLog } from './schema';
+
+/** One audit event to append. */
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  subject: string;
+  data?: Record<string, unknown>;
+  /** The same key twice appends once (retried activities, replayed requests). */
+  idempotencyKey: string;
+}
+
+const GENESIS = '0'.repeat(64);
+/** Serialises appenders so the hash chain never forks. */
+const AUDIT_LOCK = 0x4a05_0002;
+
+/** The hash of an entry chained to the previous hash. */
+export function auditHash(prevHash: string, entry: Required<Omit<AuditEntry, 'idempotencyKey'>> & { at: string }): string {
+  return createHash('sha256')
+    .update(prevHash)
+    .update(JSON.stringify([entry.at, entry.actor, entry.action, entry.subject, entry.data]))
+    .digest('hex');
+}
+
+/** Appends an event to the hash-chained, append-only audit log (idempotent by key). */
+export async function appendAudit(db: Db, entry: AuditEntry): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
+    const seen = await tx.select({ seq: auditLog.seq }).from(auditLog).where(eq(auditLog.idempotencyKey, entry.idempotencyKey)).limit(1);
+    if (seen.length > 0) return;
+    const last = await tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+    const prevHash = last[0]?.hash ?? GENESIS;
+    const at = new Date();
+    const data = entry.data ?? {};
+    const hash = auditHash(prevHash, { at: at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, data });
+    await tx.insert(auditLog).values({ at, actor: entry.actor, action: entry.action, subject: entry.subject, data, idempotencyKey: entry.idempotencyKey, prevHash, hash });
+  });
+}
+
+/** Re-computes the chain; returns the first broken sequence number, or null when intact. */
+export async function verifyAuditChain(db: Db): Promise<number | null> {
+  const rows = await db.select().from(auditLog).orderBy(auditLog.seq);
+  let prev = GENESIS;
+  for (const row of rows) {
+    const expected = auditHash(prev, { at: row.at.toISOString(), actor: row.actor, action: row.action, subject: row.subject, data: row.data as Record<string, unknown> });
+    if (row.prevHash !== prev || row.hash !== expected) return row.seq;
+    prev = row.hash;
+  }
+  return null;
+}

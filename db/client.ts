@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { acquireDirLock } from './dir-lock';
+import { migrateDatabase, migratePostgresUrl, migrationsFolder } from './migrate';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import * as schema from './schema';
+
+/** The drizzle database, the same type over postgres.js and PGlite. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** An open database with what it can do and how to close it. */
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** True when the pgvector extension is installed and `page_embeddings` exists. */
+  vector: boolean;
+  /** Describes where the data lives, for logs (no credentials). */
+  where: string;
+  close(): Promise<void>;
+}
+
+/** A database opened but not yet migrated. */
+export type OpenedDatabase = Omit<Database, 'vector'> & { migrate(): Promise<void> };
+
+/** Where to open the database: a Postgres URL, or an embedded PGlite directory (or memory). */
+export interface OpenDatabaseOptions {
+  url?: string;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  pgliteDir?: string;
+  /** Run migrations on open (default true). */
+  migrate?: boolean;
+  /** postgres.js pool size (default 10). */
+  poolSize?: number;
+}
+
+/** Opens the database: `url` → Postgres via postgres.js, otherwise embedded PGlite; then migrates. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const opened = options.url ? openPostgres(options.url, options.poolSize ?? 10) : await openPglite(options.pgliteDir ?? 'memory://');
+  try {
+    const vectorReady = options.migrate === false ? false : await migrateDatabase(opened);
+    return { ...opened, vector: vectorReady };
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+}
+
+/** The options `bun run dev/worker/api` use: DATABASE_URL if set, else PGlite under DATA_DIR/pg. */
+export function databaseOptionsFromConfig(config: { DATABASE_URL?: string | undefined; DATA_DIR: string }): OpenDatabaseOptions {
+  return config.DATABASE_URL ? { url: config.DATABASE_URL } : { pgliteDir: join(config.DATA_DIR, 'pg') };
+}
+
+function openPostgres(url: string, max: number): OpenedDatabase {
+  const sql = postgres(url, { max, onnotice: () => {} });
+  const host = new URL(url);
+  return {
+    db: drizzlePostgres(sql, { schema }),
+    kind: 'postgres',
+    where: `postgres://${host.host}${host.pathname}`,
+    close: () => sql.end({ timeout: 5 }),
+    migrate: () => migratePostgresUrl(url),
+  };
+}
+
+async function openPglite(dir: string): Promise<OpenedDatabase> {
+  const inMemory = dir.startsWith('memory://');
+  let release = () => {};
+  if (!inMemory) {
+    mkdirSync(dir, { recursive: true });
+    release = acquireDirLock(dir);
+  }
+  try {
+    const client = await PGlite.create(inMemory ? undefined : dir, { extensions: { vector } });
+    const db = drizzlePglite(client, { schema });
+    return {
+      db,
+      migrate: () => migratePglite(db, { migrationsFolder }),
+      kind: 'pglite',
+      where: inMemory ? 'pglite (in memory)' : `pglite ${dir}`,
+      close: async () => {
+        await client.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}

@@ -1,0 +1,79 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { countTextTokens } from '../kernel/llm/tokens';
+import type { PageRef } from '../kernel/agent/state';
+import { pageId } from '../kernel/agent/prompt';
+import type { Db } from './client';
+import { contextPages } from './schema';
+
+/** A page to write: its owner, place, content and classification. */
+export interface NewPage {
+  agentId: string;
+  step: number;
+  purpose: string;
+  kind: PageRef['kind'];
+  role: PageRef['role'];
+  body: string;
+  importance?: number;
+  pinned?: boolean;
+  meta?: Record<string, unknown>;
+}
+
+/** A stored page row. */
+export type PageRow = typeof contextPages.$inferSelect;
+
+/** Converts a stored page to the reference the workflow keeps. */
+export function toPageRef(row: Pick<PageRow, 'id' | 'kind' | 'role' | 'tokens' | 'step'>): PageRef {
+  return { id: row.id, kind: row.kind as PageRef['kind'], role: row.role as PageRef['role'], tokens: row.tokens, step: row.step };
+}
+
+/**
+ * Writes a page keyed by (agent, step, purpose). A retried write returns the page already there,
+ * unchanged, so an activity that runs twice stores one page.
+ */
+export async function writePage(db: Db, page: NewPage): Promise<PageRow> {
+  const id = pageId(page.agentId, page.step, page.purpose);
+  const inserted = await db
+    .insert(contextPages)
+    .values({
+      id,
+      agentId: page.agentId,
+      step: page.step,
+      purpose: page.purpose,
+      kind: page.kind,
+      role: page.role,
+      body: page.body,
+      tokens: countTextTokens(page.body),
+      importance: page.importance ?? 0.5,
+      pinned: page.pinned ?? false,
+      lastAccessStep: page.step,
+      meta: page.meta ?? {},
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (inserted[0]) return inserted[0];
+  const existing = await findPage(db, page.agentId, page.step, page.purpose);
+  if (!existing) throw new Error(`page ${id} conflicted but cannot be read back`);
+  return existing;
+}
+
+/** The page an agent wrote at a step for a purpose, if any. */
+export async function findPage(db: Db, agentId: string, step: number, purpose: string): Promise<PageRow | undefined> {
+  const rows = await db
+    .select()
+    .from(contextPages)
+    .where(and(eq(contextPages.agentId, agentId), eq(contextPages.step, step), eq(contextPages.purpose, purpose)))
+    .limit(1);
+  return rows[0];
+}
+
+/** Reads pages by id, returned in the order of `ids`; throws if any is missing. */
+export async function readPages(db: Db, ids: readonly string[]): Promise<PageRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.select().from(contextPages).where(inArray(contextPages.id, [...ids]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => {
+    const row = byId.get(id);
+    if (!row) throw new Error(`page ${id} is in the page table but not in the database`);
+    return row;
+  });
+}

@@ -1,0 +1,32 @@
+import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** State role: one row per agent process (the registry); live state comes from its workflow. */
+export const agents = pgTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    goal: text('goal').notNull(),
+    backstory: text('backstory'),
+    model: text('model').notNull(),
+    tenant: text('tenant').notNull().default('default'),
+    priority: integer('priority').notNull().default(5),
+    status: text('status').notNull().default('ready'),
+    step: integer('step').notNull().default(0),
+    maxSteps: integer('max_steps').notNull(),
+    parentId: text('parent_id'),
+    workflowId: text('workflow_id').notNull(),
+    runId: text('run_id'),
+    promptTokens: integer('prompt_tokens').notNull().default(0),
+    completionTokens: integer('completion_tokens').notNull().default(0),
+    resultPageId: text('result_page_id'),
+    exitReason: text('exit_reason'),
+    error: text('error'),
+    definition: jsonb('definition').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('agents_status_idx').on(t.status), index('agents_tenant_idx').on(t.tenant)],
+);

@@ -1,0 +1,9 @@
+/** The drizzle schema: five storage roles (state, memory, vector, coordination, audit). */
+export * from './agents';
+export * from './checkpoints';
+export * from './context-pages';
+export * from './memories';
+export * from './nodes';
+export * from './leases';
+export * from './audit-log';
+export * from './relations';

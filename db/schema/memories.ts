@@ -1,0 +1,22 @@
+import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { agents } from './agents';
+
+/** Memory role: short-term, long-term and entity memories; a correction supersedes a version. */
+export const memories = pgTable(
+  'memories',
+  {
+    id: text('id').primaryKey(),
+    agentId: text('agent_id').references(() => agents.id, { onDelete: 'cascade' }),
+    /** Crew-shared memories have a crew id and may have no agent. */
+    crewId: text('crew_id'),
+    /** short | long | entity */
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    content: text('content').notNull(),
+    version: integer('version').notNull().default(1),
+    supersedesId: text('supersedes_id'),
+    meta: jsonb('meta').notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('memories_agent_scope_key_idx').on(t.agentId, t.scope, t.key)],
+);

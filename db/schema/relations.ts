@@ -1,0 +1,28 @@
+import { relations } from 'drizzle-orm';
+import { agents } from './agents';
+import { checkpoints } from './checkpoints';
+import { contextPages } from './context-pages';
+import { memories } from './memories';
+
+/** An agent owns its pages, checkpoints and memories; a child agent points at its parent. */
+export const agentsRelations = relations(agents, ({ many, one }) => ({
+  pages: many(contextPages),
+  checkpoints: many(checkpoints),
+  memories: many(memories),
+  parent: one(agents, { fields: [agents.parentId], references: [agents.id], relationName: 'lineage' }),
+}));
+
+/** A page belongs to one agent. */
+export const contextPagesRelations = relations(contextPages, ({ one }) => ({
+  agent: one(agents, { fields: [contextPages.agentId], references: [agents.id] }),
+}));
+
+/** A checkpoint belongs to one agent. */
+export const checkpointsRelations = relations(checkpoints, ({ one }) => ({
+  agent: one(agents, { fields: [checkpoints.agentId], references: [agents.id] }),
+}));
+
+/** A memory belongs to one agent (or to a crew). */
+export const memoriesRelations = relations(memories, ({ one }) => ({
+  agent: one(agents, { fields: [memories.agentId], references: [agents.id] }),
+}));

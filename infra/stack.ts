@@ -1,0 +1,126 @@
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker, WorkflowBundle } from '@temporalio/worker';
+import { join } from 'node:path';
+import { createProviderRegistry } from '../activities/llm/registry';
+import { createApp } from '../api/app';
+import { databaseOptionsFromConfig, openDatabase, type Database, type OpenDatabaseOptions } from '../db/client';
+import type { Config } from '../kernel/config';
+import type { Logger } from './logger';
+import { connectClient, connectWorker, temporalAddress } from './temporal/client';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { installTemporalRuntime } from './temporal/runtime';
+import { createKernelWorker } from './temporal/worker';
+
+/** Which parts to run and where; anything omitted follows `config`. */
+export interface StackOptions {
+  config: Config;
+  logger: Logger;
+  /** Overrides the database location (tests pass a fresh database or `memory://`). */
+  database?: OpenDatabaseOptions;
+  /** Start a dev server even if TEMPORAL_ADDRESS is set? Default: start one only when it is unset. */
+  devServer?: { dbFile?: string; ui?: boolean };
+  /** Run a worker in this process (default true). */
+  worker?: boolean;
+  /** Serve the API (default true). `apiPort: 0` picks a free port. */
+  api?: boolean;
+  apiPort?: number;
+  workflowBundle?: WorkflowBundle;
+}
+
+/** A running kernel: its parts, its URLs and one way to stop them all. */
+export interface Stack {
+  db: Database;
+  client: Client;
+  worker: Worker | undefined;
+  temporal: { address: string; uiUrl: string | undefined; namespace: string };
+  apiUrl: string | undefined;
+  /** Stops API, worker, connections, database and (if started here) the dev server, in that order. */
+  stop(): Promise<void>;
+}
+
+/** Brings up Temporal (dev server unless TEMPORAL_ADDRESS), the database, a worker and the API. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { config, logger } = options;
+  installTemporalRuntime(logger);
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.warn({ err }, 'cleanup step failed');
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    let dev: DevServer | undefined;
+    if (options.devServer || !config.TEMPORAL_ADDRESS) {
+      dev = await startDevServer({
+        dbFile: options.devServer ? options.devServer.dbFile : join(config.DATA_DIR, 'temporal.db'),
+        port: options.devServer ? undefined : config.TEMPORAL_PORT,
+        uiPort: options.devServer ? undefined : config.TEMPORAL_UI_PORT,
+        ui: options.devServer?.ui ?? true,
+        namespace: config.TEMPORAL_NAMESPACE,
+      });
+      cleanups.push(dev.stop);
+    }
+    const target = { ...config, address: dev?.address ?? temporalAddress(config) };
+
+    const db = await openDatabase(options.database ?? databaseOptionsFromConfig(config));
+    cleanups.push(db.close);
+
+    const client = await connectClient(target);
+    cleanups.push(() => client.connection.close());
+
+    let worker: Worker | undefined;
+    if (options.worker ?? true) {
+      const connection: NativeConnection = await connectWorker(target);
+      cleanups.push(() => connection.close());
+      worker = await createKernelWorker({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TASK_QUEUE,
+        db: db.db,
+        providerFor: createProviderRegistry(config),
+        workflowBundle: options.workflowBundle,
+      });
+      const running = worker.run();
+      const w = worker;
+      cleanups.push(async () => {
+        if (w.getState() === 'RUNNING') w.shutdown();
+        await running;
+      });
+    }
+
+    let apiUrl: string | undefined;
+    if (options.api ?? true) {
+      const app = createApp({
+        client,
+        db: db.db,
+        taskQueue: config.TASK_QUEUE,
+        defaultModel: config.MODEL,
+        temporalUiUrl: dev?.uiUrl ?? process.env.TEMPORAL_UI_URL,
+        logger,
+      });
+      const server = Bun.serve({ hostname: config.API_HOST, port: options.apiPort ?? config.API_PORT, fetch: app.fetch });
+      cleanups.push(async () => {
+        await server.stop(true);
+      });
+      apiUrl = `http://${config.API_HOST}:${server.port}`;
+    }
+
+    return {
+      db,
+      client,
+      worker,
+      temporal: { address: target.address, uiUrl: dev?.uiUrl, namespace: config.TEMPORAL_NAMESPACE },
+      apiUrl,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,30 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../../kernel/config';
+
+/** Where and how to reach Temporal. */
+export type TemporalTarget = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY'> & { address: string };
+
+/** The frontend address from config: TEMPORAL_ADDRESS, else the local dev server's port. */
+export function temporalAddress(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_PORT'>): string {
+  return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
+}
+
+/** Connects a Temporal client (API side). */
+export async function connectClient(target: TemporalTarget): Promise<Client> {
+  const connection = await Connection.connect({
+    address: target.address,
+    tls: target.TEMPORAL_TLS ? {} : undefined,
+    apiKey: target.TEMPORAL_API_KEY,
+  });
+  return new Client({ connection, namespace: target.TEMPORAL_NAMESPACE });
+}
+
+/** Connects a native connection (worker side). */
+export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  return NativeConnection.connect({
+    address: target.address,
+    tls: target.TEMPORAL_TLS ? {} : undefined,
+    apiKey: target.TEMPORAL_API_KEY,
+  });
+}

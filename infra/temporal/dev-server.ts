@@ -1,0 +1,108 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { KernelError } from '../../kernel/errors';
+import { KERNEL_SEARCH_ATTRIBUTES } from '../../kernel/search-attributes';
+import { freePort, portIsFree } from '../free-port';
+import { resolveTemporalBinary } from './binary';
+
+/** How to start a local Temporal dev server. */
+export interface DevServerOptions {
+  /** SQLite file for durable state; omitted → a temp file removed on stop (tests). */
+  dbFile?: string;
+  /** Preferred frontend port; taken or omitted → a free one. */
+  port?: number;
+  /** Preferred Web UI port; taken or omitted → a free one. */
+  uiPort?: number;
+  /** Serve the Web UI (default true). */
+  ui?: boolean;
+  namespace?: string;
+  /** How long to wait for the server to answer (default 60 s). */
+  readyTimeoutMs?: number;
+}
+
+/** A running dev server. */
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  namespace: string;
+  pid: number;
+  /** Stops the server (SIGTERM, then SIGKILL) and removes a temp database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+async function pickPort(preferred: number | undefined): Promise<number> {
+  if (preferred && (await portIsFree(preferred, HOST))) return preferred;
+  return freePort(HOST);
+}
+
+/** Starts `temporal server start-dev` on free ports and resolves once its frontend answers. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const binary = await resolveTemporalBinary();
+  const namespace = options.namespace ?? 'default';
+  const ui = options.ui ?? true;
+  const port = await pickPort(options.port);
+  const uiPort = ui ? await pickPort(options.uiPort === port ? undefined : options.uiPort) : undefined;
+  const tempDir = options.dbFile ? undefined : mkdtempSync(join(tmpdir(), 'aok-temporal-'));
+  const dbFile = options.dbFile ?? join(tempDir as string, 'temporal.db');
+  mkdirSync(dirname(dbFile), { recursive: true });
+
+  const args = [binary, 'server', 'start-dev', '--ip', HOST, '--port', String(port), '--db-filename', dbFile,
+    '--namespace', namespace, '--log-level', 'error'];
+  if (uiPort) args.push('--ui-port', String(uiPort));
+  else args.push('--headless');
+  for (const sa of KERNEL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=${sa.type}`);
+
+  const proc = Bun.spawn(args, { stdout: 'ignore', stderr: 'pipe' });
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', killOnExit);
+    proc.kill('SIGTERM');
+    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(10_000).then(() => false)]);
+    if (!exited) {
+      proc.kill('SIGKILL');
+      await proc.exited;
+    }
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
+
+  const address = `${HOST}:${port}`;
+  try {
+    await waitUntilReady(address, namespace, proc, options.readyTimeoutMs ?? 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { address, uiUrl: uiPort ? `http://${HOST}:${uiPort}` : undefined, namespace, pid: proc.pid, stop };
+}
+
+async function waitUntilReady(address: string, namespace: string, proc: Bun.Subprocess<'ignore', 'ignore', 'pipe'>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) {
+      const stderr = await new Response(proc.stderr).text();
+      throw new KernelError('unavailable', `temporal server start-dev exited with code ${proc.exitCode}: ${stderr.trim().slice(-2000)}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await Bun.sleep(200);
+    }
+  }
+  throw new KernelError('unavailable', `Temporal dev server at ${address} did not answer within ${timeoutMs} ms`, { cause: lastError });
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { modelSpecSchema } from '../llm/model-spec';
+
+/** Limits an agent runs under. */
+export const agentConstraintsSchema = z.object({
+  /** Hard cap on LLM steps before the agent exits with reason `max_steps`. */
+  maxSteps: z.number().int().min(1).max(100_000).default(8),
+  /** Completion tokens the model may produce per step. */
+  maxTokensPerStep: z.number().int().min(1).max(200_000).default(1024),
+});
+
+/** The body of `POST /agents`: who the agent is, what it is for, and what it starts with. */
+export const spawnAgentSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(80)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'name may hold letters, digits, spaces, "_", "." and "-"'),
+  role: z.string().trim().min(1).max(500),
+  goal: z.string().trim().min(1).max(4_000),
+  backstory: z.string().trim().max(8_000).optional(),
+  /** The first user message. Stored as a page in Postgres, never in the workflow payload. */
+  input: z.string().min(1).max(1_000_000),
+  /** `provider:model`; defaults to the node's configured MODEL. */
+  model: modelSpecSchema.optional(),
+  tenant: z.string().trim().min(1).max(80).default('default'),
+  /** 1 is the most urgent, 10 the least. */
+  priority: z.number().int().min(1).max(10).default(5),
+  constraints: agentConstraintsSchema.default({ maxSteps: 8, maxTokensPerStep: 1024 }),
+});
+
+/** A validated spawn request. */
+export type SpawnAgent = z.infer<typeof spawnAgentSchema>;
+/** Raw spawn input before defaults. */
+export type SpawnAgentInput = z.input<typeof spawnAgentSchema>;
+
+/** A URL- and workflow-id-safe slug of an agent name. */
+export function slugify(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return (slug || 'agent').slice(0, 40);
+}
+
+/** A new agent id: the name's slug plus 10 random base-36 characters; also the workflow id. */
+export function newAgentId(name: string, random: () => number = Math.random): string {
+  let suffix = '';
+  for (let i = 0; i < 10; i++) suffix += Math.floor(random() * 36).toString(36);
+  return `${slugify(name)}-${suffix}`;
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { KernelError } from './errors';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/** Every setting of the kernel, read from the environment, with defaults for the embedded stack. */
+export const configSchema = z.object({
+  /** host:port of a Temporal frontend; unset means `bun run dev` starts a local dev server. */
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Present a client TLS connection to Temporal (Temporal Cloud, mTLS clusters). */
+  TEMPORAL_TLS: z.stringbool().default(false),
+  TEMPORAL_API_KEY: optionalString,
+  /** The shared task queue every node polls for agent workflows and activities. */
+  TASK_QUEUE: z.string().min(1).default('agent-os'),
+  /** Postgres URL; unset means embedded PGlite under DATA_DIR/pg. */
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.string().min(1).default('.data'),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** Default model spec `provider:model`, e.g. `openai:gpt-4o-mini`; `scripted` runs offline. */
+  MODEL: z.string().min(1).default('scripted'),
+  OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
+  OPENAI_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: z.url().default('https://api.anthropic.com'),
+  ANTHROPIC_API_KEY: optionalString,
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+/** The validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+
+/** Parses configuration from `env`, throwing a {@link KernelError} that names every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+  throw new KernelError('invalid_config', `Invalid configuration:\n${lines.join('\n')}`, {
+    details: parsed.error.issues,
+  });
+}

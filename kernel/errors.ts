@@ -1,0 +1,49 @@
+/** Machine-readable error codes used across the kernel, API and CLI. */
+export type KernelErrorCode =
+  | 'invalid_config'
+  | 'invalid_input'
+  | 'not_found'
+  | 'conflict'
+  | 'unavailable'
+  | 'temporal_cli_missing'
+  | 'internal';
+
+const STATUS_BY_CODE: Record<KernelErrorCode, number> = {
+  invalid_config: 500,
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  temporal_cli_missing: 500,
+  internal: 500,
+};
+
+/** Optional extra fields carried by a {@link KernelError}. */
+export interface KernelErrorOptions {
+  /** Overrides the HTTP status derived from the code. */
+  status?: number;
+  /** The underlying error. */
+  cause?: unknown;
+  /** Structured detail, e.g. zod issues, rendered into the problem body. */
+  details?: unknown;
+}
+
+/** The one typed error of the kernel: a code, an HTTP status, a sentence and a cause. */
+export class KernelError extends Error {
+  override readonly name = 'KernelError';
+  readonly code: KernelErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: KernelErrorCode, message: string, options: KernelErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status ?? STATUS_BY_CODE[code];
+    this.details = options.details;
+  }
+}
+
+/** True when `err` is a {@link KernelError}, optionally of the given code. */
+export function isKernelError(err: unknown, code?: KernelErrorCode): err is KernelError {
+  return err instanceof KernelError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,21 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Agent name, so the Temporal UI lists and filters agents by name. */
+export const AGENT_NAME = defineSearchAttributeKey('AgentName', SearchAttributeType.KEYWORD);
+/** Lifecycle state (ready, running, completed, …). */
+export const AGENT_STATE = defineSearchAttributeKey('AgentState', SearchAttributeType.KEYWORD);
+/** Scheduling priority (1 highest … 10 lowest). */
+export const AGENT_PRIORITY = defineSearchAttributeKey('AgentPriority', SearchAttributeType.INT);
+/** Tenant that owns the agent and pays for it. */
+export const AGENT_TENANT = defineSearchAttributeKey('AgentTenant', SearchAttributeType.KEYWORD);
+/** Steps taken so far. */
+export const AGENT_STEP = defineSearchAttributeKey('AgentStep', SearchAttributeType.INT);
+
+/** Every custom search attribute the kernel uses, with its Temporal type name for registration. */
+export const KERNEL_SEARCH_ATTRIBUTES = [
+  { name: AGENT_NAME.name, type: 'Keyword' },
+  { name: AGENT_STATE.name, type: 'Keyword' },
+  { name: AGENT_PRIORITY.name, type: 'Int' },
+  { name: AGENT_TENANT.name, type: 'Keyword' },
+  { name: AGENT_STEP.name, type: 'Int' },
+] as const;

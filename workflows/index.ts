@@ -1,0 +1,2 @@
+/** Every workflow a node runs; this file is the entry point of the workflow bundle. */
+export { agentWorkflow, stateQuery } from './agent';
