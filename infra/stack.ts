@@ -17,8 +17,12 @@ export interface StackOptions {
   logger: Logger;
   /** Overrides the database location (tests pass a fresh database or `memory://`). */
   database?: OpenDatabaseOptions;
-  /** Start a dev server even if TEMPORAL_ADDRESS is set? Default: start one only when it is unset. */
-  devServer?: { dbFile?: string; ui?: boolean };
+  /**
+   * A local Temporal dev server: an object starts one on free ports (tests), `false` never starts
+   * one (connect to TEMPORAL_ADDRESS or 127.0.0.1:TEMPORAL_PORT), omitted starts one on the
+   * configured ports only when TEMPORAL_ADDRESS is unset (`bun run dev`).
+   */
+  devServer?: { dbFile?: string; ui?: boolean } | false;
   /** Run a worker in this process (default true). */
   worker?: boolean;
   /** Serve the API (default true). `apiPort: 0` picks a free port. */
@@ -56,7 +60,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   try {
     let dev: DevServer | undefined;
-    if (options.devServer || !config.TEMPORAL_ADDRESS) {
+    if (options.devServer || (options.devServer === undefined && !config.TEMPORAL_ADDRESS)) {
       dev = await startDevServer({
         dbFile: options.devServer ? options.devServer.dbFile : join(config.DATA_DIR, 'temporal.db'),
         port: options.devServer ? undefined : config.TEMPORAL_PORT,

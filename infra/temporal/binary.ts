@@ -19,19 +19,22 @@ export type ProgressSink = (line: string) => void;
  * Finds the `temporal` CLI: `$TEMPORAL_CLI_PATH`, then `PATH`, then the cache, else builds the pinned
  * version with `go install` into the cache. Throws a sentence saying what to do when none can be had.
  */
-export async function resolveTemporalBinary(progress: ProgressSink = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
-  const explicit = process.env.TEMPORAL_CLI_PATH;
+export async function resolveTemporalBinary(
+  env: Record<string, string | undefined> = process.env,
+  progress: ProgressSink = (l) => process.stderr.write(`${l}\n`),
+): Promise<string> {
+  const explicit = env.TEMPORAL_CLI_PATH;
   if (explicit) {
     if (existsSync(explicit)) return explicit;
     throw new KernelError('temporal_cli_missing', `TEMPORAL_CLI_PATH points at ${explicit}, which does not exist.`);
   }
-  const onPath = Bun.which('temporal');
+  const onPath = Bun.which('temporal', { PATH: env.PATH ?? '' });
   if (onPath) return onPath;
-  const binDir = join(cacheDir(), 'bin');
+  const binDir = join(cacheDir(env), 'bin');
   const cached = join(binDir, 'temporal');
   if (existsSync(cached)) return cached;
 
-  const go = Bun.which('go');
+  const go = Bun.which('go', { PATH: env.PATH ?? '' });
   if (!go) {
     throw new KernelError(
       'temporal_cli_missing',
@@ -42,7 +45,7 @@ export async function resolveTemporalBinary(progress: ProgressSink = (l) => proc
   mkdirSync(binDir, { recursive: true });
   progress(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install into ${binDir} (once; a few minutes)…`);
   const build = Bun.spawn([go, 'install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
-    env: { ...process.env, GOBIN: binDir },
+    env: { ...env, GOBIN: binDir },
     stdout: 'inherit',
     stderr: 'inherit',
   });

@@ -1,0 +1,30 @@
+/** `bun run dev`: the whole stack on embedded defaults — Temporal dev server + UI, PGlite, a worker, the API. */
+import { createLogger } from '../infra/logger';
+import { main } from '../infra/main';
+import { stopOnSignal } from '../infra/shutdown';
+import { startStack } from '../infra/stack';
+import { loadConfig } from '../kernel/config';
+
+main(async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  logger.info('starting the stack (the first run may build the Temporal CLI)…');
+  const stack = await startStack({ config, logger });
+  stopOnSignal(stack.stop, logger);
+  const lines = [
+    '',
+    'Agent OS Kernel is up.',
+    `  API          ${stack.apiUrl}            (OpenAPI: ${stack.apiUrl}/openapi.json)`,
+    `  Temporal UI  ${stack.temporal.uiUrl ?? '(external cluster)'}`,
+    `  Temporal     ${stack.temporal.address}  namespace ${stack.temporal.namespace}`,
+    `  Database     ${stack.db.where}${stack.db.vector ? ' (pgvector)' : ''}`,
+    '',
+    'Try:',
+    `  curl -s -X POST ${stack.apiUrl}/agents -H 'content-type: application/json' \\`,
+    `    -d '{"name":"hello","role":"a helpful assistant","goal":"greet the user","input":"Hi!"}'`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+});

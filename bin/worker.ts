@@ -1,0 +1,14 @@
+/** `bun run worker`: one node — a Temporal worker running the agent workflows and activities. */
+import { createLogger } from '../infra/logger';
+import { main } from '../infra/main';
+import { stopOnSignal } from '../infra/shutdown';
+import { startStack } from '../infra/stack';
+import { loadConfig } from '../kernel/config';
+
+main(async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const stack = await startStack({ config, logger, devServer: false, api: false });
+  stopOnSignal(stack.stop, logger);
+  logger.info({ temporal: stack.temporal.address, taskQueue: config.TASK_QUEUE, database: stack.db.where }, 'node running');
+});

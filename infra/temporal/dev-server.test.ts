@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { isKernelError } from '../../kernel/errors';
+import { KERNEL_SEARCH_ATTRIBUTES } from '../../kernel/search-attributes';
+import { resolveTemporalBinary } from './binary';
+import { startDevServer, type DevServer } from './dev-server';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('temporal dev server', () => {
+  let server: DevServer;
+  beforeAll(async () => {
+    server = await startDevServer({ ui: false });
+  });
+  afterAll(() => server.stop());
+
+  test('answers on a free port with the kernel search attributes registered', async () => {
+    expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: server.namespace });
+      for (const sa of KERNEL_SEARCH_ATTRIBUTES) expect(Object.keys(customAttributes ?? {})).toContain(sa.name);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test('stop() ends the process and removes its temporary database; a second stop is harmless', async () => {
+    const other = await startDevServer({ ui: false });
+    expect(alive(other.pid)).toBe(true);
+    await other.stop();
+    expect(alive(other.pid)).toBe(false);
+    await other.stop();
+  });
+
+  test('a durable database file outlives the server, and the Web UI answers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aok-devdb-'));
+    try {
+      const dbFile = join(dir, 'nested', 'temporal.db');
+      const durable = await startDevServer({ ui: true, dbFile });
+      expect(durable.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const ui = await fetch(durable.uiUrl!);
+      expect(ui.status).toBe(200);
+      await durable.stop();
+      expect(existsSync(dbFile)).toBe(true);
+      expect(existsSync(dirname(dbFile))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('temporal binary resolution', () => {
+  test('a TEMPORAL_CLI_PATH that does not exist is a clear error', async () => {
+    const err = await resolveTemporalBinary({ TEMPORAL_CLI_PATH: '/nope/temporal' }).catch((e: unknown) => e);
+    expect(isKernelError(err, 'temporal_cli_missing')).toBe(true);
+    expect((err as Error).message).toContain('/nope/temporal');
+  });
+
+  test('with no CLI on PATH, none cached and no Go, it says what to install', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'aok-cache-'));
+    try {
+      const err = await resolveTemporalBinary({ PATH: '/nonexistent', AOK_CACHE_DIR: cache }).catch((e: unknown) => e);
+      expect(isKernelError(err, 'temporal_cli_missing')).toBe(true);
+      expect((err as Error).message).toContain('v1.5.1');
+      expect((err as Error).message).toContain('TEMPORAL_ADDRESS');
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  test('an existing TEMPORAL_CLI_PATH is used as is, ahead of PATH', async () => {
+    const real = await resolveTemporalBinary();
+    expect(await resolveTemporalBinary({ TEMPORAL_CLI_PATH: real, PATH: '/nonexistent' })).toBe(real);
+  });
+});

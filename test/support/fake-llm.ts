@@ -1,0 +1,67 @@
+/** One scripted HTTP answer of the fake provider. */
+export interface FakeReply {
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A local HTTP server that speaks the OpenAI and Anthropic wire formats from a queue of replies. */
+export interface FakeLlmServer {
+  url: string;
+  /** Requests received: path, headers and parsed JSON body. */
+  requests: Array<{ path: string; headers: Record<string, string>; body: unknown }>;
+  /** Queues replies; when the queue is empty, `fallback` answers. */
+  enqueue(...replies: FakeReply[]): void;
+  stop(): Promise<void>;
+}
+
+/** An OpenAI chat-completions body. */
+export function openAiReply(content: string, finishReason = 'stop', usage: { prompt_tokens: number; completion_tokens: number } | null = { prompt_tokens: 11, completion_tokens: 7 }): FakeReply {
+  return {
+    body: {
+      id: 'chatcmpl-fake',
+      object: 'chat.completion',
+      created: 1_700_000_000,
+      model: 'fake-model',
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finishReason }],
+      ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } : {}),
+    },
+  };
+}
+
+/** An Anthropic messages body. */
+export function anthropicReply(text: string, stopReason = 'end_turn'): FakeReply {
+  return {
+    body: {
+      id: 'msg_fake',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-fake',
+      content: [{ type: 'text', text }],
+      stop_reason: stopReason,
+      usage: { input_tokens: 21, output_tokens: 9 },
+    },
+  };
+}
+
+/** Starts the fake provider on a free port. */
+export function startFakeLlm(fallback: FakeReply = openAiReply('fallback answer')): FakeLlmServer {
+  const queue: FakeReply[] = [];
+  const requests: FakeLlmServer['requests'] = [];
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(req) {
+      const body = await req.json().catch(() => null);
+      requests.push({ path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body });
+      const reply = queue.shift() ?? fallback;
+      return Response.json(reply.body, { status: reply.status ?? 200, headers: reply.headers });
+    },
+  });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    requests,
+    enqueue: (...replies) => queue.push(...replies),
+    stop: () => server.stop(true),
+  };
+}

@@ -1,0 +1,46 @@
+import type { WorkflowBundle } from '@temporalio/worker';
+import { createLogger } from '../../infra/logger';
+import { startStack, type Stack } from '../../infra/stack';
+import { bundleWorkflows } from '../../infra/temporal/worker';
+import { loadConfig } from '../../kernel/config';
+import { createTestDatabase } from './postgres';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/** The workflow bundle, built once per test process. */
+export function testBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflows();
+  return bundle;
+}
+
+/** A whole kernel for one test file: a headless dev server, a database, a worker and the API on a free port. */
+export async function startTestStack(options: { database: 'postgres' | 'pglite'; env?: Record<string, string> }): Promise<Stack> {
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'error');
+  const fresh = options.database === 'postgres' ? await createTestDatabase() : undefined;
+  const config = loadConfig({ LOG_LEVEL: 'error', TASK_QUEUE: `test-${Math.random().toString(36).slice(2, 8)}`, ...options.env });
+  try {
+    const stack = await startStack({
+      config,
+      logger,
+      database: fresh ? { url: fresh.url, poolSize: 5 } : { pgliteDir: 'memory://' },
+      devServer: { ui: false },
+      apiPort: 0,
+      workflowBundle: await testBundle(),
+    });
+    return {
+      ...stack,
+      async stop() {
+        await stack.stop();
+        await fresh?.drop();
+      },
+    };
+  } catch (err) {
+    await fresh?.drop();
+    throw err;
+  }
+}
+
+/** POSTs JSON to the stack's API. */
+export function postJson(stack: Stack, path: string, body: unknown): Promise<Response> {
+  return fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
