@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { desc, eq, sql } from 'drizzle-orm';
+import { canonicalJson } from '../kernel/canonical-json';
 import type { Db } from './client';
 import { auditLog } from './schema';
 
@@ -21,7 +22,7 @@ const AUDIT_LOCK = 0x4a05_0002;
 export function auditHash(prevHash: string, entry: Required<Omit<AuditEntry, 'idempotencyKey'>> & { at: string }): string {
   return createHash('sha256')
     .update(prevHash)
-    .update(JSON.stringify([entry.at, entry.actor, entry.action, entry.subject, entry.data]))
+    .update(canonicalJson([entry.at, entry.actor, entry.action, entry.subject, entry.data]))
     .digest('hex');
 }
 

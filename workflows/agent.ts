@@ -85,7 +85,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     snapshot.exitReason = isCancellation(err) ? 'killed' : 'error';
-    snapshot.error = err instanceof Error ? err.message : String(err);
+    snapshot.error = rootMessage(err);
     setStatus(isCancellation(err) ? 'terminated' : 'failed');
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(() => finishAgent({ ...resultOf(snapshot), runId: workflowInfo().runId, error: snapshot.error }));
@@ -110,4 +110,11 @@ function resultOf(snapshot: AgentSnapshot): AgentResult {
     resultPageId: snapshot.resultPageId,
     usage: snapshot.usage,
   };
+}
+
+/** The innermost failure's message: an ActivityFailure says only "Activity task failed". */
+function rootMessage(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
 }

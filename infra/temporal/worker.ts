@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { bundleWorkflowCode, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 
 /** The workflow bundle's entry point. */
@@ -7,7 +7,7 @@ export const WORKFLOWS_PATH = new URL('../../workflows/index.ts', import.meta.ur
 
 /** Bundles the workflow code once (tests and benchmarks share one bundle across workers). */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
 }
 
 /** What a node's worker needs. */

@@ -2,6 +2,8 @@
 export interface FakeReply {
   status?: number;
   body: unknown;
+  /** Answer only after this long (to observe a call in flight). */
+  delayMs?: number;
   headers?: Record<string, string>;
 }
 
@@ -55,6 +57,7 @@ export function startFakeLlm(fallback: FakeReply = openAiReply('fallback answer'
       const body = await req.json().catch(() => null);
       requests.push({ path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body });
       const reply = queue.shift() ?? fallback;
+      if (reply.delayMs) await Bun.sleep(reply.delayMs);
       return Response.json(reply.body, { status: reply.status ?? 200, headers: reply.headers });
     },
   });

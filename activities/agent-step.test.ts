@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { eq } from 'drizzle-orm';
+import { createAgentRecord } from '../db/agents';
+import { openDatabase, type Database } from '../db/client';
+import { toPageRef } from '../db/pages';
+import { contextPages } from '../db/schema';
+import { spawnAgentSchema } from '../kernel/agent/spawn';
+import type { LlmProvider, LlmRequest } from '../kernel/llm/types';
+import { createLlmStep } from './agent-step';
+import { ScriptedModel } from './llm/scripted';
+
+/** A scripted model that counts its calls (a test double around the real scripted model). */
+class CountingModel implements LlmProvider {
+  readonly name = 'counting';
+  calls = 0;
+  private readonly inner = new ScriptedModel(3);
+  complete(request: LlmRequest) {
+    this.calls++;
+    return this.inner.complete(request);
+  }
+}
+
+describe('llmStep activity', () => {
+  let database: Database;
+  let inputId: string;
+  const model = new CountingModel();
+
+  beforeAll(async () => {
+    database = await openDatabase({ pgliteDir: 'memory://' });
+    const spec = spawnAgentSchema.parse({ name: 'idem', role: 'r', goal: 'g', input: 'the input' });
+    const { input } = await createAgentRecord(database.db, 'idem-1', { ...spec, model: 'scripted:3' });
+    inputId = toPageRef(input).id;
+  });
+  afterAll(() => database.close());
+
+  test('a retried step stores one reply and calls the model once', async () => {
+    const step = createLlmStep(database.db, () => model);
+    const env = new MockActivityEnvironment();
+    const input = { agentId: 'idem-1', step: 1, model: 'scripted:3', maxTokens: 64, pageIds: [inputId] };
+    const first = await env.run(step, input);
+    const retry = await env.run(step, input);
+    expect(retry).toEqual(first);
+    expect(model.calls).toBe(1);
+    const replies = await database.db.select().from(contextPages).where(eq(contextPages.agentId, 'idem-1'));
+    expect(replies.filter((p) => p.purpose === 'reply')).toHaveLength(1);
+    expect(first.stopReason).toBe('continue');
+    expect(first.page).toMatchObject({ id: 'idem-1.s1.reply', role: 'assistant', step: 1 });
+  });
+
+  test('an unknown agent fails without retries', async () => {
+    const step = createLlmStep(database.db, () => model);
+    const err = await new MockActivityEnvironment().run(step, { agentId: 'ghost', step: 1, model: 'scripted', maxTokens: 8, pageIds: [] }).catch((e: unknown) => e);
+    expect((err as { nonRetryable?: boolean }).nonRetryable).toBe(true);
+    expect((err as Error).message).toContain('ghost');
+  });
+});

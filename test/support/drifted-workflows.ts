@@ -1,0 +1,14 @@
+/**
+ * A deliberately incompatible `agentWorkflow` (it schedules a different activity first), used to
+ * prove the replay test catches non-determinism rather than passing vacuously.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { KernelActivities } from '../../activities';
+import type { AgentRunInput } from '../../kernel/agent/state';
+
+const { finishAgent } = proxyActivities<KernelActivities>({ startToCloseTimeout: '30 seconds' });
+
+/** The drifted workflow: same name, different commands. */
+export async function agentWorkflow(input: AgentRunInput): Promise<void> {
+  await finishAgent({ agentId: input.agentId, status: 'completed', exitReason: 'final_answer', steps: 0, resultPageId: null, usage: input.usage, runId: 'drift', error: null });
+}
