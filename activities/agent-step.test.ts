@@ -7,7 +7,7 @@ import { toPageRef } from '../db/pages';
 import { contextPages } from '../db/schema';
 import { spawnAgentSchema } from '../kernel/agent/spawn';
 import type { LlmProvider, LlmRequest } from '../kernel/llm/types';
-import { createLlmStep } from './agent-step';
+import { createLlmStep, type LlmStepResult } from './agent-step';
 import { ScriptedModel } from './llm/scripted';
 
 /** A scripted model that counts its calls (a test double around the real scripted model). */
@@ -38,7 +38,7 @@ describe('llmStep activity', () => {
     const step = createLlmStep(database.db, () => model);
     const env = new MockActivityEnvironment();
     const input = { agentId: 'idem-1', step: 1, model: 'scripted:3', maxTokens: 64, pageIds: [inputId] };
-    const first = await env.run(step, input);
+    const first = (await env.run(step, input)) as LlmStepResult;
     const retry = await env.run(step, input);
     expect(retry).toEqual(first);
     expect(model.calls).toBe(1);
