@@ -9,6 +9,7 @@ import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalAddress } from './temporal/client';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { installTemporalRuntime } from './temporal/runtime';
+import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createKernelWorker } from './temporal/worker';
 
 /** Which parts to run and where; anything omitted follows `config`. */
@@ -77,6 +78,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const client = await connectClient(target);
     cleanups.push(() => client.connection.close());
+    await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, logger);
 
     let worker: Worker | undefined;
     if (options.worker ?? true) {

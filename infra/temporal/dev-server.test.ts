@@ -5,8 +5,10 @@ import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { isKernelError } from '../../kernel/errors';
 import { KERNEL_SEARCH_ATTRIBUTES } from '../../kernel/search-attributes';
+import { createLogger } from '../logger';
 import { resolveTemporalBinary } from './binary';
 import { startDevServer, type DevServer } from './dev-server';
+import { ensureSearchAttributes } from './search-attributes';
 
 function alive(pid: number): boolean {
   try {
@@ -32,6 +34,20 @@ describe('temporal dev server', () => {
       for (const sa of KERNEL_SEARCH_ATTRIBUTES) expect(Object.keys(customAttributes ?? {})).toContain(sa.name);
     } finally {
       await connection.close();
+    }
+  });
+
+  test('on a bare server the kernel registers its search attributes itself, once', async () => {
+    const bare = await startDevServer({ ui: false, searchAttributes: false });
+    const connection = await Connection.connect({ address: bare.address });
+    try {
+      const logger = createLogger('silent');
+      const added = await ensureSearchAttributes(connection, bare.namespace, logger);
+      expect(added.sort()).toEqual(KERNEL_SEARCH_ATTRIBUTES.map((sa) => sa.name).sort());
+      expect(await ensureSearchAttributes(connection, bare.namespace, logger)).toEqual([]);
+    } finally {
+      await connection.close();
+      await bare.stop();
     }
   });
 

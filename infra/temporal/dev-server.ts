@@ -18,6 +18,8 @@ export interface DevServerOptions {
   /** Serve the Web UI (default true). */
   ui?: boolean;
   namespace?: string;
+  /** Pre-register the kernel's search attributes (default true; false mimics a bare cluster). */
+  searchAttributes?: boolean;
   /** How long to wait for the server to answer (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -54,7 +56,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     '--namespace', namespace, '--log-level', 'error'];
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
-  for (const sa of KERNEL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=${sa.type}`);
+  if (options.searchAttributes ?? true) for (const sa of KERNEL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=${sa.type}`);
 
   const proc = Bun.spawn(args, { stdout: 'ignore', stderr: 'pipe' });
   const killOnExit = () => proc.kill('SIGKILL');
