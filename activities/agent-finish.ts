@@ -1,13 +1,15 @@
 import type { Db } from '../db/client';
 import { appendAudit } from '../db/audit';
 import { updateAgentRecord } from '../db/agents';
+import { emitEvent } from '../db/events';
+import type { PubSub } from '../db/notify';
 import type { AgentResult } from '../kernel/agent/state';
 
 /** What the workflow reports when an agent exits. */
 export type FinishAgentInput = AgentResult & { runId: string; error: string | null };
 
 /** Builds the `finishAgent` activity: stores the outcome on the agent row and audits it (idempotent). */
-export function createFinishAgent(db: Db) {
+export function createFinishAgent(db: Db, pubsub: PubSub) {
   return async function finishAgent(input: FinishAgentInput): Promise<void> {
     await updateAgentRecord(db, input.agentId, {
       status: input.status,
@@ -16,6 +18,7 @@ export function createFinishAgent(db: Db) {
       resultPageId: input.resultPageId,
       promptTokens: input.usage.promptTokens,
       completionTokens: input.usage.completionTokens,
+      costUsd: input.usage.costUsd,
       error: input.error,
       runId: input.runId,
       finishedAt: new Date(),
@@ -27,5 +30,14 @@ export function createFinishAgent(db: Db) {
       data: { exitReason: input.exitReason, steps: input.steps, usage: input.usage },
       idempotencyKey: `agent.finish:${input.agentId}:${input.runId}`,
     });
+    await emitEvent(db, pubsub, { agentId: input.agentId, step: input.steps, kind: 'agent.finished', data: { status: input.status, exitReason: input.exitReason } });
+  };
+}
+
+/** Builds the `recordHold` activity: mirrors a suspension or wait onto the agent row (for listings). */
+export function createRecordHold(db: Db, pubsub: PubSub) {
+  return async function recordHold(input: { agentId: string; step: number; status: string; hold: string | null }): Promise<void> {
+    await updateAgentRecord(db, input.agentId, { status: input.status });
+    await emitEvent(db, pubsub, { agentId: input.agentId, step: input.step, kind: 'agent.status', data: { status: input.status, hold: input.hold } });
   };
 }

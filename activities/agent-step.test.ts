@@ -8,6 +8,11 @@ import { contextPages } from '../db/schema';
 import { spawnAgentSchema } from '../kernel/agent/spawn';
 import type { LlmProvider, LlmRequest } from '../kernel/llm/types';
 import { createLlmStep, type LlmStepResult } from './agent-step';
+import { createProviderGuard } from './llm/guard';
+import { builtinTools } from './tools/builtin';
+import { ZERO_SPEND } from '../kernel/agent/state';
+
+const UNLIMITED = { maxTotalTokens: null, maxCostUsd: null };
 import { ScriptedModel } from './llm/scripted';
 
 /** A scripted model that counts its calls (a test double around the real scripted model). */
@@ -35,9 +40,9 @@ describe('llmStep activity', () => {
   afterAll(() => database.close());
 
   test('a retried step stores one reply and calls the model once', async () => {
-    const step = createLlmStep(database.db, () => model);
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => model, tools: builtinTools(), guard: createProviderGuard() });
     const env = new MockActivityEnvironment();
-    const input = { agentId: 'idem-1', step: 1, model: 'scripted:3', maxTokens: 64, pageIds: [inputId] };
+    const input = { agentId: 'idem-1', step: 1, model: 'scripted:3', maxTokens: 64, pageIds: [inputId], budget: UNLIMITED, spent: ZERO_SPEND };
     const first = (await env.run(step, input)) as LlmStepResult;
     const retry = await env.run(step, input);
     expect(retry).toEqual(first);
@@ -49,9 +54,20 @@ describe('llmStep activity', () => {
   });
 
   test('an unknown agent fails without retries', async () => {
-    const step = createLlmStep(database.db, () => model);
-    const err = await new MockActivityEnvironment().run(step, { agentId: 'ghost', step: 1, model: 'scripted', maxTokens: 8, pageIds: [] }).catch((e: unknown) => e);
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => model, tools: builtinTools(), guard: createProviderGuard() });
+    const err = await new MockActivityEnvironment().run(step, { agentId: 'ghost', step: 1, model: 'scripted', maxTokens: 8, pageIds: [], budget: UNLIMITED, spent: ZERO_SPEND }).catch((e: unknown) => e);
     expect((err as { nonRetryable?: boolean }).nonRetryable).toBe(true);
     expect((err as Error).message).toContain('ghost');
+  });
+
+  test('a step that would exceed the budget fails as BudgetExhausted before calling the model', async () => {
+    const calls = model.calls;
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => model, tools: builtinTools(), guard: createProviderGuard() });
+    const err = await new MockActivityEnvironment()
+      .run(step, { agentId: 'idem-1', step: 2, model: 'scripted:3', maxTokens: 64, pageIds: [inputId], budget: { maxTotalTokens: 100, maxCostUsd: null }, spent: { promptTokens: 0, completionTokens: 40, costUsd: 0 } })
+      .catch((e: unknown) => e);
+    expect((err as { type?: string }).type).toBe('BudgetExhausted');
+    expect((err as { nonRetryable?: boolean }).nonRetryable).toBe(true);
+    expect(model.calls).toBe(calls);
   });
 });

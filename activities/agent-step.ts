@@ -1,42 +1,90 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { getAgentRecord, updateAgentRecord } from '../db/agents';
+import { emitEvent } from '../db/events';
+import type { PubSub } from '../db/notify';
 import { findPage, readPages, toPageRef, writePage, type PageRow } from '../db/pages';
-import { buildMessages } from '../kernel/agent/prompt';
-import type { PageRef, Usage } from '../kernel/agent/state';
+import { usageLedger } from '../db/schema';
+import { buildMessages, type PromptPage } from '../kernel/agent/prompt';
+import type { PageRef } from '../kernel/agent/state';
+import { checkBudget, type Budget, type Spend } from '../kernel/cost/budget';
+import { costUsd, priceOf } from '../kernel/cost/prices';
 import { ProviderError } from '../kernel/llm/errors';
-import type { LlmProvider, StopReason } from '../kernel/llm/types';
+import { countChatTokens, countTextTokens } from '../kernel/llm/tokens';
+import type { LlmProvider, StopReason, ToolCall } from '../kernel/llm/types';
+import type { ProviderGuard } from './llm/guard';
+import type { ToolRegistry } from './tools/registry';
 
-/** What one agent step needs: ids and limits (bodies are read from Postgres). */
+/** What one agent step needs: ids, limits and what was spent (bodies are read from Postgres). */
 export interface LlmStepInput {
   agentId: string;
   step: number;
   model: string;
   maxTokens: number;
   pageIds: string[];
+  budget: Budget;
+  spent: Spend;
 }
 
 /** What one agent step returns to the workflow: a reference to the reply, never its text. */
 export interface LlmStepResult {
   page: PageRef;
-  usage: Usage;
+  usage: Spend;
   stopReason: StopReason;
+  /** The calls the model asked for, by id and tool (their arguments stay in the reply page). */
+  toolCalls: Array<{ id: string; name: string }>;
 }
 
 interface ReplyMeta {
-  usage: Usage;
+  usage: Spend;
   stopReason: StopReason;
   usageSource: string;
   provider: string;
+  toolCalls: ToolCall[];
+}
+
+/** What the step activity needs from its node. */
+export interface LlmStepDeps {
+  db: Db;
+  pubsub: PubSub;
+  providerFor: (spec: string) => LlmProvider;
+  tools: ToolRegistry;
+  guard: ProviderGuard;
 }
 
 function resultFrom(row: PageRow): LlmStepResult {
   const meta = row.meta as ReplyMeta;
-  return { page: toPageRef(row), usage: meta.usage, stopReason: meta.stopReason };
+  return { page: toPageRef(row), usage: meta.usage, stopReason: meta.stopReason, toolCalls: meta.toolCalls.map((c) => ({ id: c.id, name: c.name })) };
+}
+
+/** Streams token events in batches (every 100 ms) so a long answer costs a few rows, not thousands. */
+function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number) {
+  let buffer = '';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let chain = Promise.resolve();
+  const flush = () => {
+    timer = undefined;
+    if (!buffer) return;
+    const text = buffer;
+    buffer = '';
+    chain = chain.then(() => emitEvent(deps.db, deps.pubsub, { agentId, step, kind: 'token', data: { text } })).then(() => undefined);
+  };
+  return {
+    onToken(text: string) {
+      buffer += text;
+      timer ??= setTimeout(flush, 100);
+    },
+    async close() {
+      if (timer) clearTimeout(timer);
+      flush();
+      await chain;
+    },
+  };
 }
 
 /** Builds the `llmStep` activity: one model call per agent step, stored as a reply page, idempotent. */
-export function createLlmStep(db: Db, providerFor: (spec: string) => LlmProvider) {
+export function createLlmStep(deps: LlmStepDeps) {
+  const { db } = deps;
   return async function llmStep(input: LlmStepInput): Promise<LlmStepResult> {
     // A retry after the reply was stored returns it: the model is never billed twice for a step.
     const done = await findPage(db, input.agentId, input.step, 'reply');
@@ -45,41 +93,52 @@ export function createLlmStep(db: Db, providerFor: (spec: string) => LlmProvider
     const agent = await getAgentRecord(db, input.agentId);
     if (!agent) throw ApplicationFailure.nonRetryable(`agent ${input.agentId} is not in the database`, 'AgentNotFound');
     const pages = await readPages(db, input.pageIds);
-    const messages = buildMessages(agent, pages.map((p) => ({ ...toPageRef(p), body: p.body })));
+    const messages = buildMessages(agent, pages.map((p): PromptPage => ({ ...toPageRef(p), body: p.body, meta: p.meta as PromptPage['meta'] })));
+    const allowed = ((agent.definition as { tools?: string[] }).tools ?? []).filter((t) => deps.tools.get(t));
+    const tools = deps.tools.schemas(allowed);
+
+    // The budget is checked against this exact prompt before the call that would exceed it.
+    const promptTokens = countChatTokens(messages) + (tools.length ? countTextTokens(JSON.stringify(tools)) : 0);
+    const price = priceOf(input.model);
+    const verdict = checkBudget(input.budget, input.spent, { promptTokens, maxCompletionTokens: input.maxTokens, price });
+    if (!verdict.ok) {
+      throw ApplicationFailure.create({
+        message: `budget exhausted: step ${input.step} could spend ${verdict.wouldSpend} ${verdict.limit === 'cost' ? 'USD' : 'tokens'}, the limit is ${verdict.allowed}`,
+        type: 'BudgetExhausted',
+        nonRetryable: true,
+        details: [verdict],
+      });
+    }
 
     let provider: LlmProvider;
     try {
-      provider = providerFor(input.model);
+      provider = deps.providerFor(input.model);
     } catch (err) {
       throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidModel');
     }
-    const ctx = Context.current();
+    await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt } });
+    const stream = tokenStreamer(deps, input.agentId, input.step);
     let response;
     try {
-      response = await provider.complete({ messages, maxTokens: input.maxTokens }, ctx.cancellationSignal);
+      response = await deps.guard(provider, { messages, maxTokens: input.maxTokens, tools, onToken: stream.onToken }, promptTokens + input.maxTokens, Context.current().cancellationSignal);
     } catch (err) {
       if (err instanceof ProviderError) {
-        throw ApplicationFailure.create({
-          message: err.message,
-          type: `ProviderError${err.status}`,
-          nonRetryable: !err.retryable,
-          nextRetryDelay: err.retryAfterMs,
-          cause: err,
-        });
+        throw ApplicationFailure.create({ message: err.message, type: `ProviderError${err.status}`, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs, cause: err });
       }
       throw err;
+    } finally {
+      await stream.close();
     }
-    const meta: ReplyMeta = { usage: response.usage, stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name };
-    const row = await writePage(db, {
-      agentId: input.agentId,
-      step: input.step,
-      purpose: 'reply',
-      kind: 'message',
-      role: 'assistant',
-      body: response.text,
-      meta: { ...meta },
-    });
+    const usage: Spend = { ...response.usage, costUsd: costUsd(price, response.usage.promptTokens, response.usage.completionTokens) };
+    const meta: ReplyMeta = { usage, stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
+    const row = await writePage(db, { agentId: input.agentId, step: input.step, purpose: 'reply', kind: 'message', role: 'assistant', body: response.text, meta: { ...meta } });
+    const stored = row.meta as ReplyMeta;
+    await db
+      .insert(usageLedger)
+      .values({ agentId: input.agentId, step: input.step, tenant: agent.tenant, model: input.model, promptTokens: stored.usage.promptTokens, completionTokens: stored.usage.completionTokens, costUsd: stored.usage.costUsd })
+      .onConflictDoNothing();
     await updateAgentRecord(db, input.agentId, { status: 'running', step: input.step });
+    await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.completed', data: { stopReason: stored.stopReason, usage: stored.usage, toolCalls: stored.toolCalls.map((c) => c.name) } });
     return resultFrom(row);
   };
 }

@@ -1,19 +1,33 @@
 import type { Db } from '../db/client';
+import type { PubSub } from '../db/notify';
 import type { LlmProvider } from '../kernel/llm/types';
-import { createFinishAgent } from './agent-finish';
+import { createFinishAgent, createRecordHold } from './agent-finish';
 import { createLlmStep } from './agent-step';
+import { createProviderGuard, type ProviderGuard } from './llm/guard';
+import { createRunTool } from './run-tool';
+import { builtinTools } from './tools/builtin';
+import type { ToolRegistry } from './tools/registry';
 
 /** What the activities of a node need from the outside world. */
 export interface ActivityDeps {
   db: Db;
+  pubsub: PubSub;
   providerFor: (spec: string) => LlmProvider;
+  /** Defaults to the built-in tools. */
+  tools?: ToolRegistry;
+  /** Defaults to no rate limit and a 5-failure circuit breaker per provider. */
+  guard?: ProviderGuard;
 }
 
 /** Every activity a node registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
+  const tools = deps.tools ?? builtinTools();
+  const guard = deps.guard ?? createProviderGuard();
   return {
-    llmStep: createLlmStep(deps.db, deps.providerFor),
-    finishAgent: createFinishAgent(deps.db),
+    llmStep: createLlmStep({ ...deps, tools, guard }),
+    runTool: createRunTool({ ...deps, tools }),
+    finishAgent: createFinishAgent(deps.db, deps.pubsub),
+    recordHold: createRecordHold(deps.db, deps.pubsub),
   };
 }
 

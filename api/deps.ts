@@ -1,12 +1,16 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
+import type { PubSub } from '../db/notify';
 import type { Logger } from '../infra/logger';
 
 /** What the control plane needs: Temporal, the database, and where things are. */
 export interface ApiDeps {
   client: Client;
   db: Db;
+  pubsub: PubSub;
   taskQueue: string;
+  /** Aging interval handed to new agents' scheduling policy. */
+  agingIntervalMs: number;
   /** Default model for agents that name none. */
   defaultModel: string;
   /** Temporal Web UI base URL, for links; undefined when unknown. */

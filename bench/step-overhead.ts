@@ -6,13 +6,14 @@
  *   bun bench/step-overhead.ts [--steps 20] [--runs 10] [--db postgres|pglite]
  */
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { createProviderRegistry } from '../activities/llm/registry';
 import { createAgentRecord } from '../db/agents';
 import { toPageRef } from '../db/pages';
 import { createLogger } from '../infra/logger';
 import { startStack } from '../infra/stack';
+import { createKernelNode } from '../infra/temporal/worker';
+import { agentRunInput } from '../kernel/agent/run-input';
 import { spawnAgentSchema } from '../kernel/agent/spawn';
 import { loadConfig } from '../kernel/config';
 import { createTestDatabase } from '../test/support/postgres';
@@ -31,16 +32,22 @@ const stack = await startStack({ config, logger, database: fresh ? { url: fresh.
 
 try {
   const connection = await NativeConnection.connect({ address: stack.temporal.address });
-  const worker = await Worker.create({
+  const node = await createKernelNode({
     connection,
+    namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
+    llmSlots: config.LLM_SLOTS,
+    db: stack.db.db,
+    pubsub: stack.db.pubsub,
+    providerFor: createProviderRegistry(config),
     workflowBundle: await bundleWorkflowCode({ workflowsPath: new URL('./workflows.ts', import.meta.url).pathname, logger: new DefaultLogger('WARN') }),
-    activities: { ...createActivities({ db: stack.db.db, providerFor: createProviderRegistry(config) }), noop: async (step: number) => step },
+    extraActivities: { noop: async (step: number) => step },
   });
+  const running = node.run();
   const agentPerStep: number[] = [];
   const barePerStep: number[] = [];
 
-  await worker.runUntil(async () => {
+  try {
     for (let i = 0; i < warmup + runs; i++) {
       // Alternate the two so drift in the machine hits both equally.
       const spec = spawnAgentSchema.parse({ name: `bench-${i}`, role: 'r', goal: 'g', input: 'benchmark input', constraints: { maxSteps: steps } });
@@ -50,7 +57,7 @@ try {
       const result = await stack.client.workflow.execute('agentWorkflow', {
         workflowId: id,
         taskQueue: config.TASK_QUEUE,
-        args: [{ agentId: id, model: `scripted:${steps}`, maxSteps: steps, maxTokensPerStep: 256, pages: [toPageRef(input)], step: 0, usage: { promptTokens: 0, completionTokens: 0 } }],
+        args: [agentRunInput({ agentId: id, model: `scripted:${steps}`, maxSteps: steps, taskQueue: config.TASK_QUEUE, pages: [toPageRef(input)] })],
       });
       const agentMs = performance.now() - t;
       if ((result as { steps: number }).steps !== steps) throw new Error(`agent took ${(result as { steps: number }).steps} steps, expected ${steps}`);
@@ -66,8 +73,11 @@ try {
       }
       process.stderr.write(`run ${i + 1}/${warmup + runs}${i < warmup ? ' (warm-up)' : ''}: agent ${(agentMs / steps).toFixed(2)} ms/step, bare ${(bareMs / steps).toFixed(2)} ms/step\n`);
     }
-  });
-  await connection.close();
+  } finally {
+    node.shutdown();
+    await running;
+    await connection.close();
+  }
 
   const agent = summarise(agentPerStep);
   const bare = summarise(barePerStep);

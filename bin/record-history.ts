@@ -10,10 +10,46 @@ import { main } from '../infra/main';
 import { startStack } from '../infra/stack';
 import { loadConfig } from '../kernel/config';
 
-const SCENARIOS = [
+interface Scenario {
+  file: string;
+  body: Record<string, unknown>;
+  /** Steers the running agent through the API (approvals, budget), given its id. */
+  steer?: (api: string, id: string) => Promise<void>;
+}
+
+const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** Polls the agent until `ready` holds of its view. */
+async function until(api: string, id: string, ready: (view: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 200; i++) {
+    const view = (await (await fetch(`${api}/agents/${id}`)).json()) as Record<string, unknown>;
+    if (ready(view)) return view;
+    await Bun.sleep(50);
+  }
+  throw new Error(`agent ${id} never reached the expected state`);
+}
+
+const SCENARIOS: Scenario[] = [
   { file: 'agent-scripted-3-steps', body: { name: 'replay-scripted', role: 'a recorder', goal: 'finish in three steps', input: 'record me', model: 'scripted:3' } },
   { file: 'agent-max-steps', body: { name: 'replay-max-steps', role: 'a recorder', goal: 'run out of steps', input: 'never done', model: 'scripted:10', constraints: { maxSteps: 2 } } },
   { file: 'agent-provider-401', body: { name: 'replay-failed', role: 'a recorder', goal: 'fail on a refused call', input: 'no key', model: 'anthropic:claude-none' } },
+  {
+    file: 'agent-tools-approval',
+    body: { name: 'replay-tools', role: 'a recorder', goal: 'use tools', input: 'CALL calculator {"expression":"6*7"}\nCALL publish {"channel":"news","text":"42"}', model: 'scripted:3', tools: ['calculator', 'publish'] },
+    steer: async (api, id) => {
+      const view = await until(api, id, (v) => v.pendingApproval !== null);
+      const callId = (view.pendingApproval as { callId: string }).callId;
+      await post(`${api}/agents/${id}/approvals`, { callId, approved: true, approver: 'recorder' });
+    },
+  },
+  {
+    file: 'agent-budget-raise',
+    body: { name: 'replay-budget', role: 'a recorder', goal: 'run out of budget', input: 'go', model: 'scripted:3', constraints: { maxTotalTokens: 200, maxTokensPerStep: 64 } },
+    steer: async (api, id) => {
+      await until(api, id, (v) => v.hold === 'budget_exhausted');
+      await post(`${api}/agents/${id}/budget`, { maxTotalTokens: 5000 });
+    },
+  },
 ];
 
 main(async () => {
@@ -25,6 +61,7 @@ main(async () => {
       const res = await fetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario.body) });
       if (res.status !== 201) throw new Error(`spawn ${scenario.file} answered ${res.status}: ${await res.text()}`);
       const { id } = (await res.json()) as { id: string };
+      await scenario.steer?.(stack.apiUrl!, id);
       const handle = stack.client.workflow.getHandle(id);
       await handle.result().catch(() => undefined);
       const history = await handle.fetchHistory();

@@ -22,6 +22,7 @@ export async function createAgentRecord(db: Db, id: string, spec: SpawnAgent & {
         tenant: spec.tenant,
         priority: spec.priority,
         maxSteps: spec.constraints.maxSteps,
+        parentId: spec.parentId ?? null,
         workflowId: id,
         definition: { ...spec, input: undefined },
       })

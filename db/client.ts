@@ -7,6 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { acquireDirLock } from './dir-lock';
+import type { PubSub } from './notify';
 import { migrateDatabase, migratePostgresUrl, migrationsFolder } from './migrate';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import * as schema from './schema';
@@ -22,6 +23,8 @@ export interface Database {
   vector: boolean;
   /** Describes where the data lives, for logs (no credentials). */
   where: string;
+  /** LISTEN/NOTIFY, for streaming events to API clients. */
+  pubsub: PubSub;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,15 @@ function openPostgres(url: string, max: number): OpenedDatabase {
     where: `postgres://${host.host}${host.pathname}`,
     close: () => sql.end({ timeout: 5 }),
     migrate: () => migratePostgresUrl(url),
+    pubsub: {
+      async listen(channel, onPayload) {
+        const { unlisten } = await sql.listen(channel, onPayload);
+        return unlisten;
+      },
+      async notify(channel, payload) {
+        await sql.notify(channel, payload);
+      },
+    },
   };
 }
 
@@ -81,6 +93,15 @@ async function openPglite(dir: string): Promise<OpenedDatabase> {
     return {
       db,
       migrate: () => migratePglite(db, { migrationsFolder }),
+      pubsub: {
+        async listen(channel, onPayload) {
+          const unsubscribe = await client.listen(channel, onPayload);
+          return unsubscribe;
+        },
+        async notify(channel, payload) {
+          await client.query('select pg_notify($1, $2)', [channel, payload]);
+        },
+      },
       kind: 'pglite',
       where: inMemory ? 'pglite (in memory)' : `pglite ${dir}`,
       close: async () => {

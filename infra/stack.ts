@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker, WorkflowBundle } from '@temporalio/worker';
+import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
+import type { Connection } from '@temporalio/client';
+import { createProviderGuard } from '../activities/llm/guard';
 import { join } from 'node:path';
 import { createProviderRegistry } from '../activities/llm/registry';
 import { createApp } from '../api/app';
@@ -10,7 +12,7 @@ import { connectClient, connectWorker, temporalAddress } from './temporal/client
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { installTemporalRuntime } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/search-attributes';
-import { createKernelWorker } from './temporal/worker';
+import { createKernelNode, type KernelNode } from './temporal/worker';
 
 /** Which parts to run and where; anything omitted follows `config`. */
 export interface StackOptions {
@@ -36,7 +38,7 @@ export interface StackOptions {
 export interface Stack {
   db: Database;
   client: Client;
-  worker: Worker | undefined;
+  node: KernelNode | undefined;
   temporal: { address: string; uiUrl: string | undefined; namespace: string };
   apiUrl: string | undefined;
   /** Stops API, worker, connections, database and (if started here) the dev server, in that order. */
@@ -78,24 +80,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const client = await connectClient(target);
     cleanups.push(() => client.connection.close());
-    await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, logger);
+    await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE, logger);
 
-    let worker: Worker | undefined;
+    let node: KernelNode | undefined;
     if (options.worker ?? true) {
       const connection: NativeConnection = await connectWorker(target);
       cleanups.push(() => connection.close());
-      worker = await createKernelWorker({
+      node = await createKernelNode({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
+        llmSlots: config.LLM_SLOTS,
         db: db.db,
+        pubsub: db.pubsub,
         providerFor: createProviderRegistry(config),
+        guard: createProviderGuard({ requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 }),
         workflowBundle: options.workflowBundle,
       });
-      const running = worker.run();
-      const w = worker;
+      const running = node.run();
+      const n = node;
       cleanups.push(async () => {
-        if (w.getState() === 'RUNNING') w.shutdown();
+        n.shutdown();
         await running;
       });
     }
@@ -105,8 +110,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const app = createApp({
         client,
         db: db.db,
+        pubsub: db.pubsub,
         taskQueue: config.TASK_QUEUE,
         defaultModel: config.MODEL,
+        agingIntervalMs: config.AGING_INTERVAL_MS,
         temporalUiUrl: dev?.uiUrl ?? process.env.TEMPORAL_UI_URL,
         logger,
       });
@@ -120,7 +127,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return {
       db,
       client,
-      worker,
+      node,
       temporal: { address: target.address, uiUrl: dev?.uiUrl, namespace: config.TEMPORAL_NAMESPACE },
       apiUrl,
       stop,

@@ -31,6 +31,13 @@ export const configSchema = z.object({
   OPENAI_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: z.url().default('https://api.anthropic.com'),
   ANTHROPIC_API_KEY: optionalString,
+  /** Concurrent LLM calls one node runs per provider (the provider task queue's slots). */
+  LLM_SLOTS: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Per-node provider limits; 0 means unlimited. */
+  LLM_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  LLM_TOKENS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /** A step not picked up within this long is re-queued one priority level higher. */
+  AGING_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

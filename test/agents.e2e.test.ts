@@ -124,7 +124,7 @@ describe('live state and real providers', () => {
     await settle(view.id);
     const done = await get(view.id);
     expect(done).toMatchObject({ status: 'completed', result: 'slow but sure', live: false });
-    expect(done.usage).toEqual({ promptTokens: 11, completionTokens: 7, totalTokens: 18 });
+    expect(done.usage).toEqual({ promptTokens: 11, completionTokens: 7, totalTokens: 18, costUsd: 0 });
   });
 
   test('a 429 is retried and the agent completes', async () => {

@@ -1,115 +1,350 @@
 import {
+  ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
   ContinueAsNew,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
-  defineQuery,
   log,
   proxyActivities,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
 import type { KernelActivities } from '../activities';
-import { addUsage, type AgentResult, type AgentRunInput, type AgentSnapshot, type AgentStatus } from '../kernel/agent/state';
-import { AGENT_STATE, AGENT_STEP } from '../kernel/search-attributes';
+import type { LlmStepResult } from '../activities/agent-step';
+import { isTerminal, transition, type LifecycleEvent } from '../kernel/agent/lifecycle';
+import { addSpend, ZERO_SPEND, type AgentResult, type AgentRunInput, type AgentSnapshot, type HoldReason } from '../kernel/agent/state';
+import { budgetPressure, remaining, type Budget, type Spend } from '../kernel/cost/budget';
+import { fairnessKey, priorityKey } from '../kernel/scheduling/priority';
+import { AGENT_PRIORITY, AGENT_STATE, AGENT_STEP } from '../kernel/search-attributes';
+import { validateApproval, type ApprovalDecision } from '../kernel/tools/policy';
+import {
+  approveToolCallUpdate,
+  childFinishedSignal,
+  killSignal,
+  messageSignal,
+  pauseSignal,
+  raiseBudgetUpdate,
+  reserveBudgetUpdate,
+  resumeSignal,
+  setPriorityUpdate,
+  stateQuery,
+  stepQuery,
+  usageQuery,
+} from './agent-api';
 
-/** The live state of an agent: status, step, page table and usage. */
-export const stateQuery = defineQuery<AgentSnapshot>('state');
-
-const { llmStep } = proxyActivities<KernelActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
-});
-
-const { finishAgent } = proxyActivities<KernelActivities>({
+const { finishAgent, recordHold } = proxyActivities<KernelActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+const STEP_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 } as const;
+
 /**
- * One agent process: each step asks the model (an activity) and appends the reply page to the
- * page table, until a final answer or the step limit. History carries page ids, never bodies.
+ * One agent process. Each step asks the model (an activity on the provider's task queue, with a
+ * priority key from the kernel's policy), runs the tools it calls (approval-gated where required)
+ * and appends page references, until a final answer, the step limit, or a kill. Pause, resume,
+ * priority, budget and approvals arrive as signals and updates. History carries page ids only.
  */
 export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> {
-  const snapshot: AgentSnapshot = {
+  const s: AgentSnapshot = {
     agentId: input.agentId,
     status: 'ready',
+    hold: null,
     step: input.step,
     maxSteps: input.maxSteps,
     model: input.model,
+    priority: input.priority,
+    budget: { ...input.budget },
     pages: [...input.pages],
     usage: { ...input.usage },
+    pendingApproval: null,
     resultPageId: null,
     exitReason: null,
     error: null,
   };
-  setHandler(stateQuery, () => snapshot);
+  const reservations: Record<string, Budget> = { ...(input.childReservations ?? {}) };
+  let childUsage: Spend = input.childUsage ?? ZERO_SPEND;
+  let paused = false;
+  let killed = false;
+  let budgetRaised = false;
+  let decision: ApprovalDecision | null = null;
+  let stepScope: CancellationScope | null = null;
+  const inbox: AgentSnapshot['pages'] = [];
 
-  const setStatus = (status: AgentStatus) => {
-    snapshot.status = status;
-    upsertSearchAttributes([{ key: AGENT_STATE, value: status }]);
+  /** Spend that counts against the budget: own, finished children's, and what is lent out. */
+  const committed = (): Spend =>
+    Object.values(reservations).reduce<Spend>(
+      (acc, r) => addSpend(acc, { promptTokens: r.maxTotalTokens ?? 0, completionTokens: 0, costUsd: r.maxCostUsd ?? 0 }),
+      addSpend(s.usage, childUsage),
+    );
+
+  const apply = (event: LifecycleEvent, hold: HoldReason = null) => {
+    const next = transition(s.status, event);
+    if (!next) return;
+    s.status = next;
+    s.hold = hold;
+    upsertSearchAttributes([{ key: AGENT_STATE, value: next }]);
   };
-  setStatus('running');
 
-  try {
-    while (snapshot.step < input.maxSteps) {
-      const step = snapshot.step + 1;
-      const reply = await llmStep({
-        agentId: input.agentId,
-        step,
-        model: input.model,
-        maxTokens: input.maxTokensPerStep,
-        pageIds: snapshot.pages.map((p) => p.id),
+  setHandler(stateQuery, () => s);
+  setHandler(stepQuery, () => s.step);
+  setHandler(usageQuery, () => s.usage);
+  setHandler(pauseSignal, () => {
+    paused = true;
+  });
+  setHandler(resumeSignal, () => {
+    paused = false;
+  });
+  setHandler(killSignal, ({ reason }) => {
+    killed = true;
+    s.error = reason ?? 'killed';
+    stepScope?.cancel();
+  });
+  setHandler(messageSignal, (page) => {
+    inbox.push(page);
+  });
+  setHandler(childFinishedSignal, ({ childId, spent }) => {
+    delete reservations[childId];
+    childUsage = addSpend(childUsage, spent);
+  });
+  setHandler(
+    setPriorityUpdate,
+    (priority) => {
+      s.priority = priority;
+      upsertSearchAttributes([{ key: AGENT_PRIORITY, value: priority }]);
+      return priority;
+    },
+    {
+      validator: (priority) => {
+        if (!Number.isInteger(priority) || priority < 1 || priority > 10) throw new Error('priority must be a whole number from 1 to 10');
+      },
+    },
+  );
+  setHandler(
+    approveToolCallUpdate,
+    (d) => {
+      decision = d;
+      return { callId: d.callId, approved: d.approved };
+    },
+    {
+      validator: (d) => {
+        const problem = validateApproval(s.pendingApproval, d, input.agentId);
+        if (problem) throw new Error(problem);
+      },
+    },
+  );
+  setHandler(
+    raiseBudgetUpdate,
+    (patch) => {
+      s.budget = { ...s.budget, ...patch };
+      budgetRaised = true;
+      return s.budget;
+    },
+    {
+      validator: (patch) => {
+        if (isTerminal(s.status)) throw new Error(`agent is ${s.status}`);
+        for (const key of ['maxTotalTokens', 'maxCostUsd'] as const) {
+          const v = patch[key];
+          if (v === undefined || v === null) continue;
+          const current = s.budget[key];
+          if (!(v >= 0) || (current !== null && v < current)) throw new Error(`${key} can only be raised (now ${current}, asked ${v})`);
+        }
+      },
+    },
+  );
+  setHandler(
+    reserveBudgetUpdate,
+    ({ childId, request }) => {
+      const left = remaining(s.budget, committed());
+      const grant: Budget = {
+        maxTotalTokens: pick(request.maxTotalTokens, left.maxTotalTokens),
+        maxCostUsd: pick(request.maxCostUsd, left.maxCostUsd),
+      };
+      reservations[childId] = grant;
+      return grant;
+    },
+    {
+      validator: ({ childId }) => {
+        if (isTerminal(s.status)) throw new Error(`parent agent is ${s.status}`);
+        if (reservations[childId]) throw new Error(`child ${childId} already holds a reservation`);
+      },
+    },
+  );
+
+  const hold = async (status: 'suspend' | 'wait', reason: HoldReason, until: () => boolean) => {
+    apply(status, reason);
+    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: reason });
+    await condition(() => until() || killed);
+    if (killed) return;
+    apply(status === 'wait' ? 'unblock' : 'resume');
+    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: null });
+  };
+
+  const runStep = async (step: number): Promise<LlmStepResult> => {
+    for (let aged = 0; ; aged++) {
+      const key = priorityKey({ basePriority: s.priority, agedIntervals: aged, budgetPressure: budgetPressure(s.budget, committed()) });
+      const { llmStep } = proxyActivities<KernelActivities>({
+        taskQueue: input.llmTaskQueue,
+        scheduleToStartTimeout: input.agingIntervalMs,
+        startToCloseTimeout: input.stepTimeoutMs,
+        priority: { priorityKey: key, fairnessKey: fairnessKey(input.tenant) },
+        retry: { ...STEP_RETRY, nonRetryableErrorTypes: ['BudgetExhausted', 'InvalidModel', 'AgentNotFound'] },
       });
-      snapshot.pages.push(reply.page);
-      snapshot.step = step;
-      snapshot.usage = addUsage(snapshot.usage, reply.usage);
+      try {
+        return await CancellationScope.cancellable(async () => {
+          stepScope = CancellationScope.current();
+          return llmStep({
+            agentId: input.agentId,
+            step,
+            model: input.model,
+            maxTokens: input.maxTokensPerStep,
+            pageIds: s.pages.map((p) => p.id),
+            budget: s.budget,
+            spent: committed(),
+          });
+        });
+      } catch (err) {
+        // Not picked up within the aging interval: re-queue one level higher so nothing starves.
+        if (!isScheduleToStartTimeout(err)) throw err;
+        log.info('step waited a full aging interval; raising its priority', { agentId: input.agentId, step, key });
+      } finally {
+        stepScope = null;
+      }
+    }
+  };
+
+  apply('start');
+  try {
+    while (s.step < input.maxSteps && !killed) {
+      if (paused) await hold('suspend', 'paused', () => !paused);
+      if (killed) break;
+      s.pages.push(...inbox.splice(0));
+      const step = s.step + 1;
+
+      let reply: LlmStepResult;
+      try {
+        reply = await runStep(step);
+      } catch (err) {
+        if (killed && isCancellation(err)) break;
+        if (failureType(err) === 'BudgetExhausted') {
+          budgetRaised = false;
+          await hold('suspend', 'budget_exhausted', () => budgetRaised);
+          continue;
+        }
+        throw err;
+      }
+      s.pages.push(reply.page);
+      s.step = step;
+      s.usage = addSpend(s.usage, reply.usage);
       upsertSearchAttributes([{ key: AGENT_STEP, value: step }]);
-      if (reply.stopReason !== 'continue') {
-        snapshot.exitReason = 'final_answer';
-        snapshot.resultPageId = reply.page.id;
+
+      for (const call of reply.toolCalls) {
+        const policy = input.tools.find((t) => t.name === call.name);
+        let d: ApprovalDecision | undefined;
+        if (policy?.requiresApproval) {
+          s.pendingApproval = { callId: call.id, tool: call.name, step };
+          decision = null;
+          await hold('wait', 'approval', () => decision !== null);
+          d = decision ?? undefined;
+          s.pendingApproval = null;
+          decision = null;
+          if (killed) break;
+        }
+        const { runTool } = proxyActivities<KernelActivities>({
+          startToCloseTimeout: policy?.timeoutMs ?? 30_000,
+          retry: { initialInterval: '1 second', maximumAttempts: 5 },
+        });
+        s.pages.push(await runTool({ agentId: input.agentId, step, callId: call.id, decision: d }));
+      }
+      if (killed) break;
+      if (reply.toolCalls.length === 0 && reply.stopReason !== 'continue') {
+        s.exitReason = 'final_answer';
+        s.resultPageId = reply.page.id;
         break;
       }
       if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
         log.info('continuing as new', { agentId: input.agentId, step });
-        await continueAsNew<typeof agentWorkflow>({ ...input, pages: snapshot.pages, step, usage: snapshot.usage });
+        await continueAsNew<typeof agentWorkflow>({
+          ...input,
+          priority: s.priority,
+          budget: s.budget,
+          pages: [...s.pages, ...inbox],
+          step,
+          usage: s.usage,
+          childReservations: reservations,
+          childUsage,
+        });
       }
     }
-    if (!snapshot.exitReason) {
-      snapshot.exitReason = 'max_steps';
-      snapshot.resultPageId = snapshot.pages.findLast((p) => p.role === 'assistant')?.id ?? null;
+    if (killed) {
+      s.exitReason = 'killed';
+      apply('kill');
+    } else {
+      if (!s.exitReason) {
+        s.exitReason = 'max_steps';
+        s.resultPageId = s.pages.findLast((p) => p.role === 'assistant')?.id ?? null;
+      }
+      apply('complete');
     }
-    setStatus('completed');
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    snapshot.exitReason = isCancellation(err) ? 'killed' : 'error';
-    snapshot.error = rootMessage(err);
-    setStatus(isCancellation(err) ? 'terminated' : 'failed');
+    s.error = rootMessage(err);
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => finishAgent({ ...resultOf(snapshot), runId: workflowInfo().runId, error: snapshot.error }));
+      s.exitReason = 'killed';
+      apply('kill');
+      await CancellationScope.nonCancellable(() => settle(s, input));
       throw err;
     }
+    s.exitReason = 'error';
+    apply('fail');
   }
 
-  const result = resultOf(snapshot);
-  await finishAgent({ ...result, runId: workflowInfo().runId, error: snapshot.error });
-  if (result.status === 'failed') {
-    throw ApplicationFailure.nonRetryable(`agent ${input.agentId} failed: ${snapshot.error}`, 'AgentFailed');
+  const result = await settle(s, input);
+  if (result.status === 'failed') throw ApplicationFailure.nonRetryable(`agent ${input.agentId} failed: ${s.error}`, 'AgentFailed');
+  return result;
+}
+
+/** Stores the outcome, tells the parent what was spent, and returns the result. */
+async function settle(s: AgentSnapshot, input: AgentRunInput): Promise<AgentResult> {
+  const result: AgentResult = {
+    agentId: s.agentId,
+    status: s.status === 'completed' ? 'completed' : s.status === 'terminated' ? 'terminated' : 'failed',
+    exitReason: s.exitReason ?? 'error',
+    steps: s.step,
+    resultPageId: s.resultPageId,
+    usage: s.usage,
+  };
+  await finishAgent({ ...result, runId: workflowInfo().runId, error: s.error });
+  if (input.parentId) {
+    try {
+      await getExternalWorkflowHandle(input.parentId).signal(childFinishedSignal, { childId: s.agentId, spent: s.usage });
+    } catch (err) {
+      log.warn('could not report spend to the parent', { parentId: input.parentId, error: rootMessage(err) });
+    }
   }
   return result;
 }
 
-function resultOf(snapshot: AgentSnapshot): AgentResult {
-  return {
-    agentId: snapshot.agentId,
-    status: snapshot.status === 'completed' ? 'completed' : snapshot.status === 'terminated' ? 'terminated' : 'failed',
-    exitReason: snapshot.exitReason ?? 'error',
-    steps: snapshot.step,
-    resultPageId: snapshot.resultPageId,
-    usage: snapshot.usage,
-  };
+function pick(requested: number | null, left: number | null): number | null {
+  if (left === null) return requested;
+  return requested === null ? left : Math.min(requested, left);
+}
+
+function isScheduleToStartTimeout(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
+}
+
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined;
 }
 
 /** The innermost failure's message: an ActivityFailure says only "Activity task failed". */

@@ -1,2 +1,3 @@
 /** Every workflow a node runs; this file is the entry point of the workflow bundle. */
-export { agentWorkflow, stateQuery } from './agent';
+export { agentWorkflow } from './agent';
+export * from './agent-api';

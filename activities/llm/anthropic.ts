@@ -1,17 +1,36 @@
 import { z } from 'zod';
 import { ProviderError } from '../../kernel/llm/errors';
-import type { LlmProvider, LlmRequest, LlmResponse, StopReason } from '../../kernel/llm/types';
+import type { ChatMessage, LlmProvider, LlmRequest, LlmResponse, StopReason } from '../../kernel/llm/types';
 import { postJson } from './http';
 
 const messageSchema = z.object({
-  content: z.array(z.object({ type: z.string(), text: z.string().optional() })),
+  content: z.array(z.object({ type: z.string(), text: z.string().optional(), id: z.string().optional(), name: z.string().optional(), input: z.record(z.string(), z.unknown()).optional() })),
   stop_reason: z.string().nullable().optional(),
   usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
 });
 
-const STOP: Record<string, StopReason> = { end_turn: 'end_turn', stop_sequence: 'end_turn', max_tokens: 'max_tokens' };
+const STOP: Record<string, StopReason> = { end_turn: 'end_turn', stop_sequence: 'end_turn', max_tokens: 'max_tokens', tool_use: 'tool_use' };
 
-/** Anthropic's Messages API. */
+type Block = Record<string, unknown>;
+
+/** Our chat in Anthropic's shape: system apart, tool results as user blocks, same-role turns merged. */
+export function toAnthropicMessages(messages: readonly ChatMessage[]): Array<{ role: 'user' | 'assistant'; content: Block[] }> {
+  const out: Array<{ role: 'user' | 'assistant'; content: Block[] }> = [];
+  for (const m of messages) {
+    if (m.role === 'system') continue;
+    const role = m.role === 'assistant' ? 'assistant' : 'user';
+    const blocks: Block[] = [];
+    if (m.role === 'tool') blocks.push({ type: 'tool_result', tool_use_id: m.toolCallId, content: m.content });
+    else if (m.content) blocks.push({ type: 'text', text: m.content });
+    if (m.role === 'assistant') for (const c of m.toolCalls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: c.arguments });
+    const last = out.at(-1);
+    if (last && last.role === role) last.content.push(...blocks);
+    else out.push({ role, content: blocks });
+  }
+  return out;
+}
+
+/** Anthropic's Messages API, with tool use. */
 export class AnthropicModel implements LlmProvider {
   readonly name = 'anthropic';
   constructor(
@@ -23,17 +42,18 @@ export class AnthropicModel implements LlmProvider {
   async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
     if (!this.apiKey) throw new ProviderError(this.name, 401, 'ANTHROPIC_API_KEY is not set');
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
-    const messages = request.messages.filter((m) => m.role !== 'system');
-    const raw = await postJson(this.name, `${this.baseUrl.replace(/\/$/, '')}/v1/messages`, {
-      'x-api-key': this.apiKey,
-      'anthropic-version': '2023-06-01',
-    }, { model: this.model, max_tokens: request.maxTokens, system, messages }, signal);
+    const body: Record<string, unknown> = { model: this.model, max_tokens: request.maxTokens, system, messages: toAnthropicMessages(request.messages) };
+    if (request.tools?.length) body.tools = request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters }));
+    const raw = await postJson(this.name, `${this.baseUrl.replace(/\/$/, '')}/v1/messages`, { 'x-api-key': this.apiKey, 'anthropic-version': '2023-06-01' }, body, signal);
     const parsed = messageSchema.safeParse(raw);
     if (!parsed.success) throw new ProviderError(this.name, 502, `unexpected response shape: ${parsed.error.message}`);
-    const text = parsed.data.content.map((c) => c.text ?? '').join('');
+    const text = parsed.data.content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join('');
+    const toolCalls = parsed.data.content.filter((c) => c.type === 'tool_use').map((c) => ({ id: c.id ?? '', name: c.name ?? '', arguments: c.input ?? {} }));
+    if (text) request.onToken?.(text);
     return {
       text,
-      stopReason: STOP[parsed.data.stop_reason ?? 'end_turn'] ?? 'end_turn',
+      toolCalls,
+      stopReason: toolCalls.length > 0 ? 'tool_use' : (STOP[parsed.data.stop_reason ?? 'end_turn'] ?? 'end_turn'),
       usage: { promptTokens: parsed.data.usage.input_tokens, completionTokens: parsed.data.usage.output_tokens },
       usageSource: 'provider',
     };

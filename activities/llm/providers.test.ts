@@ -24,7 +24,7 @@ describe('OpenAI-compatible provider over real HTTP', () => {
   test('sends the chat-completions request and reads text, stop reason and provider usage', async () => {
     fake.enqueue(openAiReply('hello there'));
     const r = await model.complete({ messages, maxTokens: 64 });
-    expect(r).toEqual({ text: 'hello there', stopReason: 'end_turn', usage: { promptTokens: 11, completionTokens: 7 }, usageSource: 'provider' });
+    expect(r).toEqual({ text: 'hello there', toolCalls: [], stopReason: 'end_turn', usage: { promptTokens: 11, completionTokens: 7 }, usageSource: 'provider' });
     const req = fake.requests[0]!;
     expect(req.path).toBe('/v1/chat/completions');
     expect(req.headers.authorization).toBe('Bearer sk-test');
@@ -71,12 +71,12 @@ describe('Anthropic provider over real HTTP', () => {
     fake.enqueue(anthropicReply('bonjour'));
     const model = new AnthropicModel('claude-fake', fake.url, 'ak-test');
     const r = await model.complete({ messages, maxTokens: 32 });
-    expect(r).toEqual({ text: 'bonjour', stopReason: 'end_turn', usage: { promptTokens: 21, completionTokens: 9 }, usageSource: 'provider' });
+    expect(r).toEqual({ text: 'bonjour', toolCalls: [], stopReason: 'end_turn', usage: { promptTokens: 21, completionTokens: 9 }, usageSource: 'provider' });
     const req = fake.requests[0]!;
     expect(req.path).toBe('/v1/messages');
     expect(req.headers['x-api-key']).toBe('ak-test');
     expect(req.headers['anthropic-version']).toBe('2023-06-01');
-    expect(req.body).toEqual({ model: 'claude-fake', max_tokens: 32, system: messages[0]!.content, messages: [messages[1]] });
+    expect(req.body).toEqual({ model: 'claude-fake', max_tokens: 32, system: messages[0]!.content, messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello.' }] }] });
   });
 
   test('without a key it fails as a non-retryable 401 before any request', async () => {
@@ -109,5 +109,56 @@ describe('provider registry', () => {
     expect(registry('anthropic:claude-x').name).toBe('anthropic');
     expect(registry('openai:gpt-4o-mini')).toBe(registry('openai:gpt-4o-mini'));
     expect(() => registry('mystery:model')).toThrow('unknown model provider "mystery"');
+  });
+});
+
+describe('OpenAI streaming and tool calls over real HTTP', () => {
+  const model = new OpenAiCompatibleModel('fake-model', `${fake.url}/v1`, undefined);
+  const toolReply = {
+    body: {
+      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_abc', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6*7"}' } }] }, finish_reason: 'tool_calls' }],
+      usage: { prompt_tokens: 30, completion_tokens: 12 },
+    },
+  };
+
+  test('streams text token by token and reads usage from the final chunk', async () => {
+    fake.enqueue(openAiReply('one two three'));
+    const tokens: string[] = [];
+    const r = await model.complete({ messages, maxTokens: 16, onToken: (t) => tokens.push(t) });
+    expect(tokens).toEqual(['one ', 'two ', 'three']);
+    expect(r).toMatchObject({ text: 'one two three', stopReason: 'end_turn', usage: { promptTokens: 11, completionTokens: 7 }, usageSource: 'provider' });
+    expect(fake.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  test('assembles streamed tool-call fragments and sends tools in the request', async () => {
+    fake.enqueue(toolReply);
+    const tools = [{ name: 'calculator', description: 'math', parameters: { type: 'object', properties: { expression: { type: 'string' } } } }];
+    const r = await model.complete({ messages, maxTokens: 16, tools, onToken: () => {} });
+    expect(r.stopReason).toBe('tool_use');
+    expect(r.toolCalls).toEqual([{ id: 'call_abc', name: 'calculator', arguments: { expression: '6*7' } }]);
+    expect((fake.requests[0]!.body as { tools: unknown[] }).tools).toEqual([{ type: 'function', function: tools[0] }]);
+  });
+
+  test('tool results go back in the wire format (assistant tool_calls, then role tool)', async () => {
+    fake.enqueue(openAiReply('42'));
+    await model.complete({
+      messages: [...messages, { role: 'assistant', content: '', toolCalls: [{ id: 'call_abc', name: 'calculator', arguments: { expression: '6*7' } }] }, { role: 'tool', content: '42', toolCallId: 'call_abc', toolName: 'calculator' }],
+      maxTokens: 16,
+    });
+    const sent = (fake.requests[0]!.body as { messages: unknown[] }).messages;
+    expect(sent.slice(2)).toEqual([
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_abc', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6*7"}' } }] },
+      { role: 'tool', tool_call_id: 'call_abc', content: '42' },
+    ]);
+  });
+
+  test('Anthropic tool_use blocks become tool calls; tool results return as user blocks', async () => {
+    fake.enqueue({ body: { content: [{ type: 'text', text: 'let me compute' }, { type: 'tool_use', id: 'toolu_1', name: 'calculator', input: { expression: '1+1' } }], stop_reason: 'tool_use', usage: { input_tokens: 5, output_tokens: 6 } } });
+    const anthropic = new AnthropicModel('claude-fake', fake.url, 'k');
+    const r = await anthropic.complete({ messages: [...messages, { role: 'assistant', content: 'x', toolCalls: [{ id: 'toolu_0', name: 'calculator', arguments: {} }] }, { role: 'tool', content: '0', toolCallId: 'toolu_0', toolName: 'calculator' }], maxTokens: 8 });
+    expect(r).toMatchObject({ text: 'let me compute', stopReason: 'tool_use', toolCalls: [{ id: 'toolu_1', name: 'calculator', arguments: { expression: '1+1' } }] });
+    const sent = (fake.requests[0]!.body as { messages: Array<{ role: string; content: unknown[] }> }).messages;
+    expect(sent.at(-1)).toEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_0', content: '0' }] });
+    expect(sent.at(-2)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'x' }, { type: 'tool_use', id: 'toolu_0', name: 'calculator', input: {} }] });
   });
 });

@@ -19,7 +19,7 @@ export function createProviderRegistry(config: ProviderConfig): (spec: string) =
     if (typeof parsed === 'string') throw new KernelError('invalid_input', parsed);
     const provider =
       parsed.provider === 'scripted'
-        ? new ScriptedModel(parsed.turns)
+        ? new ScriptedModel(parsed.turns, parsed.latencyMs)
         : parsed.provider === 'openai'
           ? new OpenAiCompatibleModel(parsed.model, config.OPENAI_BASE_URL, config.OPENAI_API_KEY)
           : new AnthropicModel(parsed.model, config.ANTHROPIC_BASE_URL, config.ANTHROPIC_API_KEY);

@@ -5,7 +5,11 @@ import { appendAudit } from '../../db/audit';
 import { readPages, toPageRef } from '../../db/pages';
 import { contextPages } from '../../db/schema';
 import { newAgentId, type SpawnAgent } from '../../kernel/agent/spawn';
-import type { AgentSnapshot, AgentStatus } from '../../kernel/agent/state';
+import { ZERO_SPEND, type AgentSnapshot, type AgentStatus } from '../../kernel/agent/state';
+import type { Budget } from '../../kernel/cost/budget';
+import { llmTaskQueue } from '../../kernel/llm/task-queue';
+import { builtinTools } from '../../activities/tools/builtin';
+import { reserveBudgetUpdate } from '../../workflows/agent-api';
 import { KernelError } from '../../kernel/errors';
 import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../../kernel/search-attributes';
 import type { agentWorkflow } from '../../workflows/agent';
@@ -18,7 +22,12 @@ const QUERY_DEADLINE_MS = 3_000;
 /** Stores the agent and its input in Postgres, then starts its workflow; returns its view. */
 export async function spawnAgent(deps: ApiDeps, spec: SpawnAgent): Promise<AgentView> {
   const model = spec.model ?? deps.defaultModel;
+  const registry = builtinTools();
+  const unknown = spec.tools.filter((t) => !registry.get(t));
+  if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')} (available: ${registry.names().join(', ')})`);
   const id = newAgentId(spec.name);
+  let budget: Budget = { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd };
+  if (spec.parentId) budget = await reserveFromParent(deps, spec.parentId, id, budget);
   const { agent, input } = await createAgentRecord(deps.db, id, { ...spec, model });
   await appendAudit(deps.db, { actor: 'api', action: 'agent.spawned', subject: id, data: { name: spec.name, model }, idempotencyKey: `agent.spawn:${id}` });
   try {
@@ -28,11 +37,19 @@ export async function spawnAgent(deps: ApiDeps, spec: SpawnAgent): Promise<Agent
       args: [{
         agentId: id,
         model,
+        tenant: spec.tenant,
+        priority: spec.priority,
         maxSteps: spec.constraints.maxSteps,
         maxTokensPerStep: spec.constraints.maxTokensPerStep,
+        stepTimeoutMs: spec.constraints.stepTimeoutMs,
+        budget,
+        tools: registry.policies(spec.tools),
+        llmTaskQueue: llmTaskQueue(deps.taskQueue, model),
+        agingIntervalMs: deps.agingIntervalMs,
+        parentId: spec.parentId ?? null,
         pages: [toPageRef(input)],
         step: 0,
-        usage: { promptTokens: 0, completionTokens: 0 },
+        usage: ZERO_SPEND,
       }],
       staticSummary: `${spec.name}: ${spec.goal}`.slice(0, 200),
       memo: { name: spec.name, role: spec.role },
@@ -51,6 +68,24 @@ export async function spawnAgent(deps: ApiDeps, spec: SpawnAgent): Promise<Agent
     await updateAgentRecord(deps.db, id, { status: 'failed', error: message, exitReason: 'error' });
     throw new KernelError('unavailable', message, { cause: err });
   }
+}
+
+/** Asks the parent's workflow to lend part of its remaining budget; refuses a parent that is gone. */
+async function reserveFromParent(deps: ApiDeps, parentId: string, childId: string, request: Budget): Promise<Budget> {
+  const parent = await getAgentRecord(deps.db, parentId);
+  if (!parent) throw new KernelError('not_found', `no parent agent with id "${parentId}"`);
+  try {
+    return await deps.client.workflow.getHandle(parent.workflowId).executeUpdate(reserveBudgetUpdate, { args: [{ childId, request }] });
+  } catch (err) {
+    throw new KernelError('conflict', `parent ${parentId} cannot lend budget: ${rootMessage(err)}`, { cause: err });
+  }
+}
+
+/** The innermost message of a Temporal error chain. */
+export function rootMessage(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
 }
 
 /** The agent's view: live from its workflow while it runs, from its row once finished. */
@@ -88,7 +123,7 @@ async function queryState(deps: ApiDeps, row: AgentRow): Promise<AgentSnapshot |
 async function toView(deps: ApiDeps, row: AgentRow, live: AgentSnapshot | null): Promise<AgentView> {
   const resultPageId = live?.resultPageId ?? row.resultPageId;
   const result = resultPageId ? ((await readPages(deps.db, [resultPageId]))[0]?.body ?? null) : null;
-  const usage = live?.usage ?? { promptTokens: row.promptTokens, completionTokens: row.completionTokens };
+  const usage = live?.usage ?? { promptTokens: row.promptTokens, completionTokens: row.completionTokens, costUsd: row.costUsd };
   const workflowUrl = deps.temporalUiUrl
     ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.client.options.namespace)}/workflows/${encodeURIComponent(row.workflowId)}`
     : null;
@@ -99,8 +134,12 @@ async function toView(deps: ApiDeps, row: AgentRow, live: AgentSnapshot | null):
     goal: row.goal,
     model: row.model,
     tenant: row.tenant,
-    priority: row.priority,
+    priority: live?.priority ?? row.priority,
+    parentId: row.parentId,
     status: (live?.status ?? row.status) as AgentStatus,
+    hold: live?.hold ?? null,
+    pendingApproval: live?.pendingApproval ?? null,
+    budget: live?.budget ?? null,
     step: live?.step ?? row.step,
     maxSteps: row.maxSteps,
     usage: { ...usage, totalTokens: usage.promptTokens + usage.completionTokens },

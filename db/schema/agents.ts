@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** State role: one row per agent process (the registry); live state comes from its workflow. */
 export const agents = pgTable(
@@ -20,6 +20,7 @@ export const agents = pgTable(
     runId: text('run_id'),
     promptTokens: integer('prompt_tokens').notNull().default(0),
     completionTokens: integer('completion_tokens').notNull().default(0),
+    costUsd: doublePrecision('cost_usd').notNull().default(0),
     resultPageId: text('result_page_id'),
     exitReason: text('exit_reason'),
     error: text('error'),

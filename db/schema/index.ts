@@ -6,4 +6,7 @@ export * from './memories';
 export * from './nodes';
 export * from './leases';
 export * from './audit-log';
+export * from './tool-calls';
+export * from './usage-ledger';
+export * from './agent-events';
 export * from './relations';

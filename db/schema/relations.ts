@@ -3,12 +3,16 @@ import { agents } from './agents';
 import { checkpoints } from './checkpoints';
 import { contextPages } from './context-pages';
 import { memories } from './memories';
+import { toolCalls } from './tool-calls';
+import { usageLedger } from './usage-ledger';
 
 /** An agent owns its pages, checkpoints and memories; a child agent points at its parent. */
 export const agentsRelations = relations(agents, ({ many, one }) => ({
   pages: many(contextPages),
   checkpoints: many(checkpoints),
   memories: many(memories),
+  toolCalls: many(toolCalls),
+  usage: many(usageLedger),
   parent: one(agents, { fields: [agents.parentId], references: [agents.id], relationName: 'lineage' }),
 }));
 
@@ -25,4 +29,14 @@ export const checkpointsRelations = relations(checkpoints, ({ one }) => ({
 /** A memory belongs to one agent (or to a crew). */
 export const memoriesRelations = relations(memories, ({ one }) => ({
   agent: one(agents, { fields: [memories.agentId], references: [agents.id] }),
+}));
+
+/** A tool call belongs to one agent. */
+export const toolCallsRelations = relations(toolCalls, ({ one }) => ({
+  agent: one(agents, { fields: [toolCalls.agentId], references: [agents.id] }),
+}));
+
+/** A ledger row belongs to one agent. */
+export const usageLedgerRelations = relations(usageLedger, ({ one }) => ({
+  agent: one(agents, { fields: [usageLedger.agentId], references: [agents.id] }),
 }));

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { bundleWorkflowCode, DefaultLogger, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { PROVIDERS } from '../../kernel/llm/task-queue';
 
 /** The workflow bundle's entry point. */
 export const WORKFLOWS_PATH = new URL('../../workflows/index.ts', import.meta.url).pathname;
@@ -10,25 +11,66 @@ export function bundleWorkflows(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
 }
 
-/** What a node's worker needs. */
-export interface KernelWorkerOptions extends ActivityDeps {
+/** What a node's workers need. */
+export interface KernelNodeOptions extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** Concurrent LLM calls per provider on this node (the bulkhead). */
+  llmSlots: number;
   /** A prebuilt bundle; omitted → bundled from source at start. */
   workflowBundle?: WorkflowBundle;
   identity?: string;
+  /** More activities for the shared queue (benchmarks register a no-op baseline). */
+  extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
 
-/** Creates a node's Temporal worker: the agent workflows plus every kernel activity. */
-export function createKernelWorker(options: KernelWorkerOptions): Promise<Worker> {
+/** A node: the kernel worker plus one LLM worker per provider task queue. */
+export interface KernelNode {
+  workers: Worker[];
+  /** Runs every worker until all have stopped. */
+  run(): Promise<void>;
+  /** Asks every worker to drain and stop. */
+  shutdown(): void;
+}
+
+/**
+ * Creates a node's Temporal workers: agent workflows, tools and bookkeeping on the shared task
+ * queue, and each provider's LLM calls on `<queue>.llm.<provider>` with a fixed number of slots —
+ * the LLM is the CPU, and slots are its cores.
+ */
+export async function createKernelNode(options: KernelNodeOptions): Promise<KernelNode> {
+  const { llmStep, ...kernelActivities } = createActivities(options);
+  const identity = options.identity ?? `${process.pid}@${hostname()}`;
   const code = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
-  return Worker.create({
+  const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    identity: options.identity ?? `${process.pid}@${hostname()}`,
-    activities: createActivities(options),
+    identity,
+    activities: { ...kernelActivities, ...options.extraActivities },
     ...code,
   });
+  const llm = await Promise.all(
+    PROVIDERS.map((provider) =>
+      Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: `${options.taskQueue}.llm.${provider}`,
+        identity,
+        activities: { llmStep },
+        maxConcurrentActivityTaskExecutions: options.llmSlots,
+      }),
+    ),
+  );
+  const workers = [main, ...llm];
+  return {
+    workers,
+    run: async () => {
+      await Promise.all(workers.map((w) => w.run()));
+    },
+    shutdown: () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
 }

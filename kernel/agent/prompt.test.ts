@@ -15,14 +15,20 @@ describe('prompt', () => {
     const messages = buildMessages(agent, [
       { id: 'a', kind: 'message', role: 'user', tokens: 1, step: 0, body: 'question' },
       { id: 'b', kind: 'message', role: 'assistant', tokens: 1, step: 1, body: 'thinking' },
-      { id: 'c', kind: 'tool_result', role: 'tool', tokens: 1, step: 1, body: 'tool said' },
+      { id: 'c', kind: 'tool_result', role: 'tool', tokens: 1, step: 1, body: 'orphan tool text' },
+      { id: 'd', kind: 'message', role: 'assistant', tokens: 1, step: 2, body: 'calling', meta: { toolCalls: [{ id: 'call_1', name: 'calculator', arguments: { expression: '1+1' } }] } },
+      { id: 'e', kind: 'tool_result', role: 'tool', tokens: 1, step: 2, body: '2', meta: { toolCallId: 'call_1', toolName: 'calculator' } },
     ]);
     expect(messages.map((m) => [m.role, m.content])).toEqual([
       ['system', systemPrompt(agent)],
       ['user', 'question'],
       ['assistant', 'thinking'],
-      ['user', 'tool said'],
+      ['user', 'orphan tool text'],
+      ['assistant', 'calling'],
+      ['tool', '2'],
     ]);
+    expect(messages[4]).toMatchObject({ toolCalls: [{ id: 'call_1', name: 'calculator' }] });
+    expect(messages[5]).toMatchObject({ toolCallId: 'call_1', toolName: 'calculator' });
   });
 
   test('page ids are deterministic per (agent, step, purpose)', () => {

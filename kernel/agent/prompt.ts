@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../llm/types';
+import type { ChatMessage, ToolCall } from '../llm/types';
 import type { PageRef } from './state';
 
 /** Who the agent is, as stored at spawn. */
@@ -16,12 +16,21 @@ export function systemPrompt(agent: AgentIdentity): string {
   return lines.join('\n');
 }
 
+/** A page with what prompt assembly needs: its body and, for tool traffic, call metadata. */
+export type PromptPage = PageRef & { body: string; meta?: { toolCalls?: ToolCall[]; toolCallId?: string; toolName?: string } };
+
 /** The chat for one step: the system prompt, then every page of the page table in order. */
-export function buildMessages(agent: AgentIdentity, pages: ReadonlyArray<PageRef & { body: string }>): ChatMessage[] {
+export function buildMessages(agent: AgentIdentity, pages: ReadonlyArray<PromptPage>): ChatMessage[] {
   const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(agent) }];
   for (const page of pages) {
-    const role = page.role === 'assistant' ? 'assistant' : page.role === 'system' ? 'system' : 'user';
-    messages.push({ role, content: page.body });
+    if (page.role === 'assistant') {
+      const toolCalls = page.meta?.toolCalls;
+      messages.push(toolCalls?.length ? { role: 'assistant', content: page.body, toolCalls } : { role: 'assistant', content: page.body });
+    } else if (page.role === 'tool' && page.meta?.toolCallId) {
+      messages.push({ role: 'tool', content: page.body, toolCallId: page.meta.toolCallId, toolName: page.meta.toolName ?? 'tool' });
+    } else {
+      messages.push({ role: page.role === 'system' ? 'system' : 'user', content: page.body });
+    }
   }
   return messages;
 }

@@ -5,7 +5,7 @@ import { newAgentId, slugify, spawnAgentSchema } from './spawn';
 describe('spawn request', () => {
   test('fills defaults for tenant, priority and constraints', () => {
     const s = spawnAgentSchema.parse({ name: 'Scout', role: 'r', goal: 'g', input: 'i' });
-    expect(s).toMatchObject({ tenant: 'default', priority: 5, constraints: { maxSteps: 8, maxTokensPerStep: 1024 } });
+    expect(s).toMatchObject({ tenant: 'default', priority: 5, tools: [], constraints: { maxSteps: 8, maxTokensPerStep: 1024, maxTotalTokens: null, maxCostUsd: null, stepTimeoutMs: 300_000 } });
     expect(s.model).toBeUndefined();
   });
 
@@ -27,8 +27,10 @@ describe('spawn request', () => {
 
 describe('model specs', () => {
   test('parse provider:model strings', () => {
-    expect(parseModelSpec('scripted')).toEqual({ provider: 'scripted', turns: 3 });
-    expect(parseModelSpec('scripted:40')).toEqual({ provider: 'scripted', turns: 40 });
+    expect(parseModelSpec('scripted')).toEqual({ provider: 'scripted', turns: 3, latencyMs: 0 });
+    expect(parseModelSpec('scripted:40')).toEqual({ provider: 'scripted', turns: 40, latencyMs: 0 });
+    expect(parseModelSpec('scripted:5:25')).toEqual({ provider: 'scripted', turns: 5, latencyMs: 25 });
+    expect(parseModelSpec('scripted:5:-1')).toContain('latency');
     expect(parseModelSpec('openai:gpt-4o-mini')).toEqual({ provider: 'openai', model: 'gpt-4o-mini' });
     expect(parseModelSpec('openai:llama3.1:8b')).toEqual({ provider: 'openai', model: 'llama3.1:8b' });
     expect(parseModelSpec('scripted:0')).toContain('whole number');

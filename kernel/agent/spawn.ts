@@ -7,7 +7,15 @@ export const agentConstraintsSchema = z.object({
   maxSteps: z.number().int().min(1).max(100_000).default(8),
   /** Completion tokens the model may produce per step. */
   maxTokensPerStep: z.number().int().min(1).max(200_000).default(1024),
+  /** Hard cap on prompt + completion tokens over the agent's life (null: unlimited). */
+  maxTotalTokens: z.number().int().min(1).nullable().default(null),
+  /** Hard cap on spend in USD (null: unlimited). */
+  maxCostUsd: z.number().positive().nullable().default(null),
+  /** How long one model call may take before it is retried. */
+  stepTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(300_000),
 });
+
+const DEFAULT_CONSTRAINTS = { maxSteps: 8, maxTokensPerStep: 1024, maxTotalTokens: null, maxCostUsd: null, stepTimeoutMs: 300_000 };
 
 /** The body of `POST /agents`: who the agent is, what it is for, and what it starts with. */
 export const spawnAgentSchema = z.object({
@@ -27,7 +35,11 @@ export const spawnAgentSchema = z.object({
   tenant: z.string().trim().min(1).max(80).default('default'),
   /** 1 is the most urgent, 10 the least. */
   priority: z.number().int().min(1).max(10).default(5),
-  constraints: agentConstraintsSchema.default({ maxSteps: 8, maxTokensPerStep: 1024 }),
+  constraints: agentConstraintsSchema.default(DEFAULT_CONSTRAINTS),
+  /** Tools the agent may call (names from the node's tool registry). */
+  tools: z.array(z.string().min(1).max(64)).max(64).default([]),
+  /** A parent agent whose remaining budget this one draws on. */
+  parentId: z.string().min(1).max(200).optional(),
 });
 
 /** A validated spawn request. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Budget, Spend } from '../cost/budget';
+import type { PendingApproval, ToolPolicy } from '../tools/policy';
 
 /** Lifecycle states of an agent process. */
 export const agentStatusSchema = z.enum(['ready', 'running', 'waiting', 'suspended', 'completed', 'failed', 'terminated']);
@@ -7,6 +9,9 @@ export type AgentStatus = z.infer<typeof agentStatusSchema>;
 
 /** Why a finished agent stopped. */
 export type ExitReason = 'final_answer' | 'max_steps' | 'error' | 'killed';
+
+/** Why a live agent is not running: suspended (paused, out of budget) or waiting (for approval). */
+export type HoldReason = 'paused' | 'budget_exhausted' | 'approval' | null;
 
 /** A page as the workflow knows it: a reference and its size, never its body. */
 export interface PageRef {
@@ -23,33 +28,55 @@ export interface Usage {
   completionTokens: number;
 }
 
-/** Adds two usages. */
-export function addUsage(a: Usage, b: Usage): Usage {
-  return { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens };
+/** Adds two spends. */
+export function addSpend(a: Spend, b: Spend): Spend {
+  return { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, costUsd: Math.round((a.costUsd + b.costUsd) * 1e9) / 1e9 };
 }
 
-/** What `agentWorkflow` starts from: ids and limits only (bodies are in Postgres). */
+/** Nothing spent. */
+export const ZERO_SPEND: Spend = { promptTokens: 0, completionTokens: 0, costUsd: 0 };
+
+/** What `agentWorkflow` starts from: ids, limits and policy only (bodies are in Postgres). */
 export interface AgentRunInput {
   agentId: string;
   model: string;
+  tenant: string;
+  priority: number;
   maxSteps: number;
   maxTokensPerStep: number;
+  stepTimeoutMs: number;
+  budget: Budget;
+  tools: ToolPolicy[];
+  /** The provider task queue the LLM calls run on (slots = provider concurrency). */
+  llmTaskQueue: string;
+  /** A step not picked up within this long is re-queued one priority level higher (aging). */
+  agingIntervalMs: number;
+  /** The parent agent whose budget this one draws on, if any. */
+  parentId: string | null;
   /** The page table so far (the input page on first start; everything on continue-as-new). */
   pages: PageRef[];
   /** Steps already taken (non-zero after continue-as-new). */
   step: number;
-  usage: Usage;
+  usage: Spend;
+  /** Budget lent to children and not yet settled, carried across continue-as-new. */
+  childReservations?: Record<string, Budget>;
+  /** What finished children spent (it counts against this agent's budget). */
+  childUsage?: Spend;
 }
 
 /** The live state of an agent, returned by the `state` query. */
 export interface AgentSnapshot {
   agentId: string;
   status: AgentStatus;
+  hold: HoldReason;
   step: number;
   maxSteps: number;
   model: string;
+  priority: number;
+  budget: Budget;
   pages: PageRef[];
-  usage: Usage;
+  usage: Spend;
+  pendingApproval: PendingApproval | null;
   resultPageId: string | null;
   exitReason: ExitReason | null;
   error: string | null;
@@ -62,5 +89,5 @@ export interface AgentResult {
   exitReason: ExitReason;
   steps: number;
   resultPageId: string | null;
-  usage: Usage;
+  usage: Spend;
 }

@@ -2,23 +2,25 @@ import { z } from 'zod';
 
 /** A parsed `provider:model` string. */
 export type ModelSpec =
-  | { provider: 'scripted'; turns: number }
+  | { provider: 'scripted'; turns: number; latencyMs: number }
   | { provider: 'openai'; model: string }
   | { provider: 'anthropic'; model: string };
 
 const DEFAULT_SCRIPTED_TURNS = 3;
 
-/** Parses `scripted`, `scripted:<turns>`, `openai:<model>` or `anthropic:<model>`; returns an error sentence otherwise. */
+/** Parses `scripted`, `scripted:<turns>[:<latencyMs>]`, `openai:<model>` or `anthropic:<model>`; returns an error sentence otherwise. */
 export function parseModelSpec(spec: string): ModelSpec | string {
   const [provider, ...rest] = spec.split(':');
   const model = rest.join(':');
   switch (provider) {
     case 'scripted': {
-      if (model === '') return { provider, turns: DEFAULT_SCRIPTED_TURNS };
-      const turns = Number(model);
-      return Number.isInteger(turns) && turns >= 1 && turns <= 100_000
-        ? { provider, turns }
-        : `scripted turns must be a whole number from 1 to 100000, got "${model}"`;
+      if (model === '') return { provider, turns: DEFAULT_SCRIPTED_TURNS, latencyMs: 0 };
+      const [turnsText = '', latencyText = '0'] = model.split(':');
+      const turns = Number(turnsText);
+      const latencyMs = Number(latencyText);
+      if (!Number.isInteger(turns) || turns < 1 || turns > 100_000) return `scripted turns must be a whole number from 1 to 100000, got "${turnsText}"`;
+      if (!Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > 600_000) return `scripted latency must be whole milliseconds from 0 to 600000, got "${latencyText}"`;
+      return { provider, turns, latencyMs };
     }
     case 'openai':
     case 'anthropic':

@@ -9,6 +9,9 @@ export function countTextTokens(text: string): number {
 /** Prompt tokens of a chat, with OpenAI's per-message framing overhead (4 per message, 3 to prime). */
 export function countChatTokens(messages: readonly ChatMessage[]): number {
   let total = 3;
-  for (const m of messages) total += 4 + countTokens(m.content);
+  for (const m of messages) {
+    total += 4 + countTokens(m.content);
+    if (m.role === 'assistant' && m.toolCalls) for (const c of m.toolCalls) total += countTokens(c.name + JSON.stringify(c.arguments));
+  }
   return total;
 }

@@ -1,24 +1,43 @@
-/** One chat message sent to a model. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/** A tool call the model asked for; `arguments` is the parsed JSON object. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
 }
+
+/** A tool as shown to the model: name, description and JSON schema of its arguments. */
+export interface ToolSchema {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** One chat message sent to a model. */
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; content: string; toolCallId: string; toolName: string };
 
 /** One model call. */
 export interface LlmRequest {
   messages: ChatMessage[];
   maxTokens: number;
+  tools?: ToolSchema[];
+  /** Called with each text fragment as it arrives (streaming providers). */
+  onToken?: (text: string) => void;
 }
 
 /**
- * Why the model stopped: `end_turn` is a final answer; `continue` means the model wants another
- * step (the scripted model's plan); `max_tokens` is a cut-off answer.
+ * Why the model stopped: `end_turn` is a final answer; `tool_use` asks for tool calls;
+ * `continue` means the model wants another step (the scripted model's plan); `max_tokens` is a
+ * cut-off answer.
  */
-export type StopReason = 'end_turn' | 'continue' | 'max_tokens';
+export type StopReason = 'end_turn' | 'tool_use' | 'continue' | 'max_tokens';
 
 /** A model's reply and what it cost. */
 export interface LlmResponse {
   text: string;
+  toolCalls: ToolCall[];
   stopReason: StopReason;
   usage: { promptTokens: number; completionTokens: number };
   /** Where the token counts came from. */

@@ -58,6 +58,8 @@ export function startFakeLlm(fallback: FakeReply = openAiReply('fallback answer'
       requests.push({ path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body });
       const reply = queue.shift() ?? fallback;
       if (reply.delayMs) await Bun.sleep(reply.delayMs);
+      const streamed = (body as { stream?: boolean } | null)?.stream === true && (reply.status ?? 200) === 200;
+      if (streamed) return new Response(toOpenAiStream(reply.body), { headers: { 'content-type': 'text/event-stream' } });
       return Response.json(reply.body, { status: reply.status ?? 200, headers: reply.headers });
     },
   });
@@ -67,4 +69,25 @@ export function startFakeLlm(fallback: FakeReply = openAiReply('fallback answer'
     enqueue: (...replies) => queue.push(...replies),
     stop: () => server.stop(true),
   };
+}
+
+interface CompletionBody {
+  choices: Array<{ message: { content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> }; finish_reason: string }>;
+  usage?: unknown;
+}
+
+/** Re-encodes a chat-completions body as OpenAI's streaming chunks (word by word, tool calls in pieces). */
+export function toOpenAiStream(raw: unknown): string {
+  const body = raw as CompletionBody;
+  const choice = body.choices[0]!;
+  const chunks: unknown[] = [{ choices: [{ index: 0, delta: { role: 'assistant' } }] }];
+  for (const word of (choice.message.content ?? '').match(/\S+\s*/g) ?? []) chunks.push({ choices: [{ index: 0, delta: { content: word } }] });
+  (choice.message.tool_calls ?? []).forEach((call, index) => {
+    const half = Math.ceil(call.function.arguments.length / 2);
+    chunks.push({ choices: [{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments.slice(0, half) } }] } }] });
+    chunks.push({ choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: call.function.arguments.slice(half) } }] } }] });
+  });
+  chunks.push({ choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason }] });
+  if (body.usage) chunks.push({ choices: [], usage: body.usage });
+  return `${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`;
 }

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { evaluateArithmetic } from '../../kernel/tools/arithmetic';
+import { memories } from '../../db/schema';
+import { defineTool, ToolRegistry } from './registry';
+
+const calculator = defineTool({
+  name: 'calculator',
+  description: 'Evaluates an arithmetic expression (+ - * / % ^ and parentheses) and returns the number.',
+  args: z.object({ expression: z.string().min(1).max(500) }),
+  run: async ({ expression }) => String(evaluateArithmetic(expression)),
+});
+
+const saveMemory = defineTool({
+  name: 'save_memory',
+  description: 'Saves a fact to long-term memory under a key. Saving the same call twice stores it once.',
+  args: z.object({ key: z.string().min(1).max(200), content: z.string().min(1).max(20_000) }),
+  run: async ({ key, content }, ctx) => {
+    const inserted = await ctx.db
+      .insert(memories)
+      .values({ id: ctx.idempotencyKey, agentId: ctx.agentId, scope: 'long', key, content })
+      .onConflictDoNothing()
+      .returning({ id: memories.id });
+    return inserted.length > 0 ? `saved memory "${key}"` : `memory "${key}" was already saved by this call`;
+  },
+});
+
+const publish = defineTool({
+  name: 'publish',
+  description: 'Publishes a message to a channel where people will read it. A human must approve each call.',
+  args: z.object({ channel: z.string().min(1).max(100), text: z.string().min(1).max(10_000) }),
+  requiresApproval: true,
+  run: async ({ channel, text }, ctx) => {
+    await ctx.db
+      .insert(memories)
+      .values({ id: ctx.idempotencyKey, agentId: ctx.agentId, scope: 'published', key: channel, content: text })
+      .onConflictDoNothing();
+    return `published to ${channel}`;
+  },
+});
+
+const currentTime = defineTool({
+  name: 'current_time',
+  description: 'Returns the current UTC time in ISO 8601.',
+  args: z.object({}),
+  run: async () => new Date().toISOString(),
+});
+
+/** The tools every node ships with. */
+export function builtinTools(): ToolRegistry {
+  return new ToolRegistry([calculator, saveMemory, publish, currentTime]);
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { Db } from '../../db/client';
+import type { ToolSchema } from '../../kernel/llm/types';
+import type { ToolPolicy } from '../../kernel/tools/policy';
+
+/** What a running tool may use: who called, its idempotency key, and the database. */
+export interface ToolContext {
+  agentId: string;
+  callId: string;
+  /** Stable across retries of the same call: side effects keyed by it happen once. */
+  idempotencyKey: string;
+  db: Db;
+  signal: AbortSignal;
+}
+
+/** A typed tool: zod arguments, a description for the model, and the code that runs it. */
+export interface ToolDefinition<A extends z.ZodObject = z.ZodObject> {
+  name: string;
+  description: string;
+  args: A;
+  requiresApproval?: boolean;
+  timeoutMs?: number;
+  run(args: z.infer<A>, ctx: ToolContext): Promise<string>;
+}
+
+/** Declares a tool with its argument types inferred from the zod schema. */
+export function defineTool<A extends z.ZodObject>(tool: ToolDefinition<A>): ToolDefinition<A> {
+  return tool;
+}
+
+/** The tools a node can run, by name. */
+export class ToolRegistry {
+  private readonly tools = new Map<string, ToolDefinition>();
+
+  constructor(tools: ReadonlyArray<ToolDefinition<z.ZodObject>>) {
+    for (const t of tools) this.register(t);
+  }
+
+  /** Adds a tool (dynamic loading); a duplicate name is an error. */
+  register(tool: ToolDefinition<z.ZodObject>): void {
+    if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
+    this.tools.set(tool.name, tool as ToolDefinition);
+  }
+
+  get(name: string): ToolDefinition | undefined {
+    return this.tools.get(name);
+  }
+
+  names(): string[] {
+    return [...this.tools.keys()].sort();
+  }
+
+  /** JSON schemas of the allowed tools, as shown to the model. */
+  schemas(allowed: readonly string[]): ToolSchema[] {
+    return allowed.flatMap((name) => {
+      const t = this.tools.get(name);
+      return t ? [{ name: t.name, description: t.description, parameters: z.toJSONSchema(t.args) as Record<string, unknown> }] : [];
+    });
+  }
+
+  /** The policies of the allowed tools, for the workflow. */
+  policies(allowed: readonly string[]): ToolPolicy[] {
+    return allowed.flatMap((name) => {
+      const t = this.tools.get(name);
+      return t ? [{ name: t.name, requiresApproval: t.requiresApproval ?? false, timeoutMs: t.timeoutMs ?? 30_000 }] : [];
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import type { ApiDeps } from '../deps';
+import { problemSchema } from '../problem';
+import { validationHook } from '../validation';
+import { decideToolCall, listToolCalls, raiseBudget, sendMessage, setPriority, signalLifecycle } from './control';
+import { streamAgentEvents } from './events';
+
+const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
+const idParam = z.object({ id: z.string().min(1).max(200) });
+const accepted = { content: { 'application/json': { schema: z.object({ accepted: z.literal(true) }) } } };
+const errors = { 400: { description: 'Invalid body', ...problem }, 404: { description: 'Unknown agent', ...problem }, 409: { description: 'Not running, or refused', ...problem } };
+const json = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+
+function lifecycleRoute(action: 'pause' | 'resume' | 'kill', summary: string) {
+  return createRoute({
+    method: 'post',
+    path: `/agents/{id}/${action}`,
+    summary,
+    request: { params: idParam, ...json(z.object({ reason: z.string().max(500).optional(), actor: z.string().min(1).max(100).default('api') })) },
+    responses: { 202: { description: 'Signalled', ...accepted }, ...errors },
+  });
+}
+
+const messageRoute = createRoute({
+  method: 'post',
+  path: '/agents/{id}/messages',
+  summary: 'Send a message into the agent’s next step (stored in Postgres, signalled by reference)',
+  request: { params: idParam, ...json(z.object({ text: z.string().min(1).max(1_000_000) })) },
+  responses: { 202: { description: 'Queued', content: { 'application/json': { schema: z.object({ pageId: z.string() }) } } }, ...errors },
+});
+
+const priorityRoute = createRoute({
+  method: 'put',
+  path: '/agents/{id}/priority',
+  summary: 'Change the agent’s scheduling priority (1 most urgent … 10)',
+  request: { params: idParam, ...json(z.object({ priority: z.number().int().min(1).max(10) })) },
+  responses: { 200: { description: 'Changed', content: { 'application/json': { schema: z.object({ priority: z.number().int() }) } } }, ...errors },
+});
+
+const approvalRoute = createRoute({
+  method: 'post',
+  path: '/agents/{id}/approvals',
+  summary: 'Approve or reject the pending tool call, by its exact call id',
+  request: { params: idParam, ...json(z.object({ callId: z.string().min(1), approved: z.boolean(), approver: z.string().min(1).max(100), reason: z.string().max(1000).optional() })) },
+  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: z.object({ callId: z.string(), approved: z.boolean() }) } } }, ...errors },
+});
+
+const budgetRoute = createRoute({
+  method: 'post',
+  path: '/agents/{id}/budget',
+  summary: 'Raise the agent’s budget (a budget-suspended agent resumes)',
+  request: { params: idParam, ...json(z.object({ maxTotalTokens: z.number().int().positive().nullable().optional(), maxCostUsd: z.number().positive().nullable().optional() })) },
+  responses: { 200: { description: 'New budget', content: { 'application/json': { schema: z.object({ maxTotalTokens: z.number().nullable(), maxCostUsd: z.number().nullable() }) } } }, ...errors },
+});
+
+const toolCallsRoute = createRoute({
+  method: 'get',
+  path: '/agents/{id}/tool-calls',
+  summary: 'Every tool call of the agent (tool memory)',
+  request: { params: idParam },
+  responses: { 200: { description: 'Tool calls', content: { 'application/json': { schema: z.object({ toolCalls: z.array(z.record(z.string(), z.unknown())) }) } } }, 404: errors[404] },
+});
+
+/** Signals, updates and streams that steer a running agent. */
+export function agentControlRoutes(deps: ApiDeps) {
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+  for (const [action, summary] of [['pause', 'Suspend at the next step boundary'], ['resume', 'Resume a paused agent'], ['kill', 'Terminate: cancels an in-flight step']] as const) {
+    app.openapi(lifecycleRoute(action, summary), async (c) => {
+      const body = c.req.valid('json');
+      await signalLifecycle(deps, c.req.valid('param').id, action, body.reason, body.actor);
+      return c.json({ accepted: true as const }, 202);
+    });
+  }
+  return app
+    .openapi(messageRoute, async (c) => c.json(await sendMessage(deps, c.req.valid('param').id, c.req.valid('json').text), 202))
+    .openapi(priorityRoute, async (c) => c.json({ priority: await setPriority(deps, c.req.valid('param').id, c.req.valid('json').priority) }, 200))
+    .openapi(approvalRoute, async (c) => c.json(await decideToolCall(deps, c.req.valid('param').id, c.req.valid('json')), 200))
+    .openapi(budgetRoute, async (c) => {
+      const body = c.req.valid('json');
+      const patch = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+      return c.json(await raiseBudget(deps, c.req.valid('param').id, patch), 200);
+    })
+    .openapi(toolCallsRoute, async (c) => c.json({ toolCalls: await listToolCalls(deps, c.req.valid('param').id) }, 200))
+    .get('/agents/:id/events', (c) => streamAgentEvents(deps, c, c.req.param('id')));
+}

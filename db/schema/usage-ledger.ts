@@ -1,0 +1,20 @@
+import { doublePrecision, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { agents } from './agents';
+
+/** Accounting: tokens and USD of every LLM step, per agent and tenant (one row per step). */
+export const usageLedger = pgTable(
+  'usage_ledger',
+  {
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    step: integer('step').notNull(),
+    tenant: text('tenant').notNull(),
+    model: text('model').notNull(),
+    promptTokens: integer('prompt_tokens').notNull(),
+    completionTokens: integer('completion_tokens').notNull(),
+    costUsd: doublePrecision('cost_usd').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.step] }), index('usage_ledger_tenant_idx').on(t.tenant)],
+);

@@ -1,0 +1,24 @@
+import type { AgentStatus } from './state';
+
+/** Events that move an agent between lifecycle states. */
+export type LifecycleEvent = 'start' | 'step' | 'wait' | 'unblock' | 'pause' | 'resume' | 'suspend' | 'kill' | 'complete' | 'fail';
+
+const TRANSITIONS: Record<AgentStatus, Partial<Record<LifecycleEvent, AgentStatus>>> = {
+  ready: { start: 'running', kill: 'terminated', fail: 'failed' },
+  running: { step: 'running', wait: 'waiting', pause: 'suspended', suspend: 'suspended', kill: 'terminated', complete: 'completed', fail: 'failed' },
+  waiting: { unblock: 'running', pause: 'suspended', suspend: 'suspended', kill: 'terminated', fail: 'failed' },
+  suspended: { resume: 'running', kill: 'terminated', fail: 'failed' },
+  completed: {},
+  failed: {},
+  terminated: {},
+};
+
+/** The state after `event`, or null when the event is not allowed in `from`. */
+export function transition(from: AgentStatus, event: LifecycleEvent): AgentStatus | null {
+  return TRANSITIONS[from][event] ?? null;
+}
+
+/** True for states an agent never leaves. */
+export function isTerminal(status: AgentStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'terminated';
+}
