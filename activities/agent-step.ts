@@ -118,15 +118,18 @@ export function createLlmStep(deps: LlmStepDeps) {
     }
     await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt } });
     const stream = tokenStreamer(deps, input.agentId, input.step);
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
     try {
-      response = await deps.guard(provider, { messages, maxTokens: input.maxTokens, tools, onToken: stream.onToken }, promptTokens + input.maxTokens, Context.current().cancellationSignal);
+      response = await deps.guard(provider, { messages, maxTokens: input.maxTokens, tools, onToken: stream.onToken }, promptTokens + input.maxTokens, ctx.cancellationSignal);
     } catch (err) {
       if (err instanceof ProviderError) {
         throw ApplicationFailure.create({ message: err.message, type: `ProviderError${err.status}`, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs, cause: err });
       }
       throw err;
     } finally {
+      clearInterval(beat);
       await stream.close();
     }
     const usage: Spend = { ...response.usage, costUsd: costUsd(price, response.usage.promptTokens, response.usage.completionTokens) };

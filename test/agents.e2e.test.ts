@@ -26,7 +26,7 @@ interface View {
   result: string | null;
   error: string | null;
   exitReason: string | null;
-  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number; costUsd: number };
   workflow: { workflowId: string; runId: string | null };
 }
 

@@ -44,6 +44,7 @@ const { finishAgent, recordHold } = proxyActivities<KernelActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+const HEARTBEAT_TIMEOUT_MS = 15_000;
 const STEP_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 } as const;
 
 /**
@@ -194,6 +195,8 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         taskQueue: input.llmTaskQueue,
         scheduleToStartTimeout: input.agingIntervalMs,
         startToCloseTimeout: input.stepTimeoutMs,
+        // The step heartbeats while it waits on the model, so a dead node is noticed in seconds.
+        heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, input.stepTimeoutMs),
         priority: { priorityKey: key, fairnessKey: fairnessKey(input.tenant) },
         retry: { ...STEP_RETRY, nonRetryableErrorTypes: ['BudgetExhausted', 'InvalidModel', 'AgentNotFound'] },
       });

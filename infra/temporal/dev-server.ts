@@ -36,6 +36,18 @@ export interface DevServer {
 
 const HOST = '127.0.0.1';
 
+/**
+ * Server settings the kernel relies on. Priority keys and fairness keys are honoured only by the
+ * new matcher (off by default in server 1.29); one partition keeps dev-server ordering exact.
+ * A production cluster needs the first two set in its dynamic config too.
+ */
+export const KERNEL_DYNAMIC_CONFIG = [
+  'matching.useNewMatcher=true',
+  'matching.enableFairness=true',
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+] as const;
+
 async function pickPort(preferred: number | undefined): Promise<number> {
   if (preferred && (await portIsFree(preferred, HOST))) return preferred;
   return freePort(HOST);
@@ -56,6 +68,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     '--namespace', namespace, '--log-level', 'error'];
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
+  for (const setting of KERNEL_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
   if (options.searchAttributes ?? true) for (const sa of KERNEL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=${sa.type}`);
 
   const proc = Bun.spawn(args, { stdout: 'ignore', stderr: 'pipe' });

@@ -2,7 +2,7 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { createLogger } from '../../infra/logger';
 import { startStack, type Stack } from '../../infra/stack';
 import { bundleWorkflows } from '../../infra/temporal/worker';
-import { loadConfig } from '../../kernel/config';
+import { type Config, loadConfig } from '../../kernel/config';
 import { createTestDatabase } from './postgres';
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -14,7 +14,7 @@ export function testBundle(): Promise<WorkflowBundle> {
 }
 
 /** A whole kernel for one test file: a headless dev server, a database, a worker and the API on a free port. */
-export async function startTestStack(options: { database: 'postgres' | 'pglite'; env?: Record<string, string> }): Promise<Stack> {
+export async function startTestStack(options: { database: 'postgres' | 'pglite'; env?: Record<string, string>; worker?: boolean }): Promise<Stack & { config: Config; databaseUrl: string | undefined }> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'error');
   const fresh = options.database === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig({ LOG_LEVEL: 'error', TASK_QUEUE: `test-${Math.random().toString(36).slice(2, 8)}`, ...options.env });
@@ -25,10 +25,13 @@ export async function startTestStack(options: { database: 'postgres' | 'pglite';
       database: fresh ? { url: fresh.url, poolSize: 5 } : { pgliteDir: 'memory://' },
       devServer: { ui: false },
       apiPort: 0,
+      worker: options.worker ?? true,
       workflowBundle: await testBundle(),
     });
     return {
       ...stack,
+      config,
+      databaseUrl: fresh?.url,
       async stop() {
         await stack.stop();
         await fresh?.drop();

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { agentEvents, contextPages, memories, usageLedger } from '../db/schema';
+import type { Stack } from '../infra/stack';
+import { agentClient } from './support/agent-client';
+import { startTestStack } from './support/stack';
+import { waitFor } from './support/wait';
+
+// The API runs here; the nodes are real `bun run worker` processes, and one is killed with SIGKILL.
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let agents: ReturnType<typeof agentClient>;
+const nodes: Bun.Subprocess[] = [];
+
+function startNode(): Bun.Subprocess {
+  const proc = Bun.spawn(['bun', 'bin/worker.ts'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      DATABASE_URL: stack.databaseUrl!,
+      TASK_QUEUE: stack.config.TASK_QUEUE,
+      LOG_LEVEL: 'error',
+    },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  });
+  nodes.push(proc);
+  return proc;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack({ database: 'postgres', worker: false });
+  agents = agentClient(stack);
+});
+afterAll(async () => {
+  for (const n of nodes) n.kill('SIGKILL');
+  await Promise.all(nodes.map((n) => n.exited));
+  await stack?.stop();
+});
+
+describe('a node killed with SIGKILL mid-step', () => {
+  test('its agents finish on another node with no lost or duplicated step and no repeated side effect', async () => {
+    const first = startNode();
+    const spawned = [];
+    for (let i = 0; i < 4; i++) {
+      spawned.push(await agents.spawn({
+        name: `survivor-${i}`,
+        model: 'scripted:6:400',
+        tools: ['save_memory'],
+        input: `CALL save_memory {"key":"fact-${i}","content":"remember ${i}"}`,
+        constraints: { maxSteps: 6, stepTimeoutMs: 3_000 },
+      }));
+    }
+    const ids = spawned.map((a) => a.id);
+    // Wait until every agent has acknowledged work (a stored reply) and a step is in flight.
+    await waitFor(
+      async () => stack.db.db.select({ n: sql<number>`count(*)::int` }).from(contextPages).where(and(inArray(contextPages.agentId, ids), eq(contextPages.purpose, 'reply'))),
+      (rows) => (rows[0]?.n ?? 0) >= 8,
+      60_000,
+      'two acknowledged steps per agent',
+    );
+    const before = await stack.db.db.select({ id: contextPages.id, body: contextPages.body }).from(contextPages).where(and(inArray(contextPages.agentId, ids), eq(contextPages.purpose, 'reply')));
+    first.kill('SIGKILL');
+    await first.exited;
+    startNode();
+
+    for (const id of ids) {
+      const done = await agents.settle(id);
+      expect(done).toMatchObject({ status: 'completed', step: 6, exitReason: 'final_answer' });
+    }
+    // Acknowledged replies survived unchanged.
+    const after = await stack.db.db.select({ id: contextPages.id, body: contextPages.body }).from(contextPages).where(inArray(contextPages.id, before.map((p) => p.id)));
+    expect(after.sort((a, b) => a.id.localeCompare(b.id))).toEqual(before.sort((a, b) => a.id.localeCompare(b.id)));
+    // Exactly one reply, one ledger row per step; the side effect happened once per agent.
+    for (const id of ids) {
+      const replies = await stack.db.db.select().from(contextPages).where(and(eq(contextPages.agentId, id), eq(contextPages.purpose, 'reply')));
+      expect(replies.map((p) => p.step).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(await stack.db.db.select().from(usageLedger).where(eq(usageLedger.agentId, id))).toHaveLength(6);
+      expect(await stack.db.db.select().from(memories).where(eq(memories.agentId, id))).toHaveLength(1);
+    }
+    // The crash really interrupted work: some step was attempted more than once.
+    const retried = await stack.db.db.select().from(agentEvents).where(and(inArray(agentEvents.agentId, ids), eq(agentEvents.kind, 'step.started'), sql`(${agentEvents.data}->>'attempt')::int > 1`));
+    expect(retried.length).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+});
