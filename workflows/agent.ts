@@ -18,6 +18,7 @@ import {
 import { TimeoutType } from '@temporalio/common';
 import type { KernelActivities } from '../activities';
 import type { LlmStepResult } from '../activities/agent-step';
+import { shouldContinueAsNew } from '../kernel/agent/continue-as-new';
 import { isTerminal, transition, type LifecycleEvent } from '../kernel/agent/lifecycle';
 import { addSpend, ZERO_SPEND, type AgentResult, type AgentRunInput, type AgentSnapshot, type HoldReason } from '../kernel/agent/state';
 import { budgetPressure, remaining, type Budget, type Spend } from '../kernel/cost/budget';
@@ -272,7 +273,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         s.resultPageId = reply.page.id;
         break;
       }
-      if (workflowInfo().continueAsNewSuggested) {
+      if (shouldContinueAsNew(workflowInfo())) {
         await condition(allHandlersFinished);
         log.info('continuing as new', { agentId: input.agentId, step });
         await continueAsNew<typeof agentWorkflow>({

@@ -72,3 +72,13 @@ describe('token bucket', () => {
     expect(bucket.take(1000, 10_000)).toBe(60_000);
   });
 });
+
+describe('continue-as-new policy', () => {
+  test('continues before the history grows past the kernel limits, or when Temporal suggests it', async () => {
+    const { shouldContinueAsNew } = await import('../agent/continue-as-new');
+    expect(shouldContinueAsNew({ continueAsNewSuggested: false, historyLength: 100, historySize: 50_000 })).toBe(false);
+    expect(shouldContinueAsNew({ continueAsNewSuggested: true, historyLength: 100, historySize: 50_000 })).toBe(true);
+    expect(shouldContinueAsNew({ continueAsNewSuggested: false, historyLength: 4_000, historySize: 50_000 })).toBe(true);
+    expect(shouldContinueAsNew({ continueAsNewSuggested: false, historyLength: 10, historySize: 1_500_000 })).toBe(true);
+  });
+});
