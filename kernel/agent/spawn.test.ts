@@ -17,6 +17,15 @@ describe('spawn request', () => {
     expect(r.error!.issues.find((i) => i.path[0] === 'model')!.message).toContain('unknown model provider');
   });
 
+  test('a task renders into the first message; one of input or task is required', () => {
+    const s = spawnAgentSchema.parse({ name: 't', role: 'r', goal: 'g', task: { description: 'count the apples', expectedOutput: 'a number', context: ['there are 3 apples'] } });
+    expect(s.input).toBe('Task: count the apples\n\nExpected output: a number\n\nContext:\n- there are 3 apples');
+    const missing = spawnAgentSchema.safeParse({ name: 't', role: 'r', goal: 'g' });
+    expect(missing.success).toBe(false);
+    expect(missing.error!.issues.map((i) => i.message)).toContain('give an input or a task');
+    expect(spawnAgentSchema.safeParse({ name: 't', role: 'r', goal: 'g', task: { description: '', expectedOutput: 'x' } }).success).toBe(false);
+  });
+
   test('ids are slug + 10 base-36 characters', () => {
     expect(slugify('  My Research Agent!! ')).toBe('my-research-agent');
     expect(slugify('***')).toBe('agent');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelSpecSchema } from '../llm/model-spec';
+import { renderTask, taskDefinitionSchema } from './task';
 
 /** Limits an agent runs under. */
 export const agentConstraintsSchema = z.object({
@@ -18,7 +19,8 @@ export const agentConstraintsSchema = z.object({
 const DEFAULT_CONSTRAINTS = { maxSteps: 8, maxTokensPerStep: 1024, maxTotalTokens: null, maxCostUsd: null, stepTimeoutMs: 300_000 };
 
 /** The body of `POST /agents`: who the agent is, what it is for, and what it starts with. */
-export const spawnAgentSchema = z.object({
+export const spawnAgentSchema = z
+  .object({
   name: z
     .string()
     .trim()
@@ -29,7 +31,9 @@ export const spawnAgentSchema = z.object({
   goal: z.string().trim().min(1).max(4_000),
   backstory: z.string().trim().max(8_000).optional(),
   /** The first user message. Stored as a page in Postgres, never in the workflow payload. */
-  input: z.string().min(1).max(1_000_000),
+  input: z.string().min(1).max(1_000_000).optional(),
+  /** A structured task instead of (or before) `input`. */
+  task: taskDefinitionSchema.optional(),
   /** `provider:model`; defaults to the node's configured MODEL. */
   model: modelSpecSchema.optional(),
   tenant: z.string().trim().min(1).max(80).default('default'),
@@ -40,7 +44,9 @@ export const spawnAgentSchema = z.object({
   tools: z.array(z.string().min(1).max(64)).max(64).default([]),
   /** A parent agent whose remaining budget this one draws on. */
   parentId: z.string().min(1).max(200).optional(),
-});
+  })
+  .refine((s) => s.input !== undefined || s.task !== undefined, { message: 'give an input or a task', path: ['input'] })
+  .transform((s) => ({ ...s, input: [s.task ? renderTask(s.task) : undefined, s.input].filter(Boolean).join('\n\n') }));
 
 /** A validated spawn request. */
 export type SpawnAgent = z.infer<typeof spawnAgentSchema>;
