@@ -1,0 +1,149 @@
+/**
+ * LoCoMo evidence recall of context assembly. Streams each conversation into an agent's memory
+ * turn by turn (dated pages in Postgres), then for every question assembles a context under each
+ * budget and reports the share of the question's evidence turns present — per category and overall
+ * — with tokens used and assembly latency, for the kernel's policy and two baselines (recency-only
+ * truncation; the seed's idle-time × importance eviction) in the same process. Then times assembly
+ * for one agent holding 10,000 pages.
+ *
+ *   bun bench/locomo.ts [folder=../shared/datasets/locomo] [--db postgres|pglite] [--budgets 1000,2000,4000]
+ */
+import { parseArgs } from 'node:util';
+import { openDatabase, type Database } from '../db/client';
+import { candidatePages, pageMetas, type PageScope } from '../db/retrieval';
+import { agents, contextPages } from '../db/schema';
+import { assemble } from '../kernel/paging/assemble';
+import { assembleRecency, assembleSeed, seededRandom } from '../kernel/paging/baselines';
+import type { Assembly } from '../kernel/paging/types';
+import { countTextTokens } from '../kernel/llm/tokens';
+import { createTestDatabase } from '../test/support/postgres';
+import { CATEGORY_NAMES, loadConversations, type Turn } from './locomo/data';
+import { writeResult } from './results-file';
+import { summarise } from './stats';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { db: { type: 'string', default: 'postgres' }, budgets: { type: 'string', default: '1000,2000,4000' }, 'scale-pages': { type: 'string', default: '10000' } },
+});
+const folder = positionals[0] ?? new URL('../../shared/datasets/locomo', import.meta.url).pathname;
+const budgets = values.budgets.split(',').map(Number);
+const POLICIES = ['kernel', 'recency', 'seed'] as const;
+type Policy = (typeof POLICIES)[number];
+
+const conversations = loadConversations(folder);
+if (conversations.length === 0) throw new Error(`no LoCoMo *.json files in ${folder}`);
+const fresh = values.db === 'postgres' ? await createTestDatabase() : undefined;
+const database: Database = await openDatabase(fresh ? { url: fresh.url } : { pgliteDir: 'memory://' });
+
+/** Streams turns into an agent's pages (one page per turn, dated), in batches. */
+async function streamTurns(agentId: string, turns: Turn[], stepOffset = 0): Promise<void> {
+  await database.db.insert(agents).values({ id: agentId, name: agentId, role: 'memory', goal: 'remember the conversation', model: 'scripted', maxSteps: 1, workflowId: agentId, definition: {} }).onConflictDoNothing();
+  for (let i = 0; i < turns.length; i += 500) {
+    await database.db.insert(contextPages).values(
+      turns.slice(i, i + 500).map((t, j) => {
+        const step = stepOffset + i + j + 1;
+        const body = `(${t.date}) ${t.speaker}: ${t.text}`;
+        return { id: `${agentId}.s${step}.turn`, agentId, kind: 'message', role: 'user', body, tokens: countTextTokens(body), step, purpose: `turn:${t.diaId}`, lastAccessStep: step, meta: { diaId: t.diaId } };
+      }),
+    );
+  }
+}
+
+type Row = { recall: number; tokens: number };
+const results = new Map<string, Row[]>(); // `${policy}|${budget}|${category}`
+const latency: Record<Policy, number[]> = { kernel: [], recency: [], seed: [] };
+const push = (key: string, row: Row) => (results.get(key) ?? results.set(key, []).get(key)!).push(row);
+
+for (const conv of conversations) {
+  const agentId = `locomo-${conv.id}`;
+  const t0 = performance.now();
+  await streamTurns(agentId, conv.turns);
+  process.stderr.write(`${conv.id}: streamed ${conv.turns.length} turns in ${Math.round(performance.now() - t0)} ms; ${conv.questions.length} questions\n`);
+  const scope: PageScope = [{ agentId, upToStep: null }];
+  const diaOfStep = new Map(conv.turns.map((t, i) => [i + 1, t.diaId]));
+  const rand = seededRandom(Number(conv.id) || 1);
+  const randomImportance = new Map<string, number>();
+  const currentStep = conv.turns.length;
+
+  for (const q of conv.questions) {
+    const evidence = new Set(q.evidence.flatMap((e) => e.split(/[;,\s]+/)).filter((e) => /^D\d+:\d+$/.test(e)));
+    if (evidence.size === 0) continue;
+    const recallOf = (a: Assembly) => [...evidence].filter((e) => a.pages.some((p) => diaOfStep.get(p.step) === e)).length / evidence.size;
+
+    const ours: Assembly[] = [];
+    for (const budget of budgets) {
+      const t = performance.now();
+      const { pages, relevance } = await candidatePages(database.db, scope, q.question, budget);
+      ours.push(assemble({ budget, pages, relevance, currentStep }));
+      latency.kernel.push(performance.now() - t);
+    }
+
+    let t = performance.now();
+    const metasR = await pageMetas(database.db, scope);
+    const recency = budgets.map((budget) => assembleRecency(budget, metasR));
+    latency.recency.push((performance.now() - t) / budgets.length);
+
+    t = performance.now();
+    const metasS = await pageMetas(database.db, scope);
+    const seed = budgets.map((budget) => assembleSeed(budget, metasS, currentStep, (p) => randomImportance.get(p.id) ?? randomImportance.set(p.id, rand()).get(p.id)!));
+    latency.seed.push((performance.now() - t) / budgets.length);
+
+    budgets.forEach((budget, i) => {
+      for (const [policy, a] of [['kernel', ours[i]!], ['recency', recency[i]!], ['seed', seed[i]!]] as const) {
+        const row = { recall: recallOf(a), tokens: a.tokens };
+        push(`${policy}|${budget}|${q.category}`, row);
+        push(`${policy}|${budget}|all`, row);
+      }
+    });
+  }
+}
+
+// Latency at scale: one agent holding 10,000 pages.
+const scalePages = Number(values['scale-pages']);
+const allTurns = conversations.flatMap((c) => c.turns);
+const scaleTurns = Array.from({ length: scalePages }, (_, i) => allTurns[i % allTurns.length]!);
+await streamTurns('locomo-scale', scaleTurns);
+const scaleScope: PageScope = [{ agentId: 'locomo-scale', upToStep: null }];
+const scaleQuestions = conversations.flatMap((c) => c.questions).slice(0, 300);
+const scaleLatency: number[] = [];
+for (const q of scaleQuestions) {
+  const t = performance.now();
+  const { pages, relevance } = await candidatePages(database.db, scaleScope, q.question, 4000);
+  const a = assemble({ budget: 4000, pages, relevance, currentStep: scalePages });
+  scaleLatency.push(performance.now() - t);
+  if (a.tokens > 4000) throw new Error('budget exceeded');
+}
+
+await database.close();
+await fresh?.drop();
+
+const mean = (rows: Row[] | undefined, f: (r: Row) => number) => (rows && rows.length ? Math.round((rows.reduce((s, r) => s + f(r), 0) / rows.length) * 1000) / 1000 : null);
+const categories = [...new Set(conversations.flatMap((c) => c.questions.map((q) => q.category)))].sort();
+const table: Record<string, Record<string, Record<string, { recall: number | null; tokens: number | null; n: number }>>> = {};
+for (const policy of POLICIES) {
+  table[policy] = {};
+  for (const budget of budgets) {
+    table[policy]![budget] = {};
+    for (const cat of [...categories.map(String), 'all']) {
+      const rows = results.get(`${policy}|${budget}|${cat}`);
+      table[policy]![budget]![cat === 'all' ? 'overall' : (CATEGORY_NAMES[Number(cat)] ?? cat)] = { recall: mean(rows, (r) => r.recall), tokens: mean(rows, (r) => r.tokens), n: rows?.length ?? 0 };
+    }
+  }
+}
+
+const cols = [...categories.map((c) => CATEGORY_NAMES[c] ?? String(c)), 'overall'];
+console.log(`\nLoCoMo evidence recall (${conversations.length} conversations, ${results.get(`kernel|${budgets[0]}|all`)?.length ?? 0} questions, database ${database.kind})`);
+console.log(`budget  policy   ${cols.map((c) => c.padStart(11)).join(' ')}   tokens`);
+for (const budget of budgets) {
+  for (const policy of POLICIES) {
+    const row = table[policy]![budget]!;
+    console.log(`${String(budget).padStart(6)}  ${policy.padEnd(8)} ${cols.map((c) => String(row[c]!.recall ?? '-').padStart(11)).join(' ')}   ${row.overall!.tokens}`);
+  }
+}
+const lat = Object.fromEntries(POLICIES.map((p) => [p, summarise(latency[p])]));
+console.log(`\nassembly latency per call (ms): ${POLICIES.map((p) => `${p} p50 ${lat[p]!.p50} / p95 ${lat[p]!.p95}`).join('; ')}`);
+const scale = summarise(scaleLatency);
+console.log(`10,000-page agent, 4k budget: p50 ${scale.p50} ms, p95 ${scale.p95} ms (${scale.n} assemblies)`);
+const beats = budgets.every((b) => (table.kernel![b]!.overall!.recall ?? 0) > Math.max(table.recency![b]!.overall!.recall ?? 0, table.seed![b]!.overall!.recall ?? 0));
+console.log(`kernel beats both baselines overall at every budget: ${beats}`);
+console.log(`wrote ${writeResult(`locomo-${database.kind}`, { folder, conversations: conversations.map((c) => c.id), budgets, recall: table, latencyMs: lat, scale: { pages: scalePages, budget: 4000, latencyMs: scale }, beatsBaselinesAtEveryBudget: beats })}`);

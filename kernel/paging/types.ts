@@ -1,0 +1,31 @@
+/** What the paging policy knows of a page (never its body). */
+export interface PageMeta {
+  id: string;
+  kind: string;
+  tokens: number;
+  /** The step that wrote it (chronological order). */
+  step: number;
+  importance: number;
+  pinned: boolean;
+  lastAccessStep: number;
+}
+
+/** A working set chosen for one model call. */
+export interface Assembly {
+  /** Selected pages in chronological order. */
+  pages: PageMeta[];
+  tokens: number;
+  /** Pages left out (candidates for summarisation). */
+  evicted: PageMeta[];
+}
+
+/** Sorts pages into chronological order (step, then id for ties). */
+export function chronological(pages: readonly PageMeta[]): PageMeta[] {
+  return [...pages].sort((a, b) => a.step - b.step || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Splits pages into chosen (by id set) and evicted, both chronological. */
+export function finish(all: readonly PageMeta[], chosen: ReadonlySet<string>): Assembly {
+  const pages = chronological(all.filter((p) => chosen.has(p.id)));
+  return { pages, tokens: pages.reduce((n, p) => n + p.tokens, 0), evicted: chronological(all.filter((p) => !chosen.has(p.id))) };
+}
