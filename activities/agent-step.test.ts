@@ -40,9 +40,9 @@ describe('llmStep activity', () => {
   afterAll(() => database.close());
 
   test('a retried step stores one reply and calls the model once', async () => {
-    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => model, tools: builtinTools(), guard: createProviderGuard() });
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => model, tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
     const env = new MockActivityEnvironment();
-    const input = { agentId: 'idem-1', step: 1, model: 'scripted:3', maxTokens: 64, pageIds: [inputId], budget: UNLIMITED, spent: ZERO_SPEND };
+    const input = { agentId: 'idem-1', step: 1, model: 'scripted:3', maxTokens: 64, budget: UNLIMITED, spent: ZERO_SPEND };
     const first = (await env.run(step, input)) as LlmStepResult;
     const retry = await env.run(step, input);
     expect(retry).toEqual(first);
@@ -54,17 +54,17 @@ describe('llmStep activity', () => {
   });
 
   test('an unknown agent fails without retries', async () => {
-    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => model, tools: builtinTools(), guard: createProviderGuard() });
-    const err = await new MockActivityEnvironment().run(step, { agentId: 'ghost', step: 1, model: 'scripted', maxTokens: 8, pageIds: [], budget: UNLIMITED, spent: ZERO_SPEND }).catch((e: unknown) => e);
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => model, tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
+    const err = await new MockActivityEnvironment().run(step, { agentId: 'ghost', step: 1, model: 'scripted', maxTokens: 8, budget: UNLIMITED, spent: ZERO_SPEND }).catch((e: unknown) => e);
     expect((err as { nonRetryable?: boolean }).nonRetryable).toBe(true);
     expect((err as Error).message).toContain('ghost');
   });
 
   test('a step that would exceed the budget fails as BudgetExhausted before calling the model', async () => {
     const calls = model.calls;
-    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => model, tools: builtinTools(), guard: createProviderGuard() });
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => model, tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
     const err = await new MockActivityEnvironment()
-      .run(step, { agentId: 'idem-1', step: 2, model: 'scripted:3', maxTokens: 64, pageIds: [inputId], budget: { maxTotalTokens: 100, maxCostUsd: null }, spent: { promptTokens: 0, completionTokens: 40, costUsd: 0 } })
+      .run(step, { agentId: 'idem-1', step: 2, model: 'scripted:3', maxTokens: 64, budget: { maxTotalTokens: 100, maxCostUsd: null }, spent: { promptTokens: 0, completionTokens: 40, costUsd: 0 } })
       .catch((e: unknown) => e);
     expect((err as { type?: string }).type).toBe('BudgetExhausted');
     expect((err as { nonRetryable?: boolean }).nonRetryable).toBe(true);

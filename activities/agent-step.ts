@@ -3,14 +3,14 @@ import type { Db } from '../db/client';
 import { getAgentRecord, updateAgentRecord } from '../db/agents';
 import { emitEvent } from '../db/events';
 import type { PubSub } from '../db/notify';
-import { findPage, readPages, toPageRef, writePage, type PageRow } from '../db/pages';
+import { findPage, toPageRef, writePage, type PageRow } from '../db/pages';
+import { scopeOf } from '../db/scope';
+import { buildContext, type PressureThresholds } from './context/build-context';
 import { usageLedger } from '../db/schema';
-import { buildMessages, type PromptPage } from '../kernel/agent/prompt';
 import type { PageRef } from '../kernel/agent/state';
 import { checkBudget, type Budget, type Spend } from '../kernel/cost/budget';
 import { costUsd, priceOf } from '../kernel/cost/prices';
 import { ProviderError } from '../kernel/llm/errors';
-import { countChatTokens, countTextTokens } from '../kernel/llm/tokens';
 import type { LlmProvider, StopReason, ToolCall } from '../kernel/llm/types';
 import type { ProviderGuard } from './llm/guard';
 import type { ToolRegistry } from './tools/registry';
@@ -21,7 +21,6 @@ export interface LlmStepInput {
   step: number;
   model: string;
   maxTokens: number;
-  pageIds: string[];
   budget: Budget;
   spent: Spend;
 }
@@ -50,6 +49,7 @@ export interface LlmStepDeps {
   providerFor: (spec: string) => LlmProvider;
   tools: ToolRegistry;
   guard: ProviderGuard;
+  pressure: PressureThresholds;
 }
 
 function resultFrom(row: PageRow): LlmStepResult {
@@ -92,13 +92,23 @@ export function createLlmStep(deps: LlmStepDeps) {
 
     const agent = await getAgentRecord(db, input.agentId);
     if (!agent) throw ApplicationFailure.nonRetryable(`agent ${input.agentId} is not in the database`, 'AgentNotFound');
-    const pages = await readPages(db, input.pageIds);
-    const messages = buildMessages(agent, pages.map((p): PromptPage => ({ ...toPageRef(p), body: p.body, meta: p.meta as PromptPage['meta'] })));
-    const allowed = ((agent.definition as { tools?: string[] }).tools ?? []).filter((t) => deps.tools.get(t));
+    const definition = agent.definition as { tools?: string[]; constraints?: { contextTokens?: number } };
+    const allowed = (definition.tools ?? []).filter((t) => deps.tools.get(t));
     const tools = deps.tools.schemas(allowed);
+    const context = await buildContext(db, deps.pubsub, {
+      agentId: input.agentId,
+      agent,
+      scope: scopeOf(agent),
+      step: input.step,
+      model: input.model,
+      maxTokens: input.maxTokens,
+      tools,
+      contextTokens: definition.constraints?.contextTokens,
+      pressure: deps.pressure,
+    });
+    const { messages, promptTokens } = context;
 
     // The budget is checked against this exact prompt before the call that would exceed it.
-    const promptTokens = countChatTokens(messages) + (tools.length ? countTextTokens(JSON.stringify(tools)) : 0);
     const price = priceOf(input.model);
     const verdict = checkBudget(input.budget, input.spent, { promptTokens, maxCompletionTokens: input.maxTokens, price });
     if (!verdict.ok) {
@@ -122,7 +132,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
     try {
-      response = await deps.guard(provider, { messages, maxTokens: input.maxTokens, tools, onToken: stream.onToken }, promptTokens + input.maxTokens, ctx.cancellationSignal);
+      response = await deps.guard(provider, { messages, maxTokens: input.maxTokens, tools, onToken: stream.onToken, step: input.step }, promptTokens + input.maxTokens, ctx.cancellationSignal);
     } catch (err) {
       if (err instanceof ProviderError) {
         throw ApplicationFailure.create({ message: err.message, type: `ProviderError${err.status}`, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs, cause: err });
@@ -134,7 +144,15 @@ export function createLlmStep(deps: LlmStepDeps) {
     }
     const usage: Spend = { ...response.usage, costUsd: costUsd(price, response.usage.promptTokens, response.usage.completionTokens) };
     const meta: ReplyMeta = { usage, stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
-    const row = await writePage(db, { agentId: input.agentId, step: input.step, purpose: 'reply', kind: 'message', role: 'assistant', body: response.text, meta: { ...meta } });
+    const row = await writePage(db, {
+      agentId: input.agentId,
+      step: input.step,
+      purpose: 'reply',
+      kind: 'message',
+      role: 'assistant',
+      body: response.text,
+      meta: { ...meta, metrics: context.metrics, fingerprints: context.fingerprints },
+    });
     const stored = row.meta as ReplyMeta;
     await db
       .insert(usageLedger)

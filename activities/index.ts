@@ -3,6 +3,7 @@ import type { PubSub } from '../db/notify';
 import type { LlmProvider } from '../kernel/llm/types';
 import { createFinishAgent, createRecordHold } from './agent-finish';
 import { createLlmStep } from './agent-step';
+import type { PressureThresholds } from './context/build-context';
 import { createProviderGuard, type ProviderGuard } from './llm/guard';
 import { createRunTool } from './run-tool';
 import { builtinTools } from './tools/builtin';
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   tools?: ToolRegistry;
   /** Defaults to no rate limit and a 5-failure circuit breaker per provider. */
   guard?: ProviderGuard;
+  /** Memory-pressure thresholds; defaults to warn at 70%, flush (summarise) at 100%. */
+  pressure?: PressureThresholds;
 }
 
 /** Every activity a node registers, bound to its dependencies. */
@@ -24,7 +27,7 @@ export function createActivities(deps: ActivityDeps) {
   const tools = deps.tools ?? builtinTools();
   const guard = deps.guard ?? createProviderGuard();
   return {
-    llmStep: createLlmStep({ ...deps, tools, guard }),
+    llmStep: createLlmStep({ ...deps, tools, guard, pressure: deps.pressure ?? { warn: 0.7, flush: 1 } }),
     runTool: createRunTool({ ...deps, tools }),
     finishAgent: createFinishAgent(deps.db, deps.pubsub),
     recordHold: createRecordHold(deps.db, deps.pubsub),

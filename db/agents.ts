@@ -35,6 +35,7 @@ export async function createAgentRecord(db: Db, id: string, spec: SpawnAgent & {
       role: 'user',
       body: spec.input,
       importance: 1,
+      pinned: true,
     });
     return { agent: agent!, input };
   });

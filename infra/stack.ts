@@ -95,6 +95,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         pubsub: db.pubsub,
         providerFor: createProviderRegistry(config),
         guard: createProviderGuard({ requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 }),
+        pressure: { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO },
         workflowBundle: options.workflowBundle,
       });
       const running = node.run();

@@ -209,7 +209,6 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
             step,
             model: input.model,
             maxTokens: input.maxTokensPerStep,
-            pageIds: s.pages.map((p) => p.id),
             budget: s.budget,
             spent: committed(),
           });

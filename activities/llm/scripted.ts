@@ -32,7 +32,8 @@ export class ScriptedModel implements LlmProvider {
 
   async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
     if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
-    const turn = request.messages.filter((m) => m.role === 'assistant').length + 1;
+    // Plan by the step when known: paging may have evicted earlier replies from the prompt.
+    const turn = request.step ?? request.messages.filter((m) => m.role === 'assistant').length + 1;
     const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
     const goal = /^Goal: (.*)$/m.exec(system)?.[1] ?? 'the task';
     const firstUser = request.messages.find((m) => m.role === 'user')?.content ?? '';
@@ -42,12 +43,13 @@ export class ScriptedModel implements LlmProvider {
     let text: string;
     let toolCalls: ToolCall[] = [];
     let stopReason: LlmResponse['stopReason'];
-    if (results.length < planned.length) {
-      const next = planned[results.length]!;
-      toolCalls = [{ id: `call_${turn}_${results.length + 1}`, name: next.name, arguments: next.arguments }];
+    const callIndex = request.step !== undefined ? request.step - 1 : results.length;
+    if (callIndex < planned.length) {
+      const next = planned[callIndex]!;
+      toolCalls = [{ id: `call_${turn}_${callIndex + 1}`, name: next.name, arguments: next.arguments }];
       text = `Step ${turn}: calling ${next.name}.`;
       stopReason = 'tool_use';
-    } else if (turn >= this.turns) {
+    } else if (turn >= Math.max(this.turns, planned.length + 1)) {
       const last = results.at(-1);
       text = `Final answer (step ${turn}/${this.turns}): completed "${goal}" from an input of ${countTextTokens(firstUser)} tokens.` + (last ? ` Last tool result: ${last.content}` : '');
       stopReason = 'end_turn';

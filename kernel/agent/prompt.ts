@@ -22,12 +22,19 @@ export type PromptPage = PageRef & { body: string; meta?: { toolCalls?: ToolCall
 /** The chat for one step: the system prompt, then every page of the page table in order. */
 export function buildMessages(agent: AgentIdentity, pages: ReadonlyArray<PromptPage>): ChatMessage[] {
   const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(agent) }];
+  // Paging may keep a call without its result or a result without its call; providers reject
+  // both, so such halves are rendered as plain text instead.
+  const results = new Set(pages.flatMap((p) => (p.role === 'tool' && p.meta?.toolCallId ? [p.meta.toolCallId] : [])));
+  const calls = new Set(pages.flatMap((p) => (p.role === 'assistant' ? (p.meta?.toolCalls ?? []).map((c) => c.id) : [])));
   for (const page of pages) {
     if (page.role === 'assistant') {
       const toolCalls = page.meta?.toolCalls;
-      messages.push(toolCalls?.length ? { role: 'assistant', content: page.body, toolCalls } : { role: 'assistant', content: page.body });
+      const complete = toolCalls?.length && toolCalls.every((c) => results.has(c.id));
+      messages.push(complete ? { role: 'assistant', content: page.body, toolCalls } : { role: 'assistant', content: page.body });
     } else if (page.role === 'tool' && page.meta?.toolCallId) {
-      messages.push({ role: 'tool', content: page.body, toolCallId: page.meta.toolCallId, toolName: page.meta.toolName ?? 'tool' });
+      const id = page.meta.toolCallId;
+      const paired = calls.has(id) && pages.some((p) => p.role === 'assistant' && (p.meta?.toolCalls ?? []).every((c) => results.has(c.id)) && (p.meta?.toolCalls ?? []).some((c) => c.id === id));
+      messages.push(paired ? { role: 'tool', content: page.body, toolCallId: id, toolName: page.meta.toolName ?? 'tool' } : { role: 'user', content: `(result of ${page.meta.toolName ?? 'a tool'}, earlier) ${page.body}` });
     } else {
       messages.push({ role: page.role === 'system' ? 'system' : 'user', content: page.body });
     }

@@ -12,6 +12,8 @@ export const agentConstraintsSchema = z.object({
   maxTotalTokens: z.number().int().min(1).nullable().default(null),
   /** Hard cap on spend in USD (null: unlimited). */
   maxCostUsd: z.number().positive().nullable().default(null),
+  /** Caps the context window below the model's (forces paging; useful for cost control). */
+  contextTokens: z.number().int().min(256).max(2_000_000).optional(),
   /** How long one model call may take before it is retried. */
   stepTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(300_000),
 });

@@ -25,6 +25,8 @@ export interface LlmRequest {
   tools?: ToolSchema[];
   /** Called with each text fragment as it arrives (streaming providers). */
   onToken?: (text: string) => void;
+  /** The agent step this call serves (1-based); the scripted model plans by it. */
+  step?: number;
 }
 
 /**

@@ -1,0 +1,17 @@
+import type { AgentRow } from './agents';
+import type { PageScope } from './retrieval';
+
+/** Where a fork came from: the parent agent and the last step it shares. */
+export interface ForkOrigin {
+  agentId: string;
+  step: number;
+}
+
+/**
+ * The pages an agent sees: its own, plus — for a fork — its ancestors' up to each fork point
+ * (copy-on-write: shared pages are never copied, and nothing the parent writes later is visible).
+ */
+export function scopeOf(agent: Pick<AgentRow, 'id' | 'definition'>): PageScope {
+  const lineage = ((agent.definition as { lineage?: ForkOrigin[] }).lineage ?? []).map((o) => ({ agentId: o.agentId, upToStep: o.step }));
+  return [{ agentId: agent.id, upToStep: null }, ...lineage];
+}
