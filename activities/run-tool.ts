@@ -62,7 +62,7 @@ export function createRunTool(deps: RunToolDeps) {
       } else {
         const ctx = Context.current();
         try {
-          result = await tool.run(args.data, { agentId: input.agentId, callId: input.callId, idempotencyKey: `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal });
+          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal });
           status = 'succeeded';
         } catch (err) {
           status = 'failed';

@@ -9,7 +9,7 @@ export type PageScope = ReadonlyArray<{ agentId: string; upToStep: number | null
 
 function scopeFilter(scope: PageScope): SQL {
   const parts = scope.map((s) => (s.upToStep === null ? eq(contextPages.agentId, s.agentId) : and(eq(contextPages.agentId, s.agentId), lte(contextPages.step, s.upToStep))!));
-  return parts.length === 1 ? parts[0]! : or(...parts)!;
+  return and(eq(contextPages.retired, false), parts.length === 1 ? parts[0]! : or(...parts)!)!;
 }
 
 const META = {

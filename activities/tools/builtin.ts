@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { evaluateArithmetic } from '../../kernel/tools/arithmetic';
 import { memories } from '../../db/schema';
+import { recall } from './recall';
 import { defineTool, ToolRegistry } from './registry';
+import { writePage } from '../../db/pages';
 
 const calculator = defineTool({
   name: 'calculator',
@@ -20,6 +22,8 @@ const saveMemory = defineTool({
       .values({ id: ctx.idempotencyKey, agentId: ctx.agentId, scope: 'long', key, content })
       .onConflictDoNothing()
       .returning({ id: memories.id });
+    // Every memory is also a page, so assembly and recall find it like any other context.
+    await writePage(ctx.db, { agentId: ctx.agentId, step: ctx.step, purpose: `memory:${ctx.idempotencyKey}`, kind: 'memory', role: 'user', body: `Memory "${key}": ${content}`, importance: 0.9, meta: { memoryId: ctx.idempotencyKey } });
     return inserted.length > 0 ? `saved memory "${key}"` : `memory "${key}" was already saved by this call`;
   },
 });
@@ -47,5 +51,5 @@ const currentTime = defineTool({
 
 /** The tools every node ships with. */
 export function builtinTools(): ToolRegistry {
-  return new ToolRegistry([calculator, saveMemory, publish, currentTime]);
+  return new ToolRegistry([calculator, saveMemory, publish, currentTime, recall]);
 }

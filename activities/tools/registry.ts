@@ -6,6 +6,8 @@ import type { ToolPolicy } from '../../kernel/tools/policy';
 /** What a running tool may use: who called, its idempotency key, and the database. */
 export interface ToolContext {
   agentId: string;
+  /** The step whose reply asked for the call. */
+  step: number;
   callId: string;
   /** Stable across retries of the same call: side effects keyed by it happen once. */
   idempotencyKey: string;

@@ -5,6 +5,9 @@ import { problemSchema } from '../problem';
 import { validationHook } from '../validation';
 import { decideToolCall, listToolCalls, raiseBudget, sendMessage, setPriority, signalLifecycle } from './control';
 import { streamAgentEvents } from './events';
+import { forkAgent } from './fork';
+import { agentViewSchema } from './view';
+import { agentMetrics } from './metrics';
 
 const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 const idParam = z.object({ id: z.string().min(1).max(200) });
@@ -62,6 +65,22 @@ const toolCallsRoute = createRoute({
   responses: { 200: { description: 'Tool calls', content: { 'application/json': { schema: z.object({ toolCalls: z.array(z.record(z.string(), z.unknown())) }) } } }, 404: errors[404] },
 });
 
+const forkRoute = createRoute({
+  method: 'post',
+  path: '/agents/{id}/fork',
+  summary: 'Fork the agent at a step: a new agent sharing its pages up to there, and only its own after',
+  request: { params: idParam, ...json(z.object({ step: z.number().int().min(0).optional(), name: z.string().min(1).max(80).optional(), input: z.string().min(1).max(1_000_000).optional() })) },
+  responses: { 201: { description: 'The fork', content: { 'application/json': { schema: agentViewSchema } } }, ...errors },
+});
+
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/agents/{id}/metrics',
+  summary: 'Per-step memory metrics: window tokens by kind, pages in/out, page faults, retrieval latency, pressure, prefix stability',
+  request: { params: idParam },
+  responses: { 200: { description: 'Metrics', content: { 'application/json': { schema: z.object({ steps: z.array(z.record(z.string(), z.unknown())) }) } } }, 404: errors[404] },
+});
+
 /** Signals, updates and streams that steer a running agent. */
 export function agentControlRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
@@ -82,5 +101,11 @@ export function agentControlRoutes(deps: ApiDeps) {
       return c.json(await raiseBudget(deps, c.req.valid('param').id, patch), 200);
     })
     .openapi(toolCallsRoute, async (c) => c.json({ toolCalls: await listToolCalls(deps, c.req.valid('param').id) }, 200))
+    .openapi(forkRoute, async (c) => {
+      const view = await forkAgent(deps, c.req.valid('param').id, c.req.valid('json'));
+      c.header('location', `/agents/${view.id}`);
+      return c.json(view, 201);
+    })
+    .openapi(metricsRoute, async (c) => c.json({ steps: await agentMetrics(deps, c.req.valid('param').id) }, 200))
     .get('/agents/:id/events', (c) => streamAgentEvents(deps, c, c.req.param('id')));
 }

@@ -29,6 +29,8 @@ export const contextPages = pgTable(
     tokens: integer('tokens').notNull(),
     importance: real('importance').notNull().default(0.5),
     pinned: boolean('pinned').notNull().default(false),
+    /** A superseded page (e.g. a corrected memory): kept for the record, never assembled or recalled. */
+    retired: boolean('retired').notNull().default(false),
     /** The step that wrote it and why; (agent, step, purpose) makes writes idempotent. */
     step: integer('step').notNull(),
     purpose: text('purpose').notNull(),

@@ -1,0 +1,93 @@
+import { getAgentRecord, updateAgentRecord } from '../../db/agents';
+import { appendAudit } from '../../db/audit';
+import { toPageRef, writePage } from '../../db/pages';
+import type { ForkOrigin } from '../../db/scope';
+import { agents } from '../../db/schema';
+import { newAgentId, type SpawnAgent } from '../../kernel/agent/spawn';
+import { ZERO_SPEND, type PageRef } from '../../kernel/agent/state';
+import { KernelError } from '../../kernel/errors';
+import { llmTaskQueue } from '../../kernel/llm/task-queue';
+import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../../kernel/search-attributes';
+import { builtinTools } from '../../activities/tools/builtin';
+import type { agentWorkflow } from '../../workflows/agent';
+import type { ApiDeps } from '../deps';
+import { describeAgent } from './service';
+import type { AgentView } from './view';
+
+/** What a fork may change: where it branches, its name, and a new message to start from. */
+export interface ForkRequest {
+  step?: number;
+  name?: string;
+  input?: string;
+}
+
+/**
+ * Forks an agent at a step: a new agent (new id, lineage recorded) that sees the parent's pages up
+ * to that step — shared, not copied — and only its own after it, and runs from there.
+ */
+export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkRequest): Promise<AgentView> {
+  const parent = await getAgentRecord(deps.db, parentId);
+  if (!parent) throw new KernelError('not_found', `no agent with id "${parentId}"`);
+  const step = req.step ?? parent.step;
+  if (step < 0 || step > parent.step) throw new KernelError('invalid_input', `step must be between 0 and ${parent.step} (the parent's last step), got ${step}`);
+  const definition = parent.definition as Omit<SpawnAgent, 'input'> & { lineage?: ForkOrigin[] };
+  const lineage: ForkOrigin[] = [{ agentId: parent.id, step }, ...(definition.lineage ?? [])];
+  const name = req.name ?? `${parent.name} fork`;
+  const id = newAgentId(name);
+  const registry = builtinTools();
+
+  const pages: PageRef[] = [];
+  await deps.db.insert(agents).values({
+    id,
+    name,
+    role: parent.role,
+    goal: parent.goal,
+    backstory: parent.backstory,
+    model: parent.model,
+    tenant: parent.tenant,
+    priority: parent.priority,
+    maxSteps: parent.maxSteps,
+    parentId: parent.id,
+    step,
+    workflowId: id,
+    definition: { ...definition, name, lineage, forkOf: { agentId: parent.id, step } },
+  });
+  if (req.input) {
+    const page = await writePage(deps.db, { agentId: id, step, purpose: 'input', kind: 'message', role: 'user', body: req.input, importance: 1, pinned: true });
+    pages.push(toPageRef(page));
+  }
+  await appendAudit(deps.db, { actor: 'api', action: 'agent.forked', subject: id, data: { from: parent.id, step }, idempotencyKey: `agent.fork:${id}` });
+  const constraints = definition.constraints;
+  const handle = await deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
+    workflowId: id,
+    taskQueue: deps.taskQueue,
+    args: [{
+      agentId: id,
+      model: parent.model,
+      tenant: parent.tenant,
+      priority: parent.priority,
+      maxSteps: parent.maxSteps,
+      maxTokensPerStep: constraints.maxTokensPerStep,
+      stepTimeoutMs: constraints.stepTimeoutMs,
+      budget: { maxTotalTokens: constraints.maxTotalTokens, maxCostUsd: constraints.maxCostUsd },
+      tools: registry.policies(definition.tools ?? []),
+      llmTaskQueue: llmTaskQueue(deps.taskQueue, parent.model),
+      agingIntervalMs: deps.agingIntervalMs,
+      parentId: null,
+      pages,
+      step,
+      usage: ZERO_SPEND,
+    }],
+    staticSummary: `${name}: fork of ${parent.id} at step ${step}`.slice(0, 200),
+    memo: { name, role: parent.role, forkOf: parent.id, forkStep: step },
+    typedSearchAttributes: [
+      { key: AGENT_NAME, value: name },
+      { key: AGENT_STATE, value: 'ready' },
+      { key: AGENT_PRIORITY, value: parent.priority },
+      { key: AGENT_TENANT, value: parent.tenant },
+      { key: AGENT_STEP, value: step },
+    ],
+  });
+  await updateAgentRecord(deps.db, id, { runId: handle.firstExecutionRunId });
+  return describeAgent(deps, id);
+}

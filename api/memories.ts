@@ -1,0 +1,77 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { getAgentRecord } from '../db/agents';
+import { correctMemory, createMemory, currentMemories, memoryHistory } from '../db/memories';
+import { KernelError } from '../kernel/errors';
+import type { ApiDeps } from './deps';
+import { problemSchema } from './problem';
+import { validationHook } from './validation';
+
+const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
+const memorySchema = z.object({ id: z.string(), scope: z.string(), key: z.string(), content: z.string(), version: z.number().int(), supersedesId: z.string().nullable(), createdAt: z.string() });
+const view = (m: { id: string; scope: string; key: string; content: string; version: number; supersedesId: string | null; createdAt: Date }) => ({ id: m.id, scope: m.scope, key: m.key, content: m.content, version: m.version, supersedesId: m.supersedesId, createdAt: m.createdAt.toISOString() });
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/agents/{id}/memories',
+  summary: 'Current memories of an agent (short, long, entity)',
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 200: { description: 'Memories', content: { 'application/json': { schema: z.object({ memories: z.array(memorySchema) }) } } }, 404: { description: 'Unknown agent', ...problem } },
+});
+
+const createMemoryRoute = createRoute({
+  method: 'post',
+  path: '/agents/{id}/memories',
+  summary: 'Give an agent a memory (it becomes a page that assembly and recall find)',
+  request: { params: z.object({ id: z.string() }), body: { required: true, content: { 'application/json': { schema: z.object({ scope: z.enum(['short', 'long', 'entity']), key: z.string().min(1).max(200), content: z.string().min(1).max(20_000) }) } } } },
+  responses: { 201: { description: 'Stored', content: { 'application/json': { schema: memorySchema } } }, 404: { description: 'Unknown agent', ...problem } },
+});
+
+const feedbackRoute = createRoute({
+  method: 'post',
+  path: '/memories/{memoryId}/feedback',
+  summary: 'Correct a memory: replace or amend it; the old version stays in the audit trail',
+  request: {
+    params: z.object({ memoryId: z.string() }),
+    body: { required: true, content: { 'application/json': { schema: z.object({ mode: z.enum(['replace', 'amend']), content: z.string().min(1).max(20_000), reason: z.string().max(1_000).optional(), actor: z.string().min(1).max(100) }) } } },
+  },
+  responses: { 201: { description: 'The new version', content: { 'application/json': { schema: memorySchema } } }, 404: { description: 'Unknown memory', ...problem }, 409: { description: 'Not the current version', ...problem } },
+});
+
+const historyRoute = createRoute({
+  method: 'get',
+  path: '/memories/{memoryId}/versions',
+  summary: 'Every version of a memory, newest first',
+  request: { params: z.object({ memoryId: z.string() }) },
+  responses: { 200: { description: 'Versions', content: { 'application/json': { schema: z.object({ versions: z.array(memorySchema) }) } } } },
+});
+
+/** Long-term memory routes. */
+export function memoryRoutes(deps: ApiDeps) {
+  const agentOr404 = async (id: string) => {
+    const agent = await getAgentRecord(deps.db, id);
+    if (!agent) throw new KernelError('not_found', `no agent with id "${id}"`);
+    return agent;
+  };
+  return new OpenAPIHono({ defaultHook: validationHook })
+    .openapi(listRoute, async (c) => {
+      const agent = await agentOr404(c.req.valid('param').id);
+      return c.json({ memories: (await currentMemories(deps.db, agent.id)).map(view) }, 200);
+    })
+    .openapi(createMemoryRoute, async (c) => {
+      const agent = await agentOr404(c.req.valid('param').id);
+      return c.json(view(await createMemory(deps.db, agent.id, agent.step + 1, c.req.valid('json'))), 201);
+    })
+    .openapi(feedbackRoute, async (c) => {
+      const { memoryId } = c.req.valid('param');
+      let row;
+      try {
+        row = await correctMemory(deps.db, memoryId, c.req.valid('json'), 0);
+      } catch (err) {
+        throw new KernelError('conflict', (err as Error).message, { cause: err });
+      }
+      if (!row) throw new KernelError('not_found', `no memory with id "${memoryId}"`);
+      return c.json(view(row), 201);
+    })
+    .openapi(historyRoute, async (c) => c.json({ versions: (await memoryHistory(deps.db, c.req.valid('param').memoryId)).map(view) }, 200));
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq } from 'drizzle-orm';
+import { appendAudit } from './audit';
+import type { Db } from './client';
+import { writePage } from './pages';
+import { agents, contextPages, memories } from './schema';
+
+/** A stored memory version. */
+export type MemoryRow = typeof memories.$inferSelect;
+
+/** short (this task), long (across tasks), entity (facts about a person or thing). */
+export type MemoryScope = 'short' | 'long' | 'entity';
+
+const IMPORTANCE: Record<MemoryScope, number> = { short: 0.6, long: 0.9, entity: 0.85 };
+
+/** Stores a memory for an agent and the page that lets assembly and recall find it. */
+export async function createMemory(db: Db, agentId: string, step: number, m: { scope: MemoryScope; key: string; content: string }, supersedes?: MemoryRow): Promise<MemoryRow> {
+  const id = `mem-${randomUUID()}`;
+  const [row] = await db
+    .insert(memories)
+    .values({ id, agentId, scope: m.scope, key: m.key, content: m.content, version: (supersedes?.version ?? 0) + 1, supersedesId: supersedes?.id ?? null })
+    .returning();
+  await writePage(db, { agentId, step, purpose: `memory:${id}`, kind: 'memory', role: 'user', body: `Memory (${m.scope}) "${m.key}": ${m.content}`, importance: IMPORTANCE[m.scope], meta: { memoryId: id } });
+  return row!;
+}
+
+/** The current version of each of an agent's memories (versions nothing supersedes). */
+export async function currentMemories(db: Db, agentId: string): Promise<MemoryRow[]> {
+  const all = await db.select().from(memories).where(eq(memories.agentId, agentId)).orderBy(desc(memories.createdAt));
+  const superseded = new Set(all.flatMap((m) => (m.supersedesId ? [m.supersedesId] : [])));
+  return all.filter((m) => !superseded.has(m.id));
+}
+
+/** Every version of one memory's chain, newest first. */
+export async function memoryHistory(db: Db, id: string): Promise<MemoryRow[]> {
+  const chain: MemoryRow[] = [];
+  let next: string | null = id;
+  const newer = await db.select().from(memories).where(eq(memories.supersedesId, id));
+  chain.push(...newer);
+  while (next) {
+    const [row] = await db.select().from(memories).where(eq(memories.id, next)).limit(1);
+    if (!row) break;
+    chain.push(row);
+    next = row.supersedesId;
+  }
+  return chain;
+}
+
+/**
+ * Feedback on a memory: `replace` writes new content, `amend` appends to it. Either way a new
+ * version supersedes the old one, whose page is retired from retrieval; the old version stays in
+ * the table and the correction (with both contents) in the audit log.
+ */
+export async function correctMemory(db: Db, id: string, fb: { mode: 'replace' | 'amend'; content: string; reason?: string; actor: string }, step: number): Promise<MemoryRow | undefined> {
+  const [old] = await db.select().from(memories).where(eq(memories.id, id)).limit(1);
+  if (!old || !old.agentId) return undefined;
+  const [newer] = await db.select({ id: memories.id }).from(memories).where(eq(memories.supersedesId, id)).limit(1);
+  if (newer) throw new Error(`memory ${id} was already corrected by ${newer.id}; correct the current version`);
+  const content = fb.mode === 'replace' ? fb.content : `${old.content}\n(amended) ${fb.content}`;
+  const [owner] = await db.select({ step: agents.step }).from(agents).where(eq(agents.id, old.agentId)).limit(1);
+  const row = await createMemory(db, old.agentId, Math.max(step, (owner?.step ?? 0) + 1), { scope: old.scope as MemoryScope, key: old.key, content }, old);
+  await db.update(contextPages).set({ retired: true }).where(and(eq(contextPages.agentId, old.agentId), eq(contextPages.purpose, `memory:${old.id}`)));
+  await appendAudit(db, { actor: fb.actor, action: 'memory.corrected', subject: id, data: { mode: fb.mode, reason: fb.reason ?? null, before: old.content, after: content, newVersion: row.id }, idempotencyKey: `memory.corrected:${id}` });
+  return row;
+}
+

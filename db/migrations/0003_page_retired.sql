@@ -1,0 +1,1 @@
+ALTER TABLE "context_pages" ADD COLUMN "retired" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { and, eq } from 'drizzle-orm';
+import { getAgentRecord } from '../db/agents';
+import { pageMetas } from '../db/retrieval';
+import { scopeOf } from '../db/scope';
+import { auditLog, contextPages } from '../db/schema';
+import type { Stack } from '../infra/stack';
+import { agentClient } from './support/agent-client';
+import { startFakeLlm } from './support/fake-llm';
+import { startTestStack } from './support/stack';
+
+const fake = startFakeLlm();
+let stack: Stack;
+let agents: ReturnType<typeof agentClient>;
+beforeAll(async () => {
+  stack = await startTestStack({ database: 'postgres', env: { OPENAI_BASE_URL: `${fake.url}/v1` } });
+  agents = agentClient(stack);
+});
+afterAll(async () => {
+  await stack?.stop();
+  await fake.stop();
+});
+
+interface StepMetrics { step: number; window: number; promptTokens: number; pagesOut: number; pageFaults: number; prefixStability: number; pressure: number; summarised: number }
+const metricsOf = async (id: string) => ((await (await fetch(`${stack.apiUrl}/agents/${id}/metrics`)).json()) as { steps: StepMetrics[] }).steps;
+
+describe('paging', () => {
+  test('a long agent in a small window never exceeds it, pages out, and summarises what it pages out', async () => {
+    const a = await agents.spawn({ name: 'pager', model: 'scripted:40', input: 'Keep working on the long task. '.repeat(20), constraints: { maxSteps: 40, contextTokens: 600, maxTokensPerStep: 64 } });
+    const done = await agents.settle(a.id);
+    expect(done).toMatchObject({ status: 'completed', step: 40 });
+    const steps = await metricsOf(a.id);
+    expect(steps).toHaveLength(40);
+    for (const s of steps) expect(s.promptTokens + 64).toBeLessThanOrEqual(600);
+    expect(steps.at(-1)!.pagesOut).toBeGreaterThan(0);
+    expect(steps.some((s) => s.pressure >= 1)).toBe(true);
+    const summaries = await stack.db.db.select().from(contextPages).where(and(eq(contextPages.agentId, a.id), eq(contextPages.kind, 'summary')));
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(summaries[0]!.body).toStartWith('Summary of steps');
+    const events = await (await fetch(`${stack.apiUrl}/agents/${a.id}/events`)).text();
+    expect(events).toContain('event: memory.pressure');
+  }, 60_000);
+
+  test('the prompt prefix (system, tools, pinned input) is byte-identical across steps', async () => {
+    const call = (id: string) => ({ body: { choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'calculator', arguments: '{"expression":"2+2"}' } }] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 50, completion_tokens: 5 } } });
+    fake.requests.length = 0;
+    fake.enqueue(call('c1'), call('c2'), call('c3'), { body: { choices: [{ index: 0, message: { role: 'assistant', content: 'four' }, finish_reason: 'stop' }], usage: { prompt_tokens: 60, completion_tokens: 1 } } });
+    const a = await agents.spawn({ name: 'cacheable', model: 'openai:fake-model', tools: ['calculator'], input: 'What is 2+2? Check it three times.' });
+    const done = await agents.settle(a.id);
+    expect(done.result).toBe('four');
+    const bodies = fake.requests.map((r) => r.body as { messages: unknown[]; tools: unknown[] });
+    expect(bodies).toHaveLength(4);
+    for (const b of bodies.slice(1)) {
+      expect(JSON.stringify(b.tools)).toBe(JSON.stringify(bodies[0]!.tools));
+      expect(JSON.stringify(b.messages.slice(0, 2))).toBe(JSON.stringify(bodies[0]!.messages.slice(0, 2)));
+      expect(JSON.stringify(b.messages.slice(0, -2))).toBe(JSON.stringify(bodies[bodies.indexOf(b) - 1]!.messages));
+    }
+    const steps = await metricsOf(a.id);
+    expect(steps[0]!.prefixStability).toBe(0);
+    for (const s of steps.slice(1)) expect(s.prefixStability).toBeGreaterThan(0.5);
+  });
+});
+
+describe('recall and long-term memory', () => {
+  test('the recall tool pages a memory back in (a page fault) by query', async () => {
+    const filler = 'CALL current_time {}\n'.repeat(3);
+    const a = await agents.spawn({ name: 'rememberer', model: 'scripted:5:80', tools: ['recall', 'current_time'], input: `${filler}CALL recall {"query":"pelican code"}` });
+    const created = await agents.post(`/agents/${a.id}/memories`, { scope: 'long', key: 'code', content: 'The secret code is PELICAN-42.' });
+    expect(created.status).toBe(201);
+    const done = await agents.settle(a.id);
+    expect(done.status).toBe('completed');
+    const { toolCalls } = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/tool-calls`)).json()) as { toolCalls: Array<{ tool: string; result: string }> };
+    const recalled = toolCalls.find((c) => c.tool === 'recall')!;
+    expect(recalled.result).toContain('PELICAN-42');
+    const steps = await metricsOf(a.id);
+    expect(steps.find((s) => s.step === 5)!.pageFaults).toBe(1);
+  });
+
+  test('feedback replaces or amends a memory; the old version stays, audited, and is no longer recalled', async () => {
+    const a = await agents.spawn({ name: 'corrected', model: 'scripted:1' });
+    await agents.settle(a.id);
+    const m = (await (await agents.post(`/agents/${a.id}/memories`, { scope: 'entity', key: 'Alice', content: 'Alice lives in Paris.' })).json()) as { id: string };
+    const fb = await agents.post(`/memories/${m.id}/feedback`, { mode: 'replace', content: 'Alice lives in Lyon.', reason: 'she moved', actor: 'bob' });
+    expect(fb.status).toBe(201);
+    const v2 = (await fb.json()) as { id: string; version: number; content: string };
+    expect(v2).toMatchObject({ version: 2, content: 'Alice lives in Lyon.' });
+    const amended = (await (await agents.post(`/memories/${v2.id}/feedback`, { mode: 'amend', content: 'Near the river.', actor: 'bob' })).json()) as { id: string; content: string };
+    expect(amended.content).toBe('Alice lives in Lyon.\n(amended) Near the river.');
+    expect((await agents.post(`/memories/${m.id}/feedback`, { mode: 'replace', content: 'x', actor: 'bob' })).status).toBe(409);
+
+    const { memories } = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/memories`)).json()) as { memories: Array<{ id: string }> };
+    expect(memories.map((x) => x.id)).toEqual([amended.id]);
+    const { versions } = (await (await fetch(`${stack.apiUrl}/memories/${m.id}/versions`)).json()) as { versions: Array<{ content: string }> };
+    expect(versions.map((v) => v.content)).toContain('Alice lives in Paris.');
+    const [audit] = await stack.db.db.select().from(auditLog).where(and(eq(auditLog.subject, m.id), eq(auditLog.action, 'memory.corrected')));
+    expect(audit!.data).toMatchObject({ before: 'Alice lives in Paris.', after: 'Alice lives in Lyon.', reason: 'she moved' });
+    const visible = await pageMetas(stack.db.db, scopeOf((await getAgentRecord(stack.db.db, a.id))!));
+    const bodies = await stack.db.db.select({ id: contextPages.id, body: contextPages.body, retired: contextPages.retired }).from(contextPages).where(eq(contextPages.agentId, a.id));
+    const paris = bodies.find((b) => b.body.includes('Paris'))!;
+    expect(paris.retired).toBe(true);
+    expect(visible.map((p) => p.id)).not.toContain(paris.id);
+  });
+});
+
+describe('forks', () => {
+  test('a fork sees its parent’s pages up to the fork point and never what the parent writes later', async () => {
+    const filler = 'CALL current_time {}\n'.repeat(4);
+    const parent = await agents.spawn({ name: 'origin', model: 'scripted:8:150', tools: ['recall', 'current_time'], input: `${filler}CALL recall {"query":"zebra stripes"}` });
+    await agents.until(parent.id, (v) => v.step >= 2, 'parent at step 2');
+    const res = await agents.post(`/agents/${parent.id}/fork`, { step: 2, name: 'branch' });
+    expect(res.status).toBe(201);
+    const fork = (await res.json()) as { id: string; parentId: string };
+    expect(fork.parentId).toBe(parent.id);
+    expect((await agents.post(`/agents/${parent.id}/messages`, { text: 'zebra stripes are the password' })).status).toBe(202);
+
+    const [p, f] = [await agents.settle(parent.id), await agents.settle(fork.id)];
+    expect(p.status).toBe('completed');
+    expect(f).toMatchObject({ status: 'completed', step: 8 });
+    const forkRow = (await getAgentRecord(stack.db.db, fork.id))!;
+    const visible = await pageMetas(stack.db.db, scopeOf(forkRow));
+    const inherited = await stack.db.db.select({ id: contextPages.id, step: contextPages.step }).from(contextPages).where(eq(contextPages.agentId, parent.id));
+    const parentIds = new Set(inherited.map((x) => x.id));
+    const seen = visible.filter((v) => parentIds.has(v.id));
+    expect(seen.length).toBeGreaterThan(0);
+    for (const v of seen) expect(v.step).toBeLessThanOrEqual(2);
+    expect(inherited.some((x) => x.step > 2)).toBe(true);
+
+    const calls = async (id: string) => ((await (await fetch(`${stack.apiUrl}/agents/${id}/tool-calls`)).json()) as { toolCalls: Array<{ tool: string; result: string }> }).toolCalls;
+    expect((await calls(parent.id)).find((c) => c.tool === 'recall')!.result).toContain('zebra stripes are the password');
+    expect((await calls(fork.id)).find((c) => c.tool === 'recall')!.result).not.toContain('password');
+    expect((await agents.post(`/agents/${parent.id}/fork`, { step: 99 })).status).toBe(400);
+  }, 60_000);
+});
