@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { getAgentRecord } from '../db/agents';
-import { correctMemory, createMemory, currentMemories, memoryHistory } from '../db/memories';
+import { correctMemory, createMemory, currentMemories, ensureCrewRecord, memoryHistory } from '../db/memories';
 import { KernelError } from '../kernel/errors';
 import type { ApiDeps } from './deps';
 import { problemSchema } from './problem';
@@ -46,6 +46,14 @@ const historyRoute = createRoute({
   responses: { 200: { description: 'Versions', content: { 'application/json': { schema: z.object({ versions: z.array(memorySchema) }) } } } },
 });
 
+const crewMemoryRoute = createRoute({
+  method: 'post',
+  path: '/crews/{crew}/memories',
+  summary: 'Give a crew a shared memory: every agent spawned with this crew sees it',
+  request: { params: z.object({ crew: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).max(80) }), body: { required: true, content: { 'application/json': { schema: z.object({ scope: z.enum(['short', 'long', 'entity']), key: z.string().min(1).max(200), content: z.string().min(1).max(20_000) }) } } } },
+  responses: { 201: { description: 'Stored', content: { 'application/json': { schema: memorySchema } } }, 400: { description: 'Invalid', ...problem } },
+});
+
 /** Long-term memory routes. */
 export function memoryRoutes(deps: ApiDeps) {
   const agentOr404 = async (id: string) => {
@@ -72,6 +80,10 @@ export function memoryRoutes(deps: ApiDeps) {
       }
       if (!row) throw new KernelError('not_found', `no memory with id "${memoryId}"`);
       return c.json(view(row), 201);
+    })
+    .openapi(crewMemoryRoute, async (c) => {
+      const owner = await ensureCrewRecord(deps.db, c.req.valid('param').crew);
+      return c.json(view(await createMemory(deps.db, owner, 0, c.req.valid('json'))), 201);
     })
     .openapi(historyRoute, async (c) => c.json({ versions: (await memoryHistory(deps.db, c.req.valid('param').memoryId)).map(view) }, 200));
 }

@@ -4,6 +4,7 @@ import { appendAudit } from './audit';
 import type { Db } from './client';
 import { writePage } from './pages';
 import { agents, contextPages, memories } from './schema';
+import { crewRecordId } from './scope';
 
 /** A stored memory version. */
 export type MemoryRow = typeof memories.$inferSelect;
@@ -13,15 +14,27 @@ export type MemoryScope = 'short' | 'long' | 'entity';
 
 const IMPORTANCE: Record<MemoryScope, number> = { short: 0.6, long: 0.9, entity: 0.85 };
 
+async function crewOf(db: Db, agentId: string): Promise<string | undefined> {
+  const [row] = await db.select({ definition: agents.definition }).from(agents).where(eq(agents.id, agentId)).limit(1);
+  return (row?.definition as { crewRecord?: string } | undefined)?.crewRecord;
+}
+
 /** Stores a memory for an agent and the page that lets assembly and recall find it. */
 export async function createMemory(db: Db, agentId: string, step: number, m: { scope: MemoryScope; key: string; content: string }, supersedes?: MemoryRow): Promise<MemoryRow> {
   const id = `mem-${randomUUID()}`;
   const [row] = await db
     .insert(memories)
-    .values({ id, agentId, scope: m.scope, key: m.key, content: m.content, version: (supersedes?.version ?? 0) + 1, supersedesId: supersedes?.id ?? null })
+    .values({ id, agentId, crewId: (await crewOf(db, agentId)) ?? null, scope: m.scope, key: m.key, content: m.content, version: (supersedes?.version ?? 0) + 1, supersedesId: supersedes?.id ?? null })
     .returning();
   await writePage(db, { agentId, step, purpose: `memory:${id}`, kind: 'memory', role: 'user', body: `Memory (${m.scope}) "${m.key}": ${m.content}`, importance: IMPORTANCE[m.scope], meta: { memoryId: id } });
   return row!;
+}
+
+/** Creates (once) the record that owns a crew's shared memories and returns its id. */
+export async function ensureCrewRecord(db: Db, crew: string): Promise<string> {
+  const id = crewRecordId(crew);
+  await db.insert(agents).values({ id, name: `crew ${crew}`, role: 'crew memory', goal: `memories shared by crew ${crew}`, model: 'none', status: 'completed', maxSteps: 0, workflowId: id, definition: { crewRecord: crew } }).onConflictDoNothing();
+  return id;
 }
 
 /** The current version of each of an agent's memories (versions nothing supersedes). */

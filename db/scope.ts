@@ -12,6 +12,13 @@ export interface ForkOrigin {
  * (copy-on-write: shared pages are never copied, and nothing the parent writes later is visible).
  */
 export function scopeOf(agent: Pick<AgentRow, 'id' | 'definition'>): PageScope {
-  const lineage = ((agent.definition as { lineage?: ForkOrigin[] }).lineage ?? []).map((o) => ({ agentId: o.agentId, upToStep: o.step }));
-  return [{ agentId: agent.id, upToStep: null }, ...lineage];
+  const definition = agent.definition as { lineage?: ForkOrigin[]; crew?: string };
+  const lineage = (definition.lineage ?? []).map((o) => ({ agentId: o.agentId, upToStep: o.step }));
+  const crew = definition.crew ? [{ agentId: crewRecordId(definition.crew), upToStep: null }] : [];
+  return [{ agentId: agent.id, upToStep: null }, ...lineage, ...crew];
+}
+
+/** The record that owns a crew's shared memories (pages need an owner). */
+export function crewRecordId(crew: string): string {
+  return `crew-${crew}`;
 }

@@ -131,3 +131,18 @@ describe('forks', () => {
     expect((await agents.post(`/agents/${parent.id}/fork`, { step: 99 })).status).toBe(400);
   }, 60_000);
 });
+
+describe('crew memory', () => {
+  test('a crew memory is recalled by every member and by no one else', async () => {
+    expect((await agents.post('/crews/red-team/memories', { scope: 'long', key: 'rendezvous', content: 'The crew meets at the lighthouse.' })).status).toBe(201);
+    const input = 'CALL recall {"query":"crew meets lighthouse"}';
+    const member = await agents.spawn({ name: 'member', crew: 'red-team', model: 'scripted:2', tools: ['recall'], input });
+    const outsider = await agents.spawn({ name: 'outsider', model: 'scripted:2', tools: ['recall'], input });
+    const result = async (id: string) => ((await (await fetch(`${stack.apiUrl}/agents/${id}/tool-calls`)).json()) as { toolCalls: Array<{ result: string }> }).toolCalls[0]!.result;
+    const settled = await Promise.all([agents.settle(member.id), agents.settle(outsider.id)]);
+    expect(settled.map((s) => [s.status, s.error])).toEqual([['completed', null], ['completed', null]]);
+    expect(await result(member.id)).toContain('The crew meets at the lighthouse.');
+    expect(await result(outsider.id)).not.toContain('The crew meets at the lighthouse.');
+    expect((await agents.post('/crews/Bad Name/memories', { scope: 'long', key: 'k', content: 'c' })).status).toBe(400);
+  });
+});

@@ -38,7 +38,8 @@ export class ScriptedModel implements LlmProvider {
     const goal = /^Goal: (.*)$/m.exec(system)?.[1] ?? 'the task';
     const firstUser = request.messages.find((m) => m.role === 'user')?.content ?? '';
     const results = request.messages.filter((m) => m.role === 'tool');
-    const planned = scriptedCalls(firstUser);
+    // The script is the first user message that holds CALL lines (shared memories may come first).
+    const planned = scriptedCalls(request.messages.find((m) => m.role === 'user' && /^CALL /m.test(m.content))?.content ?? '');
 
     let text: string;
     let toolCalls: ToolCall[] = [];

@@ -44,6 +44,8 @@ export const spawnAgentSchema = z
   constraints: agentConstraintsSchema.default(DEFAULT_CONSTRAINTS),
   /** Tools the agent may call (names from the node's tool registry). */
   tools: z.array(z.string().min(1).max(64)).max(64).default([]),
+  /** A crew whose shared memories this agent sees. */
+  crew: z.string().trim().min(1).max(80).regex(/^[a-z0-9][a-z0-9_-]*$/, 'crew names are lowercase letters, digits, "_" and "-"').optional(),
   /** A parent agent whose remaining budget this one draws on. */
   parentId: z.string().min(1).max(200).optional(),
   })
