@@ -5,6 +5,7 @@ import { emitEvent } from '../db/events';
 import type { PubSub } from '../db/notify';
 import { findPage, toPageRef, writePage, type PageRow } from '../db/pages';
 import { scopeOf } from '../db/scope';
+import type { VectorRetrieval } from '../db/retrieval';
 import { buildContext, type PressureThresholds } from './context/build-context';
 import { usageLedger } from '../db/schema';
 import type { PageRef } from '../kernel/agent/state';
@@ -50,6 +51,7 @@ export interface LlmStepDeps {
   tools: ToolRegistry;
   guard: ProviderGuard;
   pressure: PressureThresholds;
+  vectors?: VectorRetrieval;
 }
 
 function resultFrom(row: PageRow): LlmStepResult {
@@ -105,6 +107,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       tools,
       contextTokens: definition.constraints?.contextTokens,
       pressure: deps.pressure,
+      vectors: deps.vectors,
     });
     const { messages, promptTokens } = context;
 

@@ -4,6 +4,7 @@ import type { LlmProvider } from '../kernel/llm/types';
 import { createFinishAgent, createRecordHold } from './agent-finish';
 import { createLlmStep } from './agent-step';
 import type { PressureThresholds } from './context/build-context';
+import type { VectorRetrieval } from '../db/retrieval';
 import { createProviderGuard, type ProviderGuard } from './llm/guard';
 import { createRunTool } from './run-tool';
 import { builtinTools } from './tools/builtin';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   guard?: ProviderGuard;
   /** Memory-pressure thresholds; defaults to warn at 70%, flush (summarise) at 100%. */
   pressure?: PressureThresholds;
+  /** Vector retrieval (only where pgvector exists and embeddings are configured). */
+  vectors?: VectorRetrieval;
 }
 
 /** Every activity a node registers, bound to its dependencies. */

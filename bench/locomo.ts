@@ -19,11 +19,18 @@ import { countTextTokens } from '../kernel/llm/tokens';
 import { createTestDatabase } from '../test/support/postgres';
 import { CATEGORY_NAMES, loadConversations, type Turn } from './locomo/data';
 import { writeResult } from './results-file';
+import { hashEmbedder } from '../activities/llm/embedder';
 import { summarise } from './stats';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { db: { type: 'string', default: 'postgres' }, budgets: { type: 'string', default: '1000,2000,4000' }, 'scale-pages': { type: 'string', default: '10000' } },
+  options: {
+    db: { type: 'string', default: 'postgres' },
+    budgets: { type: 'string', default: '1000,2000,4000' },
+    'scale-pages': { type: 'string', default: '10000' },
+    /** Blend vector similarity (local hash embedder) into relevance where pgvector exists; 0 = full-text only. */
+    'vector-weight': { type: 'string', default: '0' },
+  },
 });
 const folder = positionals[0] ?? new URL('../../shared/datasets/locomo', import.meta.url).pathname;
 const budgets = values.budgets.split(',').map(Number);
@@ -34,6 +41,8 @@ const conversations = loadConversations(folder);
 if (conversations.length === 0) throw new Error(`no LoCoMo *.json files in ${folder}`);
 const fresh = values.db === 'postgres' ? await createTestDatabase() : undefined;
 const database: Database = await openDatabase(fresh ? { url: fresh.url } : { pgliteDir: 'memory://' });
+const vectorWeight = Number(values['vector-weight']);
+const vectors = database.vector && vectorWeight > 0 ? { embedder: hashEmbedder, weight: vectorWeight } : undefined;
 
 /** Streams turns into an agent's pages (one page per turn, dated), in batches. */
 async function streamTurns(agentId: string, turns: Turn[], stepOffset = 0): Promise<void> {
@@ -73,7 +82,7 @@ for (const conv of conversations) {
     const ours: Assembly[] = [];
     for (const budget of budgets) {
       const t = performance.now();
-      const { pages, relevance } = await candidatePages(database.db, scope, q.question, budget);
+      const { pages, relevance } = await candidatePages(database.db, scope, q.question, budget, 200, vectors);
       ours.push(assemble({ budget, pages, relevance, currentStep }));
       latency.kernel.push(performance.now() - t);
     }
@@ -108,7 +117,7 @@ const scaleQuestions = conversations.flatMap((c) => c.questions).slice(0, 300);
 const scaleLatency: number[] = [];
 for (const q of scaleQuestions) {
   const t = performance.now();
-  const { pages, relevance } = await candidatePages(database.db, scaleScope, q.question, 4000);
+  const { pages, relevance } = await candidatePages(database.db, scaleScope, q.question, 4000, 200, vectors);
   const a = assemble({ budget: 4000, pages, relevance, currentStep: scalePages });
   scaleLatency.push(performance.now() - t);
   if (a.tokens > 4000) throw new Error('budget exceeded');
@@ -132,7 +141,7 @@ for (const policy of POLICIES) {
 }
 
 const cols = [...categories.map((c) => CATEGORY_NAMES[c] ?? String(c)), 'overall'];
-console.log(`\nLoCoMo evidence recall (${conversations.length} conversations, ${results.get(`kernel|${budgets[0]}|all`)?.length ?? 0} questions, database ${database.kind})`);
+console.log(`\nLoCoMo evidence recall (${conversations.length} conversations, ${results.get(`kernel|${budgets[0]}|all`)?.length ?? 0} questions, database ${database.kind}${vectors ? `, vectors ×${vectorWeight}` : ', full-text only'})`);
 console.log(`budget  policy   ${cols.map((c) => c.padStart(11)).join(' ')}   tokens`);
 for (const budget of budgets) {
   for (const policy of POLICIES) {
@@ -143,7 +152,7 @@ for (const budget of budgets) {
 const lat = Object.fromEntries(POLICIES.map((p) => [p, summarise(latency[p])]));
 console.log(`\nassembly latency per call (ms): ${POLICIES.map((p) => `${p} p50 ${lat[p]!.p50} / p95 ${lat[p]!.p95}`).join('; ')}`);
 const scale = summarise(scaleLatency);
-console.log(`10,000-page agent, 4k budget: p50 ${scale.p50} ms, p95 ${scale.p95} ms (${scale.n} assemblies)`);
+console.log(`${scalePages.toLocaleString("en")}-page agent, 4k budget: p50 ${scale.p50} ms, p95 ${scale.p95} ms (${scale.n} assemblies)`);
 const beats = budgets.every((b) => (table.kernel![b]!.overall!.recall ?? 0) > Math.max(table.recency![b]!.overall!.recall ?? 0, table.seed![b]!.overall!.recall ?? 0));
 console.log(`kernel beats both baselines overall at every budget: ${beats}`);
-console.log(`wrote ${writeResult(`locomo-${database.kind}`, { folder, conversations: conversations.map((c) => c.id), budgets, recall: table, latencyMs: lat, scale: { pages: scalePages, budget: 4000, latencyMs: scale }, beatsBaselinesAtEveryBudget: beats })}`);
+console.log(`wrote ${writeResult(`locomo-${database.kind}${vectors ? '-vectors' : ''}`, { folder, vectorWeight: vectors ? vectorWeight : 0, conversations: conversations.map((c) => c.id), budgets, recall: table, latencyMs: lat, scale: { pages: scalePages, budget: 4000, latencyMs: scale }, beatsBaselinesAtEveryBudget: beats })}`);

@@ -3,6 +3,7 @@ import type { PageMeta } from '../kernel/paging/types';
 import { orTsQuery } from '../kernel/paging/fts-query';
 import type { Db } from './client';
 import { contextPages } from './schema';
+import { indexMissing, vectorRank, type EmbedFn } from './embeddings';
 
 /** Which pages an agent can see: its own, and (for forks) its ancestors' up to the fork step. */
 export type PageScope = ReadonlyArray<{ agentId: string; upToStep: number | null }>;
@@ -35,8 +36,16 @@ const IMPORTANT = 0.8;
  * pinned and important pages, the newest pages covering the budget, and the `limit` most relevant
  * to `text` (with their relevance). The policy over these equals the policy over all pages.
  */
-export async function candidatePages(db: Db, scope: PageScope, text: string, budget: number, limit = 200): Promise<{ pages: PageMeta[]; relevance: Map<string, number> }> {
+/** Vector retrieval where pgvector exists: how to embed, and how much similarity weighs against full-text rank. */
+export interface VectorRetrieval {
+  embedder: EmbedFn;
+  /** Share of relevance from vector similarity (the rest from full-text rank). */
+  weight: number;
+}
+
+export async function candidatePages(db: Db, scope: PageScope, text: string, budget: number, limit = 200, vectors?: VectorRetrieval): Promise<{ pages: PageMeta[]; relevance: Map<string, number> }> {
   const where = scopeFilter(scope);
+  const near = vectors && text.trim() ? await nearest(db, scope, text, vectors) : undefined;
   const [standing, ranked] = await Promise.all([
     db.select(META).from(contextPages).where(and(where, or(eq(contextPages.pinned, true), gte(contextPages.importance, IMPORTANT)))).limit(1_000),
     rankPages(db, scope, text, limit),
@@ -52,8 +61,21 @@ export async function candidatePages(db: Db, scope: PageScope, text: string, bud
     if (rows.length < batch) break;
   }
   const byId = new Map<string, PageMeta>();
-  for (const p of [...standing, ...recent, ...ranked.pages]) byId.set(p.id, p);
-  return { pages: [...byId.values()], relevance: ranked.relevance };
+  for (const p of [...standing, ...recent, ...ranked.pages, ...(near?.pages ?? [])]) byId.set(p.id, p);
+  if (!near || !vectors) return { pages: [...byId.values()], relevance: ranked.relevance };
+  const relevance = new Map<string, number>();
+  for (const id of new Set([...ranked.relevance.keys(), ...near.similarity.keys()])) {
+    relevance.set(id, (1 - vectors.weight) * (ranked.relevance.get(id) ?? 0) + vectors.weight * (near.similarity.get(id) ?? 0));
+  }
+  return { pages: [...byId.values()], relevance };
+}
+
+async function nearest(db: Db, scope: PageScope, text: string, vectors: VectorRetrieval) {
+  await indexMissing(db, scope, vectors.embedder);
+  const [query] = await vectors.embedder.embed([text]);
+  const found = await vectorRank(db, scope, query!, 100);
+  const max = Math.max(0, ...found.similarity.values());
+  return { pages: found.pages, similarity: new Map([...found.similarity].map(([id, s]) => [id, max > 0 ? s / max : 0])) };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
 import { createProviderGuard } from '../activities/llm/guard';
+import { vectorRetrieval } from '../activities/llm/vector-config';
 import { join } from 'node:path';
 import { createProviderRegistry } from '../activities/llm/registry';
 import { createApp } from '../api/app';
@@ -96,6 +97,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         providerFor: createProviderRegistry(config),
         guard: createProviderGuard({ requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 }),
         pressure: { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO },
+        vectors: vectorRetrieval(config, db.vector, logger),
         workflowBundle: options.workflowBundle,
       });
       const running = node.run();

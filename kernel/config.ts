@@ -38,6 +38,10 @@ export const configSchema = z.object({
   LLM_TOKENS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   /** A step not picked up within this long is re-queued one priority level higher. */
   AGING_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Embeddings for vector retrieval where pgvector exists: `openai:<model>` or `hash` (local); unset = full-text only. */
+  EMBEDDING_MODEL: optionalString,
+  /** Share of relevance from vector similarity when embeddings are on. */
+  VECTOR_WEIGHT: z.coerce.number().min(0).max(1).default(0.3),
   /** Memory pressure: warn when an agent's pages fill this share of its page budget… */
   MEMORY_WARN_RATIO: z.coerce.number().positive().default(0.7),
   /** …and summarise what falls out of the window from this share on. */

@@ -30,3 +30,24 @@ test('an agent that hits its step limit completes with exit reason max_steps', a
   const result = await stack.client.workflow.getHandle(id).result();
   expect(result).toMatchObject({ status: 'completed', steps: 3, exitReason: 'max_steps', resultPageId: `${id}.s3.reply` });
 });
+
+test('where pgvector exists and embeddings are configured, pages are embedded and retrieved by similarity', async () => {
+  const vectorStack = await startTestStack({ database: 'pglite', env: { EMBEDDING_MODEL: 'hash', VECTOR_WEIGHT: '0.5' } });
+  try {
+    expect(vectorStack.db.vector).toBe(true);
+    const res = await postJson(vectorStack, '/agents', { name: 'vectors', role: 'r', goal: 'remember paintings', input: 'Melanie painted a sunrise over the lake last summer.', model: 'scripted:2' });
+    const { id } = (await res.json()) as { id: string };
+    await vectorStack.client.workflow.getHandle(id).result();
+    const { rowsOf } = await import('../db/migrate');
+    const { sql } = await import('drizzle-orm');
+    const rows = rowsOf<{ n: number; model: string }>(await vectorStack.db.db.execute(sql`select count(*)::int as n, min(model) as model from page_embeddings where agent_id = ${id}`));
+    expect(rows[0]!.n).toBeGreaterThanOrEqual(2);
+    expect(rows[0]!.model).toBe('hash-384');
+    const { vectorRank } = await import('../db/embeddings');
+    const { hashEmbedding } = await import('../kernel/paging/hash-embedding');
+    const near = await vectorRank(vectorStack.db.db, [{ agentId: id, upToStep: null }], hashEmbedding('when did Melanie paint the sunrise'), 1);
+    expect(near.pages[0]!.id).toBe(`${id}.s0.input`);
+  } finally {
+    await vectorStack.stop();
+  }
+});

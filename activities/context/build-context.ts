@@ -5,7 +5,7 @@ import type { Db } from '../../db/client';
 import { emitEvent } from '../../db/events';
 import type { PubSub } from '../../db/notify';
 import { findPage, readPages, toPageRef, writePage } from '../../db/pages';
-import { candidatePages, type PageScope } from '../../db/retrieval';
+import { candidatePages, type PageScope, type VectorRetrieval } from '../../db/retrieval';
 import { contextPages } from '../../db/schema';
 import { buildMessages, systemPrompt, type AgentIdentity, type PromptPage } from '../../kernel/agent/prompt';
 import { contextWindow } from '../../kernel/llm/context-windows';
@@ -37,6 +37,8 @@ export interface ContextRequest {
   /** Overrides the model's context window (forces paging in small tests). */
   contextTokens?: number;
   pressure: PressureThresholds;
+  /** Vector retrieval, where pgvector exists and an embedding model is configured. */
+  vectors?: VectorRetrieval;
 }
 
 /** Per-step memory metrics, stored on the reply page and shown by the API. */
@@ -87,7 +89,7 @@ export async function buildContext(db: Db, pubsub: PubSub, req: ContextRequest):
   const started = performance.now();
   const latest = await db.select({ body: contextPages.body }).from(contextPages).where(and(eq(contextPages.agentId, req.agentId), sql`${contextPages.kind} <> 'summary'`)).orderBy(desc(contextPages.step), desc(contextPages.createdAt)).limit(2);
   const focus = latest.map((p) => p.body).join('\n').slice(0, 4_000);
-  const { pages, relevance } = await candidatePages(db, req.scope, focus, pageBudget);
+  const { pages, relevance } = await candidatePages(db, req.scope, focus, pageBudget, 200, req.vectors);
   const retrievalMs = Math.round((performance.now() - started) * 10) / 10;
   const charged = pages.map((p) => ({ ...p, tokens: p.tokens + MESSAGE_OVERHEAD }));
   const assembly = assemble({ budget: pageBudget, pages: charged, relevance, currentStep: req.step });
