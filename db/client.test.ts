@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,9 @@ import { acquireDirLock } from './dir-lock';
 import { rowsOf } from './migrate';
 import { findPage, readPages, writePage } from './pages';
 import { agents, auditLog, contextPages } from './schema';
+
+// This suite starts real servers; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
 
 const TABLES = ['agents', 'audit_log', 'checkpoints', 'context_pages', 'leases', 'memories', 'nodes'];
 

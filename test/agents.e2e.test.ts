@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { verifyAuditChain } from '../db/audit';
 import { agents, auditLog, contextPages } from '../db/schema';
@@ -6,6 +6,9 @@ import type { Stack } from '../infra/stack';
 import { AGENT_NAME, AGENT_STATE, AGENT_STEP } from '../kernel/search-attributes';
 import { openAiReply, startFakeLlm } from './support/fake-llm';
 import { postJson, startTestStack } from './support/stack';
+
+// This suite starts real servers; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
 
 // One real Temporal dev server, one fresh Postgres database, one worker and the API for this file.
 const fake = startFakeLlm();

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { agents } from '../db/schema';
 import type { Stack } from '../infra/stack';
 import { postJson, startTestStack } from './support/stack';
+
+// This suite starts real servers; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
 
 // The embedded default: the same stack with PGlite instead of a Postgres server.
 let stack: Stack;

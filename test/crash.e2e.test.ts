@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { contextPages, memories, usageLedger } from '../db/schema';
 import type { Stack } from '../infra/stack';
 import { agentClient } from './support/agent-client';
 import { startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
+
+// This suite starts real servers; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
 
 // The API runs here; the nodes are real `bun run worker` processes, and one is killed with SIGKILL.
 let stack: Awaited<ReturnType<typeof startTestStack>>;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq } from 'drizzle-orm';
 import { getAgentRecord } from '../db/agents';
 import { pageMetas } from '../db/retrieval';
@@ -8,6 +8,9 @@ import type { Stack } from '../infra/stack';
 import { agentClient } from './support/agent-client';
 import { startFakeLlm } from './support/fake-llm';
 import { startTestStack } from './support/stack';
+
+// This suite starts real servers; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
 
 const fake = startFakeLlm();
 let stack: Stack;

@@ -1,53 +1,48 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq } from 'drizzle-orm';
 import { memories, usageLedger } from '../db/schema';
-import type { Stack } from '../infra/stack';
 import { AGENT_PRIORITY } from '../kernel/search-attributes';
-import { agentClient } from './support/agent-client';
-import { startTestStack } from './support/stack';
+import { useStack } from './support/suite';
+
+// This suite starts real servers; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
 
 // One real Temporal dev server, one fresh Postgres database, a node and the API for this file.
-let stack: Stack;
-let agents: ReturnType<typeof agentClient>;
-beforeAll(async () => {
-  stack = await startTestStack({ database: 'postgres' });
-  agents = agentClient(stack);
-});
-afterAll(() => stack?.stop());
+const suite = useStack({ database: 'postgres' });
 
 describe('tools', () => {
   test('an allowed tool runs as an activity and its result reaches the model', async () => {
-    const a = await agents.spawn({ name: 'calc', model: 'scripted:2', tools: ['calculator'], input: 'CALL calculator {"expression":"6*7"}' });
-    const done = await agents.settle(a.id);
+    const a = await suite.agents.spawn({ name: 'calc', model: 'scripted:2', tools: ['calculator'], input: 'CALL calculator {"expression":"6*7"}' });
+    const done = await suite.agents.settle(a.id);
     expect(done.status).toBe('completed');
     expect(done.result).toContain('Last tool result: 42');
-    const { toolCalls } = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/tool-calls`)).json()) as { toolCalls: Array<Record<string, unknown>> };
+    const { toolCalls } = (await (await fetch(`${suite.stack.apiUrl}/agents/${a.id}/tool-calls`)).json()) as { toolCalls: Array<Record<string, unknown>> };
     expect(toolCalls).toHaveLength(1);
     expect(toolCalls[0]).toMatchObject({ tool: 'calculator', status: 'succeeded', result: '42', arguments: { expression: '6*7' } });
   });
 
   test('a tool outside the allow-list is refused, and the model is told why', async () => {
-    const a = await agents.spawn({ name: 'sneaky', model: 'scripted:2', tools: ['calculator'], input: 'CALL save_memory {"key":"k","content":"v"}' });
-    const done = await agents.settle(a.id);
+    const a = await suite.agents.spawn({ name: 'sneaky', model: 'scripted:2', tools: ['calculator'], input: 'CALL save_memory {"key":"k","content":"v"}' });
+    const done = await suite.agents.settle(a.id);
     expect(done.result).toContain('not allowed for this agent');
-    const saved = await stack.db.db.select().from(memories).where(eq(memories.agentId, a.id));
+    const saved = await suite.stack.db.db.select().from(memories).where(eq(memories.agentId, a.id));
     expect(saved).toHaveLength(0);
   });
 
   test('invalid tool arguments are refused with the zod message', async () => {
-    const a = await agents.spawn({ name: 'badargs', model: 'scripted:2', tools: ['calculator'], input: 'CALL calculator {"expr":"1"}' });
-    const done = await agents.settle(a.id);
+    const a = await suite.agents.spawn({ name: 'badargs', model: 'scripted:2', tools: ['calculator'], input: 'CALL calculator {"expr":"1"}' });
+    const done = await suite.agents.settle(a.id);
     expect(done.result).toContain('invalid arguments for calculator: expression');
   });
 
   test('spawning with an unknown tool is a 400', async () => {
-    const res = await agents.post('/agents', { name: 'x', role: 'r', goal: 'g', input: 'i', tools: ['rm_rf'] });
+    const res = await suite.agents.post('/agents', { name: 'x', role: 'r', goal: 'g', input: 'i', tools: ['rm_rf'] });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { detail: string }).detail).toContain('unknown tools: rm_rf');
   });
 
   test('GET /tools lists the registry with JSON schemas', async () => {
-    const { tools } = (await (await fetch(`${stack.apiUrl}/tools`)).json()) as { tools: Array<{ name: string; requiresApproval: boolean; parameters: { properties: object } }> };
+    const { tools } = (await (await fetch(`${suite.stack.apiUrl}/tools`)).json()) as { tools: Array<{ name: string; requiresApproval: boolean; parameters: { properties: object } }> };
     expect(tools.map((t) => t.name)).toEqual(['calculator', 'current_time', 'publish', 'recall', 'save_memory']);
     expect(tools.find((t) => t.name === 'publish')!.requiresApproval).toBe(true);
     expect(Object.keys(tools.find((t) => t.name === 'calculator')!.parameters.properties)).toEqual(['expression']);
@@ -58,156 +53,156 @@ describe('approvals', () => {
   const input = 'CALL publish {"channel":"news","text":"hello world"}';
 
   test('a gated call waits; stale ids and self-approval are refused; the exact id approves it', async () => {
-    const a = await agents.spawn({ name: 'publisher', model: 'scripted:2', tools: ['publish'], input });
-    const waiting = await agents.until(a.id, (v) => v.pendingApproval !== null, 'pending approval');
+    const a = await suite.agents.spawn({ name: 'publisher', model: 'scripted:2', tools: ['publish'], input });
+    const waiting = await suite.agents.until(a.id, (v) => v.pendingApproval !== null, 'pending approval');
     expect(waiting).toMatchObject({ status: 'waiting', hold: 'approval', pendingApproval: { tool: 'publish' } });
     const callId = waiting.pendingApproval!.callId;
 
-    const stale = await agents.post(`/agents/${a.id}/approvals`, { callId: 'call_0_0', approved: true, approver: 'alice' });
+    const stale = await suite.agents.post(`/agents/${a.id}/approvals`, { callId: 'call_0_0', approved: true, approver: 'alice' });
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as { detail: string }).detail).toContain('stale or unknown approval');
-    const self = await agents.post(`/agents/${a.id}/approvals`, { callId, approved: true, approver: a.id });
+    const self = await suite.agents.post(`/agents/${a.id}/approvals`, { callId, approved: true, approver: a.id });
     expect(self.status).toBe(409);
     expect(((await self.json()) as { detail: string }).detail).toContain('cannot approve its own');
-    expect(await stack.db.db.select().from(memories).where(eq(memories.agentId, a.id))).toHaveLength(0);
+    expect(await suite.stack.db.db.select().from(memories).where(eq(memories.agentId, a.id))).toHaveLength(0);
 
-    const ok = await agents.post(`/agents/${a.id}/approvals`, { callId, approved: true, approver: 'alice' });
+    const ok = await suite.agents.post(`/agents/${a.id}/approvals`, { callId, approved: true, approver: 'alice' });
     expect(ok.status).toBe(200);
-    const done = await agents.settle(a.id);
+    const done = await suite.agents.settle(a.id);
     expect(done.result).toContain('published to news');
-    const published = await stack.db.db.select().from(memories).where(and(eq(memories.agentId, a.id), eq(memories.scope, 'published')));
+    const published = await suite.stack.db.db.select().from(memories).where(and(eq(memories.agentId, a.id), eq(memories.scope, 'published')));
     expect(published.map((m) => m.content)).toEqual(['hello world']);
 
-    const again = await agents.post(`/agents/${a.id}/approvals`, { callId, approved: true, approver: 'alice' });
+    const again = await suite.agents.post(`/agents/${a.id}/approvals`, { callId, approved: true, approver: 'alice' });
     expect(again.status).toBe(409);
   });
 
   test('a rejected call has no side effect and the model hears the reason', async () => {
-    const a = await agents.spawn({ name: 'rejected', model: 'scripted:2', tools: ['publish'], input });
-    const waiting = await agents.until(a.id, (v) => v.pendingApproval !== null, 'pending approval');
-    const res = await agents.post(`/agents/${a.id}/approvals`, { callId: waiting.pendingApproval!.callId, approved: false, approver: 'bob', reason: 'not today' });
+    const a = await suite.agents.spawn({ name: 'rejected', model: 'scripted:2', tools: ['publish'], input });
+    const waiting = await suite.agents.until(a.id, (v) => v.pendingApproval !== null, 'pending approval');
+    const res = await suite.agents.post(`/agents/${a.id}/approvals`, { callId: waiting.pendingApproval!.callId, approved: false, approver: 'bob', reason: 'not today' });
     expect(res.status).toBe(200);
-    const done = await agents.settle(a.id);
+    const done = await suite.agents.settle(a.id);
     expect(done.result).toContain('rejected by bob: not today');
-    expect(await stack.db.db.select().from(memories).where(eq(memories.agentId, a.id))).toHaveLength(0);
+    expect(await suite.stack.db.db.select().from(memories).where(eq(memories.agentId, a.id))).toHaveLength(0);
   });
 });
 
 describe('lifecycle', () => {
   test('pause suspends at a step boundary; resume continues to the end', async () => {
-    const a = await agents.spawn({ name: 'pausable', model: 'scripted:12:40', constraints: { maxSteps: 12 } });
-    await agents.until(a.id, (v) => v.step >= 2, 'two steps');
-    expect((await agents.post(`/agents/${a.id}/pause`, { reason: 'lunch' })).status).toBe(202);
-    const paused = await agents.until(a.id, (v) => v.status === 'suspended', 'suspended');
+    const a = await suite.agents.spawn({ name: 'pausable', model: 'scripted:12:40', constraints: { maxSteps: 12 } });
+    await suite.agents.until(a.id, (v) => v.step >= 2, 'two steps');
+    expect((await suite.agents.post(`/agents/${a.id}/pause`, { reason: 'lunch' })).status).toBe(202);
+    const paused = await suite.agents.until(a.id, (v) => v.status === 'suspended', 'suspended');
     expect(paused.hold).toBe('paused');
     await Bun.sleep(300);
-    expect((await agents.get(a.id)).step).toBe(paused.step);
-    expect((await agents.post(`/agents/${a.id}/resume`, {})).status).toBe(202);
-    const done = await agents.settle(a.id);
+    expect((await suite.agents.get(a.id)).step).toBe(paused.step);
+    expect((await suite.agents.post(`/agents/${a.id}/resume`, {})).status).toBe(202);
+    const done = await suite.agents.settle(a.id);
     expect(done).toMatchObject({ status: 'completed', step: 12, exitReason: 'final_answer' });
   });
 
   test('kill cancels the in-flight step and terminates the agent', async () => {
-    const a = await agents.spawn({ name: 'doomed', model: 'scripted:50:200', constraints: { maxSteps: 50 } });
-    await agents.until(a.id, (v) => v.step >= 1, 'first step');
-    expect((await agents.post(`/agents/${a.id}/kill`, { reason: 'runaway' })).status).toBe(202);
-    const done = await agents.settle(a.id);
+    const a = await suite.agents.spawn({ name: 'doomed', model: 'scripted:50:200', constraints: { maxSteps: 50 } });
+    await suite.agents.until(a.id, (v) => v.step >= 1, 'first step');
+    expect((await suite.agents.post(`/agents/${a.id}/kill`, { reason: 'runaway' })).status).toBe(202);
+    const done = await suite.agents.settle(a.id);
     expect(done).toMatchObject({ status: 'terminated', exitReason: 'killed', error: 'runaway' });
     expect(done.step).toBeLessThan(50);
-    expect((await agents.post(`/agents/${a.id}/pause`, {})).status).toBe(409);
+    expect((await suite.agents.post(`/agents/${a.id}/pause`, {})).status).toBe(409);
   });
 
   test('priority changes through a validated update and shows in Temporal', async () => {
-    const a = await agents.spawn({ name: 'reprioritised', model: 'scripted:10:40', priority: 8 });
-    await agents.until(a.id, (v) => v.status === 'running', 'running');
-    const res = await agents.put(`/agents/${a.id}/priority`, { priority: 2 });
+    const a = await suite.agents.spawn({ name: 'reprioritised', model: 'scripted:10:40', priority: 8 });
+    await suite.agents.until(a.id, (v) => v.status === 'running', 'running');
+    const res = await suite.agents.put(`/agents/${a.id}/priority`, { priority: 2 });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ priority: 2 });
-    expect((await agents.put(`/agents/${a.id}/priority`, { priority: 0 })).status).toBe(400);
-    const desc = await stack.client.workflow.getHandle(a.id).describe();
+    expect((await suite.agents.put(`/agents/${a.id}/priority`, { priority: 0 })).status).toBe(400);
+    const desc = await suite.stack.client.workflow.getHandle(a.id).describe();
     expect(desc.typedSearchAttributes.get(AGENT_PRIORITY)).toBe(2);
-    await agents.post(`/agents/${a.id}/kill`, {});
-    await agents.settle(a.id);
+    await suite.agents.post(`/agents/${a.id}/kill`, {});
+    await suite.agents.settle(a.id);
   });
 
   test('a message is stored in Postgres and enters the next step by reference', async () => {
-    const a = await agents.spawn({ name: 'listener', model: 'scripted:6:60' });
-    await agents.until(a.id, (v) => v.step >= 1, 'first step');
-    const res = await agents.post(`/agents/${a.id}/messages`, { text: 'please also mention penguins' });
+    const a = await suite.agents.spawn({ name: 'listener', model: 'scripted:6:60' });
+    await suite.agents.until(a.id, (v) => v.step >= 1, 'first step');
+    const res = await suite.agents.post(`/agents/${a.id}/messages`, { text: 'please also mention penguins' });
     expect(res.status).toBe(202);
     const { pageId } = (await res.json()) as { pageId: string };
-    await agents.settle(a.id);
-    const { pages } = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/pages`)).json()) as { pages: Array<{ id: string; body: string }> };
+    await suite.agents.settle(a.id);
+    const { pages } = (await (await fetch(`${suite.stack.apiUrl}/agents/${a.id}/pages`)).json()) as { pages: Array<{ id: string; body: string }> };
     expect(pages.find((p) => p.id === pageId)?.body).toBe('please also mention penguins');
-    const state = await stack.client.workflow.getHandle(a.id).query<{ pages: Array<{ id: string }> }>('state');
+    const state = await suite.stack.client.workflow.getHandle(a.id).query<{ pages: Array<{ id: string }> }>('state');
     expect(state.pages.map((p) => p.id)).toContain(pageId);
-    const history = JSON.stringify(await stack.client.workflow.getHandle(a.id).fetchHistory());
+    const history = JSON.stringify(await suite.stack.client.workflow.getHandle(a.id).fetchHistory());
     expect(history).not.toContain('penguins');
   });
 });
 
 describe('budgets and cost', () => {
   test('the agent suspends with budget_exhausted before the call that would exceed it, and resumes when raised', async () => {
-    const a = await agents.spawn({ name: 'frugal', model: 'scripted:4', tenant: 'acme', constraints: { maxTotalTokens: 200, maxTokensPerStep: 64 } });
-    const held = await agents.until(a.id, (v) => v.hold === 'budget_exhausted', 'budget stop');
+    const a = await suite.agents.spawn({ name: 'frugal', model: 'scripted:4', tenant: 'acme', constraints: { maxTotalTokens: 200, maxTokensPerStep: 64 } });
+    const held = await suite.agents.until(a.id, (v) => v.hold === 'budget_exhausted', 'budget stop');
     expect(held.status).toBe('suspended');
     expect(held.usage.totalTokens).toBeLessThanOrEqual(200);
     expect(held.step).toBeGreaterThanOrEqual(1);
-    const raised = await agents.post(`/agents/${a.id}/budget`, { maxTotalTokens: 10_000 });
+    const raised = await suite.agents.post(`/agents/${a.id}/budget`, { maxTotalTokens: 10_000 });
     expect(await raised.json()).toEqual({ maxTotalTokens: 10_000, maxCostUsd: null });
-    const done = await agents.settle(a.id);
+    const done = await suite.agents.settle(a.id);
     expect(done).toMatchObject({ status: 'completed', step: 4 });
-    expect((await agents.post(`/agents/${a.id}/budget`, { maxTotalTokens: 20_000 })).status).toBe(409);
+    expect((await suite.agents.post(`/agents/${a.id}/budget`, { maxTotalTokens: 20_000 })).status).toBe(409);
   });
 
   test('a budget cannot be lowered', async () => {
-    const a = await agents.spawn({ name: 'stingy', model: 'scripted:10:50', constraints: { maxTotalTokens: 100_000 } });
-    await agents.until(a.id, (v) => v.status === 'running', 'running');
-    const res = await agents.post(`/agents/${a.id}/budget`, { maxTotalTokens: 10 });
+    const a = await suite.agents.spawn({ name: 'stingy', model: 'scripted:10:50', constraints: { maxTotalTokens: 100_000 } });
+    await suite.agents.until(a.id, (v) => v.status === 'running', 'running');
+    const res = await suite.agents.post(`/agents/${a.id}/budget`, { maxTotalTokens: 10 });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { detail: string }).detail).toContain('can only be raised');
-    await agents.post(`/agents/${a.id}/kill`, {});
-    await agents.settle(a.id);
+    await suite.agents.post(`/agents/${a.id}/kill`, {});
+    await suite.agents.settle(a.id);
   });
 
   test('tokens and USD are accounted per step, per agent and per tenant', async () => {
-    const a = await agents.spawn({ name: 'billed', model: 'scripted:3', tenant: 'globex' });
-    const b = await agents.spawn({ name: 'billed-too', model: 'scripted:2', tenant: 'globex' });
-    const [da, db] = [await agents.settle(a.id), await agents.settle(b.id)];
-    const rows = await stack.db.db.select().from(usageLedger).where(eq(usageLedger.tenant, 'globex'));
+    const a = await suite.agents.spawn({ name: 'billed', model: 'scripted:3', tenant: 'globex' });
+    const b = await suite.agents.spawn({ name: 'billed-too', model: 'scripted:2', tenant: 'globex' });
+    const [da, db] = [await suite.agents.settle(a.id), await suite.agents.settle(b.id)];
+    const rows = await suite.stack.db.db.select().from(usageLedger).where(eq(usageLedger.tenant, 'globex'));
     expect(rows).toHaveLength(5);
     // scripted is priced at $1 / $2 per million tokens
     expect(da.usage.costUsd).toBeCloseTo((da.usage.promptTokens * 1 + da.usage.completionTokens * 2) / 1e6, 9);
-    const usage = (await (await fetch(`${stack.apiUrl}/tenants/globex/usage`)).json()) as { steps: number; promptTokens: number; costUsd: number };
+    const usage = (await (await fetch(`${suite.stack.apiUrl}/tenants/globex/usage`)).json()) as { steps: number; promptTokens: number; costUsd: number };
     expect(usage.steps).toBe(5);
     expect(usage.promptTokens).toBe(da.usage.promptTokens + db.usage.promptTokens);
     expect(usage.costUsd).toBeCloseTo(da.usage.costUsd + db.usage.costUsd, 9);
   });
 
   test('a child draws on its parent’s remaining budget', async () => {
-    const parent = await agents.spawn({ name: 'parent', model: 'scripted:40:50', constraints: { maxSteps: 40, maxTotalTokens: 3000 } });
-    await agents.until(parent.id, (v) => v.status === 'running', 'parent running');
-    const child = await agents.spawn({ name: 'child', model: 'scripted:2', parentId: parent.id, constraints: { maxTotalTokens: 100_000 } });
-    const childLive = await agents.settle(child.id);
+    const parent = await suite.agents.spawn({ name: 'parent', model: 'scripted:40:50', constraints: { maxSteps: 40, maxTotalTokens: 3000 } });
+    await suite.agents.until(parent.id, (v) => v.status === 'running', 'parent running');
+    const child = await suite.agents.spawn({ name: 'child', model: 'scripted:2', parentId: parent.id, constraints: { maxTotalTokens: 100_000 } });
+    const childLive = await suite.agents.settle(child.id);
     expect(childLive.status).toBe('completed');
-    const started = await stack.client.workflow.getHandle(child.id).describe();
+    const started = await suite.stack.client.workflow.getHandle(child.id).describe();
     expect(started.status.name).toBe('COMPLETED');
-    const childState = await stack.client.workflow.getHandle(child.id).query<{ budget: { maxTotalTokens: number } }>('state');
+    const childState = await suite.stack.client.workflow.getHandle(child.id).query<{ budget: { maxTotalTokens: number } }>('state');
     expect(childState.budget.maxTotalTokens).toBeLessThanOrEqual(3000);
     expect(childState.budget.maxTotalTokens).toBeGreaterThan(0);
-    const orphan = await agents.post('/agents', { name: 'orphan', role: 'r', goal: 'g', input: 'i', parentId: 'no-such-parent' });
+    const orphan = await suite.agents.post('/agents', { name: 'orphan', role: 'r', goal: 'g', input: 'i', parentId: 'no-such-parent' });
     expect(orphan.status).toBe(404);
-    await agents.post(`/agents/${parent.id}/kill`, {});
-    await agents.settle(parent.id);
-    const late = await agents.post('/agents', { name: 'late', role: 'r', goal: 'g', input: 'i', parentId: parent.id });
+    await suite.agents.post(`/agents/${parent.id}/kill`, {});
+    await suite.agents.settle(parent.id);
+    const late = await suite.agents.post('/agents', { name: 'late', role: 'r', goal: 'g', input: 'i', parentId: parent.id });
     expect(late.status).toBe(409);
   });
 });
 
 describe('streaming', () => {
   test('GET /agents/:id/events streams step and token events as SSE until the agent finishes', async () => {
-    const a = await agents.spawn({ name: 'streamer', model: 'scripted:3:30' });
-    const res = await fetch(`${stack.apiUrl}/agents/${a.id}/events`);
+    const a = await suite.agents.spawn({ name: 'streamer', model: 'scripted:3:30' });
+    const res = await fetch(`${suite.stack.apiUrl}/agents/${a.id}/events`);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const text = await res.text();
     const events = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
@@ -217,7 +212,7 @@ describe('streaming', () => {
     expect(events.at(-1)).toBe('agent.finished');
     expect(text).toContain('Final answer (step 3/3)');
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
-    const resumed = await (await fetch(`${stack.apiUrl}/agents/${a.id}/events`, { headers: { 'last-event-id': String(ids[1]) } })).text();
+    const resumed = await (await fetch(`${suite.stack.apiUrl}/agents/${a.id}/events`, { headers: { 'last-event-id': String(ids[1]) } })).text();
     expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual(ids.slice(2));
   });
 });

@@ -1,9 +1,12 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { testBundle } from './support/stack';
+
+// This suite starts real servers; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
 
 const dir = new URL('./histories', import.meta.url).pathname;
 const histories = readdirSync(dir)

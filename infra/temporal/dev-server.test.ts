@@ -1,23 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { isKernelError } from '../../kernel/errors';
 import { KERNEL_SEARCH_ATTRIBUTES } from '../../kernel/search-attributes';
+import { isAlive } from '../../db/dir-lock';
 import { createLogger } from '../logger';
 import { resolveTemporalBinary } from './binary';
 import { startDevServer, type DevServer } from './dev-server';
 import { ensureSearchAttributes } from './search-attributes';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// This suite starts real servers; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
+
 
 describe('temporal dev server', () => {
   let server: DevServer;
@@ -53,9 +49,9 @@ describe('temporal dev server', () => {
 
   test('stop() ends the process and removes its temporary database; a second stop is harmless', async () => {
     const other = await startDevServer({ ui: false });
-    expect(alive(other.pid)).toBe(true);
+    expect(isAlive(other.pid)).toBe(true);
     await other.stop();
-    expect(alive(other.pid)).toBe(false);
+    expect(isAlive(other.pid)).toBe(false);
     await other.stop();
   });
 
