@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { agentControlRoutes } from './agents/control-routes';
 import { agentRoutes } from './agents/routes';
 import { memoryRoutes } from './memories';
+import { nodeRoutes } from './nodes';
 import { usageRoutes } from './usage';
 import type { ApiDeps } from './deps';
 import { errorToProblem, sendProblem } from './problem';
@@ -39,6 +40,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', agentControlRoutes(deps));
   app.route('/', usageRoutes(deps));
   app.route('/', memoryRoutes(deps));
+  app.route('/', nodeRoutes(deps));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Agent OS Kernel', version: '0.1.0' } });
 
   app.notFound((c) => sendProblem(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));

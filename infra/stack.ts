@@ -3,7 +3,9 @@ import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
 import { createProviderGuard } from '../activities/llm/guard';
 import { vectorRetrieval } from '../activities/llm/vector-config';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { startPresence } from './node-presence';
 import { createProviderRegistry } from '../activities/llm/registry';
 import { createApp } from '../api/app';
 import { databaseOptionsFromConfig, openDatabase, type Database, type OpenDatabaseOptions } from '../db/client';
@@ -40,6 +42,8 @@ export interface Stack {
   db: Database;
   client: Client;
   node: KernelNode | undefined;
+  /** This process's node id when it runs a worker. */
+  nodeId: string | undefined;
   temporal: { address: string; uiUrl: string | undefined; namespace: string };
   apiUrl: string | undefined;
   /** Stops API, worker, connections, database and (if started here) the dev server, in that order. */
@@ -84,7 +88,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE, logger);
 
     let node: KernelNode | undefined;
+    let nodeId: string | undefined;
     if (options.worker ?? true) {
+      nodeId = config.NODE_ID ?? `${hostname()}-${process.pid}`;
+      const nodeTaskQueue = `${config.TASK_QUEUE}.node.${nodeId}`;
+      cleanups.push(await startPresence(db.db, { nodeId, taskQueue: nodeTaskQueue, leaseMs: config.NODE_LEASE_MS, smiCommand: config.NVIDIA_SMI_COMMAND }, logger));
       const connection: NativeConnection = await connectWorker(target);
       cleanups.push(() => connection.close());
       node = await createKernelNode({
@@ -92,6 +100,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
         llmSlots: config.LLM_SLOTS,
+        nodeTaskQueue,
         db: db.db,
         pubsub: db.pubsub,
         providerFor: createProviderRegistry(config),
@@ -131,6 +140,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       db,
       client,
       node,
+      nodeId,
       temporal: { address: target.address, uiUrl: dev?.uiUrl, namespace: config.TEMPORAL_NAMESPACE },
       apiUrl,
       stop,

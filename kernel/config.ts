@@ -42,6 +42,12 @@ export const configSchema = z.object({
   EMBEDDING_MODEL: optionalString,
   /** Share of relevance from vector similarity when embeddings are on. */
   VECTOR_WEIGHT: z.coerce.number().min(0).max(1).default(0.3),
+  /** This node's id (`bun run worker` is a node); default `<hostname>-<pid>`. */
+  NODE_ID: optionalString,
+  /** A node whose heartbeat lease lapses this long is declared dead. */
+  NODE_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
+  /** How a node inventories its GPUs (`-q -x` XML or a `--query-gpu … --format=csv` query). */
+  NVIDIA_SMI_COMMAND: z.string().default('nvidia-smi -q -x'),
   /** Memory pressure: warn when an agent's pages fill this share of its page budget… */
   MEMORY_WARN_RATIO: z.coerce.number().positive().default(0.7),
   /** …and summarise what falls out of the window from this share on. */

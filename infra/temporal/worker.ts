@@ -21,6 +21,8 @@ export interface KernelNodeOptions extends ActivityDeps {
   /** A prebuilt bundle; omitted → bundled from source at start. */
   workflowBundle?: WorkflowBundle;
   identity?: string;
+  /** This node's own queue (work pinned or migrated to it); polled with the same workflows and activities. */
+  nodeTaskQueue?: string;
   /** More activities for the shared queue (benchmarks register a no-op baseline). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
@@ -63,7 +65,10 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       }),
     ),
   );
-  const workers = [main, ...llm];
+  const own = options.nodeTaskQueue
+    ? [await Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue: options.nodeTaskQueue, identity, activities: { ...kernelActivities, llmStep }, ...code })]
+    : [];
+  const workers = [main, ...llm, ...own];
   return {
     workers,
     run: async () => {

@@ -1,0 +1,51 @@
+import { hostname } from 'node:os';
+import { detectGpus } from '../activities/gpu/detect';
+import type { Db } from '../db/client';
+import { deregisterNode, heartbeat, reapDeadNodes, registerNode } from '../db/nodes';
+import type { Logger } from './logger';
+
+/** A node's identity and how it keeps its lease. */
+export interface PresenceOptions {
+  nodeId: string;
+  /** The node's own task queue (work pinned to this node). */
+  taskQueue: string;
+  leaseMs: number;
+  smiCommand: string;
+  capabilities?: Record<string, unknown>;
+}
+
+/**
+ * Registers this process as a node (with its GPUs), renews its lease every third of the lease, and
+ * reaps nodes whose leases lapsed. Returns a stop function that deregisters cleanly.
+ */
+export async function startPresence(db: Db, options: PresenceOptions, logger: Logger): Promise<() => Promise<void>> {
+  const detection = await detectGpus(options.smiCommand);
+  if (detection.error) logger.info({ reason: detection.error }, 'no GPUs on this node');
+  else logger.info({ gpus: detection.inventory.gpus.map((g) => `${g.index}:${g.name}`) }, 'GPUs detected');
+  const announcement = {
+    id: options.nodeId,
+    hostname: hostname(),
+    taskQueue: options.taskQueue,
+    capabilities: { gpu: detection.inventory.gpus.length > 0, gpuCount: detection.inventory.gpus.length, pid: process.pid, ...options.capabilities },
+    gpus: detection.inventory,
+  };
+  await registerNode(db, announcement, options.leaseMs);
+  const timer = setInterval(() => {
+    void (async () => {
+      try {
+        if (!(await heartbeat(db, options.nodeId, options.leaseMs))) {
+          logger.warn({ nodeId: options.nodeId }, 'this node was declared dead; registering again');
+          await registerNode(db, announcement, options.leaseMs);
+        }
+        const dead = await reapDeadNodes(db);
+        if (dead.length > 0) logger.warn({ dead }, 'nodes whose lease lapsed are marked dead');
+      } catch (err) {
+        logger.warn({ err }, 'heartbeat failed');
+      }
+    })();
+  }, Math.max(100, Math.floor(options.leaseMs / 3)));
+  return async () => {
+    clearInterval(timer);
+    await deregisterNode(db, options.nodeId);
+  };
+}
