@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { rowsOf } from '../db/migrate';
 import { contextPages, memories, usageLedger } from '../db/schema';
 import type { Stack } from '../infra/stack';
 import { agentClient } from './support/agent-client';
@@ -61,6 +62,14 @@ describe('a node killed with SIGKILL mid-step', () => {
       (rows) => (rows[0]?.n ?? 0) >= 8,
       60_000,
       'two acknowledged steps per agent',
+    );
+    // Kill while a model call is in flight: a step has started and not completed.
+    await waitFor(
+      async () => rowsOf<{ n: number }>(await stack.db.db.execute(sql`select count(*)::int as n from agent_events s where s.kind = 'step.started' and s.agent_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})
+        and not exists (select 1 from agent_events c where c.agent_id = s.agent_id and c.step = s.step and c.kind = 'step.completed')`)),
+      (rows) => (rows[0]?.n ?? 0) > 0,
+      30_000,
+      'a step in flight',
     );
     const before = await stack.db.db.select({ id: contextPages.id, body: contextPages.body }).from(contextPages).where(and(inArray(contextPages.agentId, ids), eq(contextPages.purpose, 'reply')));
     first.kill('SIGKILL');
