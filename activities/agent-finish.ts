@@ -2,15 +2,17 @@ import type { Db } from '../db/client';
 import { appendAudit } from '../db/audit';
 import { updateAgentRecord } from '../db/agents';
 import { emitEvent } from '../db/events';
+import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import type { PubSub } from '../db/notify';
 import type { AgentResult } from '../kernel/agent/state';
 
 /** What the workflow reports when an agent exits. */
-export type FinishAgentInput = AgentResult & { runId: string; error: string | null };
+export type FinishAgentInput = AgentResult & { runId: string; error: string | null; boundary?: { historyEventId: number; state: BoundaryState } };
 
 /** Builds the `finishAgent` activity: stores the outcome on the agent row and audits it (idempotent). */
 export function createFinishAgent(db: Db, pubsub: PubSub) {
   return async function finishAgent(input: FinishAgentInput): Promise<void> {
+    if (input.boundary) await recordCheckpoint(db, { agentId: input.agentId, runId: input.runId, step: input.steps, historyEventId: input.boundary.historyEventId, state: input.boundary.state });
     await updateAgentRecord(db, input.agentId, {
       status: input.status,
       step: input.steps,

@@ -5,6 +5,7 @@ import { emitEvent } from '../db/events';
 import type { PubSub } from '../db/notify';
 import { findPage, toPageRef, writePage, type PageRow } from '../db/pages';
 import { scopeOf } from '../db/scope';
+import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import type { VectorRetrieval } from '../db/retrieval';
 import { buildContext, type PressureThresholds } from './context/build-context';
 import { usageLedger } from '../db/schema';
@@ -24,6 +25,8 @@ export interface LlmStepInput {
   maxTokens: number;
   budget: Budget;
   spent: Spend;
+  /** The boundary before this step, recorded as a checkpoint (history length for reset, small state). */
+  boundary?: { historyEventId: number; state: BoundaryState };
 }
 
 /** What one agent step returns to the workflow: a reference to the reply, never its text. */
@@ -88,6 +91,10 @@ function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number) {
 export function createLlmStep(deps: LlmStepDeps) {
   const { db } = deps;
   return async function llmStep(input: LlmStepInput): Promise<LlmStepResult> {
+    if (input.boundary) {
+      const runId = Context.current().info.workflowExecution?.runId ?? "unknown";
+      await recordCheckpoint(db, { agentId: input.agentId, runId, step: input.step - 1, historyEventId: input.boundary.historyEventId, state: input.boundary.state });
+    }
     // A retry after the reply was stored returns it: the model is never billed twice for a step.
     const done = await findPage(db, input.agentId, input.step, 'reply');
     if (done) return resultFrom(done);

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { requestId } from 'hono/request-id';
+import { checkpointRoutes } from './agents/checkpoint-routes';
 import { agentControlRoutes } from './agents/control-routes';
 import { agentRoutes } from './agents/routes';
 import { memoryRoutes } from './memories';
@@ -41,6 +42,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', usageRoutes(deps));
   app.route('/', memoryRoutes(deps));
   app.route('/', nodeRoutes(deps));
+  app.route('/', checkpointRoutes(deps));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Agent OS Kernel', version: '0.1.0' } });
 
   app.notFound((c) => sendProblem(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));

@@ -149,3 +149,27 @@ describe('crew memory', () => {
     expect((await agents.post('/crews/Bad Name/memories', { scope: 'long', key: 'k', content: 'c' })).status).toBe(400);
   });
 });
+
+describe('checkpoints', () => {
+  test('every step boundary is checkpointed; checkpoints can be read, diffed, and forked from', async () => {
+    const a = await agents.spawn({ name: 'checkpointed', model: 'scripted:4' });
+    await agents.settle(a.id);
+    const { checkpoints } = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/checkpoints`)).json()) as { checkpoints: Array<{ id: string; step: number; historyEventId: number; pages: number; status: string }> };
+    expect(checkpoints.map((c) => c.step)).toEqual([0, 1, 2, 3, 4]);
+    expect(checkpoints.at(-1)!.status).toBe('completed');
+    for (let i = 1; i < checkpoints.length; i++) expect(checkpoints[i]!.historyEventId).toBeGreaterThan(checkpoints[i - 1]!.historyEventId);
+    const read = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/checkpoints/${checkpoints[2]!.id}`)).json()) as { state: { pages: Array<{ id: string }> } };
+    expect(read.state.pages.map((p) => p.id)).toEqual([`${a.id}.s0.input`, `${a.id}.s1.reply`, `${a.id}.s2.reply`]);
+    const diff = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/checkpoints/${checkpoints[1]!.id}/diff/${checkpoints[3]!.id}`)).json()) as { steps: number; pagesAdded: Array<{ id: string }>; usage: { promptTokens: number } };
+    expect(diff.steps).toBe(2);
+    expect(diff.pagesAdded.map((p) => p.id)).toEqual([`${a.id}.s2.reply`, `${a.id}.s3.reply`]);
+    expect(diff.usage.promptTokens).toBeGreaterThan(0);
+    expect((await fetch(`${stack.apiUrl}/agents/${a.id}/checkpoints/nope`)).status).toBe(404);
+
+    const fork = await agents.post(`/agents/${a.id}/fork`, { checkpointId: checkpoints[1]!.id, name: 'from-checkpoint' });
+    expect(fork.status).toBe(201);
+    const f = (await fork.json()) as { id: string };
+    const done = await agents.settle(f.id);
+    expect(done).toMatchObject({ status: 'completed', step: 4 });
+  });
+});

@@ -211,6 +211,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
             maxTokens: input.maxTokensPerStep,
             budget: s.budget,
             spent: committed(),
+            boundary: boundaryOf(s),
           });
         });
       } catch (err) {
@@ -325,7 +326,7 @@ async function settle(s: AgentSnapshot, input: AgentRunInput): Promise<AgentResu
     resultPageId: s.resultPageId,
     usage: s.usage,
   };
-  await finishAgent({ ...result, runId: workflowInfo().runId, error: s.error });
+  await finishAgent({ ...result, runId: workflowInfo().runId, error: s.error, boundary: boundaryOf(s) });
   if (input.parentId) {
     try {
       await getExternalWorkflowHandle(input.parentId).signal(childFinishedSignal, { childId: s.agentId, spent: s.usage });
@@ -334,6 +335,11 @@ async function settle(s: AgentSnapshot, input: AgentRunInput): Promise<AgentResu
     }
   }
   return result;
+}
+
+/** The state at this step boundary, for the checkpoint the next activity records. */
+function boundaryOf(s: AgentSnapshot) {
+  return { historyEventId: workflowInfo().historyLength, state: { status: s.status, priority: s.priority, usage: s.usage, budget: s.budget } };
 }
 
 function pick(requested: number | null, left: number | null): number | null {

@@ -69,7 +69,7 @@ const forkRoute = createRoute({
   method: 'post',
   path: '/agents/{id}/fork',
   summary: 'Fork the agent at a step: a new agent sharing its pages up to there, and only its own after',
-  request: { params: idParam, ...json(z.object({ step: z.number().int().min(0).optional(), name: z.string().min(1).max(80).optional(), input: z.string().min(1).max(1_000_000).optional() })) },
+  request: { params: idParam, ...json(z.object({ step: z.number().int().min(0).optional(), checkpointId: z.string().min(1).optional(), name: z.string().min(1).max(80).optional(), input: z.string().min(1).max(1_000_000).optional() })) },
   responses: { 201: { description: 'The fork', content: { 'application/json': { schema: agentViewSchema } } }, ...errors },
 });
 

@@ -1,5 +1,6 @@
 import { getAgentRecord, updateAgentRecord } from '../../db/agents';
 import { appendAudit } from '../../db/audit';
+import { getCheckpoint } from '../../db/checkpoints';
 import { toPageRef, writePage } from '../../db/pages';
 import type { ForkOrigin } from '../../db/scope';
 import { agents } from '../../db/schema';
@@ -17,6 +18,8 @@ import type { AgentView } from './view';
 /** What a fork may change: where it branches, its name, and a new message to start from. */
 export interface ForkRequest {
   step?: number;
+  /** Fork at this checkpoint (its step) instead of a raw step. */
+  checkpointId?: string;
   name?: string;
   input?: string;
 }
@@ -28,7 +31,12 @@ export interface ForkRequest {
 export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkRequest): Promise<AgentView> {
   const parent = await getAgentRecord(deps.db, parentId);
   if (!parent) throw new KernelError('not_found', `no agent with id "${parentId}"`);
-  const step = req.step ?? parent.step;
+  let step = req.step ?? parent.step;
+  if (req.checkpointId) {
+    const checkpoint = await getCheckpoint(deps.db, parent.id, req.checkpointId);
+    if (!checkpoint) throw new KernelError('not_found', `agent "${parent.id}" has no checkpoint "${req.checkpointId}"`);
+    step = checkpoint.step;
+  }
   if (step < 0 || step > parent.step) throw new KernelError('invalid_input', `step must be between 0 and ${parent.step} (the parent's last step), got ${step}`);
   const definition = parent.definition as Omit<SpawnAgent, 'input'> & { lineage?: ForkOrigin[] };
   const lineage: ForkOrigin[] = [{ agentId: parent.id, step }, ...(definition.lineage ?? [])];
@@ -56,7 +64,7 @@ export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkReques
     const page = await writePage(deps.db, { agentId: id, step, purpose: 'input', kind: 'message', role: 'user', body: req.input, importance: 1, pinned: true });
     pages.push(toPageRef(page));
   }
-  await appendAudit(deps.db, { actor: 'api', action: 'agent.forked', subject: id, data: { from: parent.id, step }, idempotencyKey: `agent.fork:${id}` });
+  await appendAudit(deps.db, { actor: 'api', action: 'agent.forked', subject: id, data: { from: parent.id, step, checkpointId: req.checkpointId ?? null }, idempotencyKey: `agent.fork:${id}` });
   const constraints = definition.constraints;
   const handle = await deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
     workflowId: id,
