@@ -7,9 +7,10 @@ import { findPage, toPageRef, writePage, type PageRow } from '../db/pages';
 import { scopeOf } from '../db/scope';
 import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import type { VectorRetrieval } from '../db/retrieval';
-import { buildContext, type PressureThresholds } from './context/build-context';
+import { buildContext, type PressureThresholds, type Summariser } from './context/build-context';
+import { countTextTokens } from '../kernel/llm/tokens';
 import { usageLedger } from '../db/schema';
-import type { PageRef } from '../kernel/agent/state';
+import { addSpend, type PageRef } from '../kernel/agent/state';
 import { checkBudget, type Budget, type Spend } from '../kernel/cost/budget';
 import { costUsd, priceOf } from '../kernel/cost/prices';
 import { ProviderError } from '../kernel/llm/errors';
@@ -104,6 +105,24 @@ export function createLlmStep(deps: LlmStepDeps) {
     const definition = agent.definition as { tools?: string[]; constraints?: { contextTokens?: number } };
     const allowed = (definition.tools ?? []).filter((t) => deps.tools.get(t));
     const tools = deps.tools.schemas(allowed);
+    let provider: LlmProvider;
+    try {
+      provider = deps.providerFor(input.model);
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidModel');
+    }
+    const ctx = Context.current();
+    // Online, paged-out spans are summarised by the agent's own model; the scripted model is offline.
+    const summariser: Summariser | undefined = provider.name === 'scripted' ? undefined : async (text, maxTokens) => {
+      const out = await deps.guard(provider, {
+        messages: [
+          { role: 'system', content: 'Summarise this excerpt of an agent’s earlier context. Keep every name, date, number, decision and open question. Be brief.' },
+          { role: 'user', content: text },
+        ],
+        maxTokens,
+      }, countTextTokens(text) + maxTokens, ctx.cancellationSignal);
+      return { text: out.text, usage: out.usage };
+    };
     const context = await buildContext(db, deps.pubsub, {
       agentId: input.agentId,
       agent,
@@ -115,12 +134,15 @@ export function createLlmStep(deps: LlmStepDeps) {
       contextTokens: definition.constraints?.contextTokens,
       pressure: deps.pressure,
       vectors: deps.vectors,
+      summariser,
     });
     const { messages, promptTokens } = context;
 
     // The budget is checked against this exact prompt before the call that would exceed it.
     const price = priceOf(input.model);
-    const verdict = checkBudget(input.budget, input.spent, { promptTokens, maxCompletionTokens: input.maxTokens, price });
+    const summaryUsage = context.metrics.summaryUsage;
+    const spentSoFar = addSpend(input.spent, { ...summaryUsage, costUsd: costUsd(price, summaryUsage.promptTokens, summaryUsage.completionTokens) });
+    const verdict = checkBudget(input.budget, spentSoFar, { promptTokens, maxCompletionTokens: input.maxTokens, price });
     if (!verdict.ok) {
       throw ApplicationFailure.create({
         message: `budget exhausted: step ${input.step} could spend ${verdict.wouldSpend} ${verdict.limit === 'cost' ? 'USD' : 'tokens'}, the limit is ${verdict.allowed}`,
@@ -130,15 +152,8 @@ export function createLlmStep(deps: LlmStepDeps) {
       });
     }
 
-    let provider: LlmProvider;
-    try {
-      provider = deps.providerFor(input.model);
-    } catch (err) {
-      throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidModel');
-    }
     await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt } });
     const stream = tokenStreamer(deps, input.agentId, input.step);
-    const ctx = Context.current();
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
     try {
@@ -152,7 +167,9 @@ export function createLlmStep(deps: LlmStepDeps) {
       clearInterval(beat);
       await stream.close();
     }
-    const usage: Spend = { ...response.usage, costUsd: costUsd(price, response.usage.promptTokens, response.usage.completionTokens) };
+    // The step pays for its reply and for any summary written while assembling its context.
+    const paid = { promptTokens: response.usage.promptTokens + context.metrics.summaryUsage.promptTokens, completionTokens: response.usage.completionTokens + context.metrics.summaryUsage.completionTokens };
+    const usage: Spend = { ...paid, costUsd: costUsd(price, paid.promptTokens, paid.completionTokens) };
     const meta: ReplyMeta = { usage, stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
     const row = await writePage(db, {
       agentId: input.agentId,
@@ -161,6 +178,8 @@ export function createLlmStep(deps: LlmStepDeps) {
       kind: 'message',
       role: 'assistant',
       body: response.text,
+      // Tool calls travel in the prompt too, so they count in the page's size.
+      tokens: countTextTokens(response.text) + response.toolCalls.reduce((n, c) => n + countTextTokens(c.name + JSON.stringify(c.arguments)), 0),
       meta: { ...meta, metrics: context.metrics, fingerprints: context.fingerprints },
     });
     const stored = row.meta as ReplyMeta;

@@ -16,6 +16,8 @@ export interface NewPage {
   importance?: number;
   pinned?: boolean;
   meta?: Record<string, unknown>;
+  /** Prompt tokens this page costs when it is more than its body (e.g. a reply with tool calls). */
+  tokens?: number;
 }
 
 /** A stored page row. */
@@ -42,7 +44,7 @@ export async function writePage(db: Db, page: NewPage): Promise<PageRow> {
       kind: page.kind,
       role: page.role,
       body: page.body,
-      tokens: countTextTokens(page.body),
+      tokens: page.tokens ?? countTextTokens(page.body),
       importance: page.importance ?? 0.5,
       pinned: page.pinned ?? false,
       lastAccessStep: page.step,

@@ -64,6 +64,39 @@ describe('paging', () => {
   });
 });
 
+describe('summaries by the agent’s model', () => {
+  test('online, paged-out spans are summarised by the agent’s own model and the step pays for it', async () => {
+    let chat = 0;
+    fake.respond = (body) => {
+      const messages = (body as { messages: Array<{ content: string | null }> }).messages;
+      if (messages[0]?.content?.startsWith('Summarise this excerpt')) {
+        return { body: { choices: [{ index: 0, message: { role: 'assistant', content: 'MODEL SUMMARY: the agent checked arithmetic.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 300, completion_tokens: 20 } } };
+      }
+      chat += 1;
+      const done = chat >= 12;
+      return {
+        body: {
+          choices: [{ index: 0, message: done ? { role: 'assistant', content: 'all checked' } : { role: 'assistant', content: 'Let me check the multiplication of twelve by twelve once more, carefully and step by step. '.repeat(2), tool_calls: [{ id: `call_${chat}`, type: 'function', function: { name: 'calculator', arguments: '{"expression":"12*12"}' } }] }, finish_reason: done ? 'stop' : 'tool_calls' }],
+          usage: { prompt_tokens: 100, completion_tokens: 10 },
+        },
+      };
+    };
+    try {
+      const a = await agents.spawn({ name: 'summarised', model: 'openai:fake-model', tools: ['calculator'], input: 'Check 12*12 many times.', constraints: { maxSteps: 12, contextTokens: 500, maxTokensPerStep: 64 } });
+      const done = await agents.settle(a.id);
+      expect(done).toMatchObject({ status: 'completed', result: 'all checked' });
+      const summaries = await stack.db.db.select().from(contextPages).where(and(eq(contextPages.agentId, a.id), eq(contextPages.kind, 'summary')));
+      expect(summaries.length).toBeGreaterThan(0);
+      expect(summaries[0]!.body).toContain('MODEL SUMMARY: the agent checked arithmetic.');
+      expect((summaries[0]!.meta as { method: string }).method).toBe('model');
+      // 12 chat calls × 100 prompt tokens, plus 300 for each summary.
+      expect(done.usage.promptTokens).toBe(12 * 100 + summaries.length * 300);
+    } finally {
+      fake.respond = undefined;
+    }
+  });
+});
+
 describe('recall and long-term memory', () => {
   test('the recall tool pages a memory back in (a page fault) by query', async () => {
     const filler = 'CALL current_time {}\n'.repeat(3);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { emitEvent } from '../../db/events';
 import type { PubSub } from '../../db/notify';
@@ -13,6 +13,7 @@ import { countChatTokens, countTextTokens } from '../../kernel/llm/tokens';
 import type { ChatMessage, ToolSchema } from '../../kernel/llm/types';
 import { assemble } from '../../kernel/paging/assemble';
 import { extractiveSummary } from '../../kernel/paging/extractive-summary';
+import { pagesToSummarise } from '../../kernel/paging/summary-span';
 import { prefixStability, type MessageFingerprint } from '../../kernel/paging/prefix-stability';
 
 /** Per-message framing tokens charged to every page in the budget. */
@@ -39,7 +40,12 @@ export interface ContextRequest {
   pressure: PressureThresholds;
   /** Vector retrieval, where pgvector exists and an embedding model is configured. */
   vectors?: VectorRetrieval;
+  /** Summarises paged-out spans with the agent's model; absent (offline) → extractive. */
+  summariser?: Summariser;
 }
+
+/** A model-backed summariser: text in, summary and the tokens it cost out. */
+export type Summariser = (text: string, maxTokens: number) => Promise<{ text: string; usage: { promptTokens: number; completionTokens: number } }>;
 
 /** Per-step memory metrics, stored on the reply page and shown by the API. */
 export interface ContextMetrics {
@@ -54,6 +60,8 @@ export interface ContextMetrics {
   pressure: number;
   prefixStability: number;
   summarised: number;
+  /** Tokens the model spent summarising paged-out pages this step (charged to the step). */
+  summaryUsage: { promptTokens: number; completionTokens: number };
 }
 
 /** The assembled prompt with its metrics and fingerprints (for the next step's prefix stability). */
@@ -100,7 +108,7 @@ export async function buildContext(db: Db, pubsub: PubSub, req: ContextRequest):
     .where(eq(contextPages.agentId, req.agentId));
   const pressure = Math.round((total / pageBudget) * 1000) / 1000;
   if (pressure >= req.pressure.warn) await emitEvent(db, pubsub, { agentId: req.agentId, step: req.step, kind: 'memory.pressure', data: { pressure, pageBudget, tokens: total } });
-  const summarised = pressure >= req.pressure.flush ? await summariseEvicted(db, req, assembly.pages) : 0;
+  const summary = pressure >= req.pressure.flush ? await summariseEvicted(db, req, assembly.pages) : { pages: 0, usage: NO_USAGE };
 
   const rows = await readPages(db, assembly.pages.map((p) => p.id));
   const messages = buildMessages(req.agent, rows.map((r): PromptPage => ({ ...toPageRef(r), body: r.body, meta: r.meta as PromptPage['meta'] })));
@@ -132,36 +140,47 @@ export async function buildContext(db: Db, pubsub: PubSub, req: ContextRequest):
       retrievalMs,
       pressure,
       prefixStability: prefixStability((previous?.meta as { fingerprints?: MessageFingerprint[] } | undefined)?.fingerprints, fingerprints),
-      summarised,
+      summarised: summary.pages,
+      summaryUsage: summary.usage,
     },
   };
 }
 
-/** Writes a summary page for the agent's pages that fell out of the window since the last summary. */
-async function summariseEvicted(db: Db, req: ContextRequest, selected: ReadonlyArray<{ step: number; pinned: boolean; kind: string }>): Promise<number> {
-  const windowStart = Math.min(...selected.filter((p) => !p.pinned && p.kind !== 'summary').map((p) => p.step), req.step);
-  const [{ upTo } = { upTo: 0 }] = await db
-    .select({ upTo: sql<number>`coalesce(max((${contextPages.meta}->>'toStep')::int), 0)::int` })
+const NO_USAGE = { promptTokens: 0, completionTokens: 0 };
+
+/** Writes a summary page for the agent's pages that are out of the window and not yet summarised. */
+async function summariseEvicted(db: Db, req: ContextRequest, selected: ReadonlyArray<{ id: string }>): Promise<{ pages: number; usage: { promptTokens: number; completionTokens: number } }> {
+  const purpose = `summary:${req.step}`;
+  if (await findPage(db, req.agentId, req.step, purpose)) return { pages: 0, usage: NO_USAGE };
+  const own = await db
+    .select({ id: contextPages.id, step: contextPages.step, kind: contextPages.kind, pinned: contextPages.pinned, importance: contextPages.importance, body: contextPages.body, summarisedIn: sql<string | null>`${contextPages.meta}->>'summarisedIn'` })
     .from(contextPages)
-    .where(and(eq(contextPages.agentId, req.agentId), eq(contextPages.kind, 'summary')));
-  if (windowStart - 1 <= upTo) return 0;
-  const span = await db
-    .select({ step: contextPages.step, importance: contextPages.importance, body: contextPages.body })
-    .from(contextPages)
-    .where(and(eq(contextPages.agentId, req.agentId), gt(contextPages.step, upTo), lt(contextPages.step, windowStart), inArray(contextPages.kind, ['message', 'tool_result']), eq(contextPages.pinned, false)))
-    .orderBy(contextPages.step);
-  if (span.length === 0) return 0;
-  const from = span[0]!.step;
-  const to = span.at(-1)!.step;
-  await writePage(db, {
-    agentId: req.agentId,
-    step: req.step,
-    purpose: `summary:${from}-${to}`,
-    kind: 'summary',
-    role: 'user',
-    body: extractiveSummary(span, SUMMARY_TOKENS),
-    importance: 0.7,
-    meta: { fromStep: from, toStep: to, pages: span.length, method: 'extractive' },
-  });
-  return span.length;
+    .where(and(eq(contextPages.agentId, req.agentId), lt(contextPages.step, req.step), eq(contextPages.retired, false), inArray(contextPages.kind, ['message', 'tool_result'])))
+    .orderBy(contextPages.step)
+    .limit(2_000);
+  const span = pagesToSummarise(own, new Set(selected.map((p) => p.id)));
+  if (span.length === 0) return { pages: 0, usage: NO_USAGE };
+  const rows = own.filter((p) => span.some((s) => s.id === p.id));
+  const from = rows[0]!.step;
+  const to = rows.at(-1)!.step;
+  let body = extractiveSummary(rows, SUMMARY_TOKENS);
+  let method = 'extractive';
+  let usage = NO_USAGE;
+  if (req.summariser) {
+    try {
+      const excerpt = rows.map((p) => `[${p.step}] ${p.body}`).join('\n').slice(0, 40_000);
+      const out = await req.summariser(excerpt, SUMMARY_TOKENS);
+      body = `Summary of steps ${from}–${to} (${rows.length} pages, paged out):\n${out.text.trim()}`;
+      method = 'model';
+      usage = out.usage;
+    } catch {
+      // The model failed: the extractive summary stands in, so nothing is dropped.
+    }
+  }
+  const summary = await writePage(db, { agentId: req.agentId, step: req.step, purpose, kind: 'summary', role: 'user', body, importance: 0.7, meta: { fromStep: from, toStep: to, pages: rows.length, method, covers: rows.map((p) => p.id) } });
+  await db
+    .update(contextPages)
+    .set({ meta: sql`${contextPages.meta} || ${JSON.stringify({ summarisedIn: summary.id })}::jsonb` })
+    .where(inArray(contextPages.id, rows.map((p) => p.id)));
+  return { pages: rows.length, usage };
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { buildMessages } from '../agent/prompt';
 import { extractiveSummary } from './extractive-summary';
 import { prefixStability } from './prefix-stability';
-import { spanToSummarise } from './summary-span';
+import { pagesToSummarise } from './summary-span';
 
 const agent = { role: 'r', goal: 'g', backstory: null };
 
@@ -32,10 +32,12 @@ describe('summaries of paged-out spans', () => {
     expect(tight).not.toContain('low.');
   });
 
-  test('only pages older than the recent window and not yet summarised', () => {
-    const meta = (step: number, kind = 'message', pinned = false) => ({ id: `p${step}`, kind, tokens: 1, step, importance: 0.5, pinned, lastAccessStep: step });
-    const span = spanToSummarise([meta(2), meta(3), meta(4), meta(9)], [meta(0, 'message', true), meta(5), meta(6)], 2);
-    expect(span.map((p) => p.step)).toEqual([3, 4]);
+  test('out-of-window, unpinned, not yet summarised messages and tool results, once enough qualify', () => {
+    const page = (step: number, extra: Partial<{ kind: string; pinned: boolean; summarisedIn: string | null }> = {}) => ({ id: `p${step}`, step, kind: 'message', pinned: false, summarisedIn: null, ...extra });
+    const pages = [page(0, { pinned: true }), page(1), page(2, { summarisedIn: 's1' }), page(3, { kind: 'tool_result' }), page(4), page(5, { kind: 'summary' }), page(6), page(7)];
+    expect(pagesToSummarise(pages, new Set(['p4', 'p7']), 3).map((p) => p.step)).toEqual([1, 3, 6]);
+    expect(pagesToSummarise(pages, new Set(['p4']), 4).map((p) => p.step)).toEqual([1, 3, 6, 7]);
+    expect(pagesToSummarise(pages, new Set(['p4', 'p7']), 4)).toEqual([]);
   });
 });
 

@@ -1,11 +1,19 @@
-import type { PageMeta } from './types';
+/** A page as the summariser sees it. */
+export interface SummaryCandidate {
+  id: string;
+  step: number;
+  kind: string;
+  pinned: boolean;
+  /** The summary page that already covers it, if any. */
+  summarisedIn: string | null;
+}
 
 /**
- * The span of evicted pages to summarise now: the agent's own message and tool pages older than
- * every selected non-pinned page of the recent window and newer than what earlier summaries cover.
- * Returns [] when nothing new has fallen out of the window.
+ * The pages to summarise now: the agent's own messages and tool results that are out of the
+ * window (not selected this step), not pinned and not covered by an earlier summary — wherever
+ * they sit in time. Nothing until at least `minPages` qualify, so a summary is worth its cost.
  */
-export function spanToSummarise(evicted: readonly PageMeta[], selected: readonly PageMeta[], summarisedUpTo: number): PageMeta[] {
-  const windowStart = Math.min(...selected.filter((p) => !p.pinned && p.kind !== 'summary').map((p) => p.step), Number.POSITIVE_INFINITY);
-  return evicted.filter((p) => p.step > summarisedUpTo && p.step < windowStart && (p.kind === 'message' || p.kind === 'tool_result') && !p.pinned);
+export function pagesToSummarise(pages: readonly SummaryCandidate[], selected: ReadonlySet<string>, minPages = 4): SummaryCandidate[] {
+  const out = pages.filter((p) => !selected.has(p.id) && !p.pinned && p.summarisedIn === null && (p.kind === 'message' || p.kind === 'tool_result'));
+  return out.length >= minPages ? [...out].sort((a, b) => a.step - b.step) : [];
 }

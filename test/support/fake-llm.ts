@@ -14,6 +14,8 @@ export interface FakeLlmServer {
   requests: Array<{ path: string; headers: Record<string, string>; body: unknown }>;
   /** Queues replies; when the queue is empty, `fallback` answers. */
   enqueue(...replies: FakeReply[]): void;
+  /** Answers by looking at the request first (before the queue), when set. */
+  respond: ((body: unknown) => FakeReply | undefined) | undefined;
   stop(): Promise<void>;
 }
 
@@ -56,19 +58,21 @@ export function startFakeLlm(fallback: FakeReply = openAiReply('fallback answer'
     async fetch(req) {
       const body = await req.json().catch(() => null);
       requests.push({ path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body });
-      const reply = queue.shift() ?? fallback;
+      const reply = fake.respond?.(body) ?? queue.shift() ?? fallback;
       if (reply.delayMs) await Bun.sleep(reply.delayMs);
       const streamed = (body as { stream?: boolean } | null)?.stream === true && (reply.status ?? 200) === 200;
       if (streamed) return new Response(toOpenAiStream(reply.body), { headers: { 'content-type': 'text/event-stream' } });
       return Response.json(reply.body, { status: reply.status ?? 200, headers: reply.headers });
     },
   });
-  return {
+  const fake: FakeLlmServer = {
     url: `http://127.0.0.1:${server.port}`,
     requests,
     enqueue: (...replies) => queue.push(...replies),
+    respond: undefined,
     stop: () => server.stop(true),
   };
+  return fake;
 }
 
 interface CompletionBody {
