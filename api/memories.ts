@@ -4,10 +4,9 @@ import { getAgentRecord } from '../db/agents';
 import { correctMemory, createMemory, currentMemories, ensureCrewRecord, memoryHistory } from '../db/memories';
 import { KernelError } from '../kernel/errors';
 import type { ApiDeps } from './deps';
-import { problemSchema } from './problem';
+import { problemResponse } from './openapi-common';
 import { validationHook } from './validation';
 
-const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 const memorySchema = z.object({ id: z.string(), scope: z.string(), key: z.string(), content: z.string(), version: z.number().int(), supersedesId: z.string().nullable(), createdAt: z.string() });
 const view = (m: { id: string; scope: string; key: string; content: string; version: number; supersedesId: string | null; createdAt: Date }) => ({ id: m.id, scope: m.scope, key: m.key, content: m.content, version: m.version, supersedesId: m.supersedesId, createdAt: m.createdAt.toISOString() });
 
@@ -16,7 +15,7 @@ const listRoute = createRoute({
   path: '/agents/{id}/memories',
   summary: 'Current memories of an agent (short, long, entity)',
   request: { params: z.object({ id: z.string() }) },
-  responses: { 200: { description: 'Memories', content: { 'application/json': { schema: z.object({ memories: z.array(memorySchema) }) } } }, 404: { description: 'Unknown agent', ...problem } },
+  responses: { 200: { description: 'Memories', content: { 'application/json': { schema: z.object({ memories: z.array(memorySchema) }) } } }, 404: problemResponse('Unknown agent') },
 });
 
 const createMemoryRoute = createRoute({
@@ -24,7 +23,7 @@ const createMemoryRoute = createRoute({
   path: '/agents/{id}/memories',
   summary: 'Give an agent a memory (it becomes a page that assembly and recall find)',
   request: { params: z.object({ id: z.string() }), body: { required: true, content: { 'application/json': { schema: z.object({ scope: z.enum(['short', 'long', 'entity']), key: z.string().min(1).max(200), content: z.string().min(1).max(20_000) }) } } } },
-  responses: { 201: { description: 'Stored', content: { 'application/json': { schema: memorySchema } } }, 404: { description: 'Unknown agent', ...problem } },
+  responses: { 201: { description: 'Stored', content: { 'application/json': { schema: memorySchema } } }, 404: problemResponse('Unknown agent') },
 });
 
 const feedbackRoute = createRoute({
@@ -35,7 +34,7 @@ const feedbackRoute = createRoute({
     params: z.object({ memoryId: z.string() }),
     body: { required: true, content: { 'application/json': { schema: z.object({ mode: z.enum(['replace', 'amend']), content: z.string().min(1).max(20_000), reason: z.string().max(1_000).optional(), actor: z.string().min(1).max(100) }) } } },
   },
-  responses: { 201: { description: 'The new version', content: { 'application/json': { schema: memorySchema } } }, 404: { description: 'Unknown memory', ...problem }, 409: { description: 'Not the current version', ...problem } },
+  responses: { 201: { description: 'The new version', content: { 'application/json': { schema: memorySchema } } }, 404: problemResponse('Unknown memory'), 409: problemResponse('Not the current version') },
 });
 
 const historyRoute = createRoute({
@@ -51,7 +50,7 @@ const crewMemoryRoute = createRoute({
   path: '/crews/{crew}/memories',
   summary: 'Give a crew a shared memory: every agent spawned with this crew sees it',
   request: { params: z.object({ crew: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).max(80) }), body: { required: true, content: { 'application/json': { schema: z.object({ scope: z.enum(['short', 'long', 'entity']), key: z.string().min(1).max(200), content: z.string().min(1).max(20_000) }) } } } },
-  responses: { 201: { description: 'Stored', content: { 'application/json': { schema: memorySchema } } }, 400: { description: 'Invalid', ...problem } },
+  responses: { 201: { description: 'Stored', content: { 'application/json': { schema: memorySchema } } }, 400: problemResponse('Invalid') },
 });
 
 /** Long-term memory routes. */

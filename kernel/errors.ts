@@ -47,3 +47,10 @@ export class KernelError extends Error {
 export function isKernelError(err: unknown, code?: KernelErrorCode): err is KernelError {
   return err instanceof KernelError && (code === undefined || err.code === code);
 }
+
+/** The innermost message of an error chain (Temporal wraps causes: "Activity task failed" → the real reason). */
+export function rootMessage(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}

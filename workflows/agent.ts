@@ -19,6 +19,7 @@ import { TimeoutType } from '@temporalio/common';
 import type { KernelActivities } from '../activities';
 import type { LlmStepResult } from '../activities/agent-step';
 import { shouldContinueAsNew } from '../kernel/agent/continue-as-new';
+import { rootMessage } from '../kernel/errors';
 import { isTerminal, transition, type LifecycleEvent } from '../kernel/agent/lifecycle';
 import { addSpend, ZERO_SPEND, type AgentResult, type AgentRunInput, type AgentSnapshot, type HoldReason } from '../kernel/agent/state';
 import { budgetPressure, remaining, type Budget, type Spend } from '../kernel/cost/budget';
@@ -354,11 +355,4 @@ function isScheduleToStartTimeout(err: unknown): boolean {
 function failureType(err: unknown): string | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined;
-}
-
-/** The innermost failure's message: an ActivityFailure says only "Activity task failed". */
-function rootMessage(err: unknown): string {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }

@@ -5,10 +5,9 @@ import { getCheckpoint, listCheckpoints, type CheckpointRow } from '../../db/che
 import { diffCheckpoints, type CheckpointState } from '../../kernel/agent/checkpoint-diff';
 import { KernelError } from '../../kernel/errors';
 import type { ApiDeps } from '../deps';
-import { problemSchema } from '../problem';
+import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
 
-const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 const summarySchema = z.object({ id: z.string(), step: z.number().int(), runId: z.string(), historyEventId: z.number().nullable(), status: z.string(), pages: z.number().int(), createdAt: z.string() });
 const summary = (c: CheckpointRow) => {
   const state = c.state as CheckpointState;
@@ -20,21 +19,21 @@ const listRoute = createRoute({
   path: '/agents/{id}/checkpoints',
   summary: 'The agent’s checkpoints, one per step boundary, oldest first',
   request: { params: z.object({ id: z.string() }) },
-  responses: { 200: { description: 'Checkpoints', content: { 'application/json': { schema: z.object({ checkpoints: z.array(summarySchema) }) } } }, 404: { description: 'Unknown agent', ...problem } },
+  responses: { 200: { description: 'Checkpoints', content: { 'application/json': { schema: z.object({ checkpoints: z.array(summarySchema) }) } } }, 404: problemResponse('Unknown agent') },
 });
 const readRoute = createRoute({
   method: 'get',
   path: '/agents/{id}/checkpoints/{cid}',
   summary: 'One checkpoint with its full state (page table, counters, budget)',
   request: { params: z.object({ id: z.string(), cid: z.string() }) },
-  responses: { 200: { description: 'Checkpoint', content: { 'application/json': { schema: summarySchema.extend({ state: z.record(z.string(), z.unknown()) }) } } }, 404: { description: 'Unknown', ...problem } },
+  responses: { 200: { description: 'Checkpoint', content: { 'application/json': { schema: summarySchema.extend({ state: z.record(z.string(), z.unknown()) }) } } }, 404: problemResponse('Unknown') },
 });
 const diffRoute = createRoute({
   method: 'get',
   path: '/agents/{id}/checkpoints/{cid}/diff/{other}',
   summary: 'What changed from one checkpoint to another',
   request: { params: z.object({ id: z.string(), cid: z.string(), other: z.string() }) },
-  responses: { 200: { description: 'Diff', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, 404: { description: 'Unknown', ...problem } },
+  responses: { 200: { description: 'Diff', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, 404: problemResponse('Unknown') },
 });
 
 /** Checkpoint routes: list, read, diff. */

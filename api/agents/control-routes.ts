@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { problemSchema } from '../problem';
+import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
 import { decideToolCall, listToolCalls, raiseBudget, sendMessage, setPriority, signalLifecycle } from './control';
 import { streamAgentEvents } from './events';
@@ -9,10 +9,9 @@ import { forkAgent } from './fork';
 import { agentViewSchema } from './view';
 import { agentMetrics } from './metrics';
 
-const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 const idParam = z.object({ id: z.string().min(1).max(200) });
 const accepted = { content: { 'application/json': { schema: z.object({ accepted: z.literal(true) }) } } };
-const errors = { 400: { description: 'Invalid body', ...problem }, 404: { description: 'Unknown agent', ...problem }, 409: { description: 'Not running, or refused', ...problem } };
+const errors = { 400: problemResponse('Invalid body'), 404: problemResponse('Unknown agent'), 409: problemResponse('Not running, or refused') };
 const json = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
 function lifecycleRoute(action: 'pause' | 'resume' | 'kill', summary: string) {

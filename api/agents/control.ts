@@ -6,11 +6,10 @@ import { appendAudit } from '../../db/audit';
 import { toPageRef, writePage } from '../../db/pages';
 import { toolCalls } from '../../db/schema';
 import type { Budget } from '../../kernel/cost/budget';
-import { KernelError } from '../../kernel/errors';
+import { KernelError, rootMessage } from '../../kernel/errors';
 import type { ApprovalDecision } from '../../kernel/tools/policy';
 import { approveToolCallUpdate, killSignal, messageSignal, pauseSignal, raiseBudgetUpdate, resumeSignal, setPriorityUpdate } from '../../workflows/agent-api';
 import type { ApiDeps } from '../deps';
-import { rootMessage } from './service';
 
 async function liveAgent(deps: ApiDeps, id: string): Promise<AgentRow> {
   const row = await getAgentRecord(deps.db, id);

@@ -1,18 +1,17 @@
-import { getAgentRecord, updateAgentRecord } from '../../db/agents';
+import { getAgentRecord } from '../../db/agents';
 import { appendAudit } from '../../db/audit';
 import { getCheckpoint } from '../../db/checkpoints';
 import { toPageRef, writePage } from '../../db/pages';
 import type { ForkOrigin } from '../../db/scope';
 import { agents } from '../../db/schema';
 import { newAgentId, type SpawnAgent } from '../../kernel/agent/spawn';
-import { ZERO_SPEND, type PageRef } from '../../kernel/agent/state';
+import type { PageRef } from '../../kernel/agent/state';
 import { KernelError } from '../../kernel/errors';
-import { llmTaskQueue } from '../../kernel/llm/task-queue';
-import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../../kernel/search-attributes';
 import { builtinTools } from '../../activities/tools/builtin';
-import type { agentWorkflow } from '../../workflows/agent';
 import type { ApiDeps } from '../deps';
 import { describeAgent } from './service';
+import { startAgentRun } from './start-run';
+import { agentRunInput } from '../../kernel/agent/run-input';
 import type { AgentView } from './view';
 
 /** What a fork may change: where it branches, its name, and a new message to start from. */
@@ -42,7 +41,6 @@ export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkReques
   const lineage: ForkOrigin[] = [{ agentId: parent.id, step }, ...(definition.lineage ?? [])];
   const name = req.name ?? `${parent.name} fork`;
   const id = newAgentId(name);
-  const registry = builtinTools();
 
   const pages: PageRef[] = [];
   await deps.db.insert(agents).values({
@@ -66,36 +64,19 @@ export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkReques
   }
   await appendAudit(deps.db, { actor: 'api', action: 'agent.forked', subject: id, data: { from: parent.id, step, checkpointId: req.checkpointId ?? null }, idempotencyKey: `agent.fork:${id}` });
   const constraints = definition.constraints;
-  const handle = await deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
-    workflowId: id,
-    taskQueue: deps.taskQueue,
-    args: [{
-      agentId: id,
-      model: parent.model,
+  const run = agentRunInput(
+    { agentId: id, model: parent.model, taskQueue: deps.taskQueue, pages, maxSteps: parent.maxSteps },
+    {
       tenant: parent.tenant,
       priority: parent.priority,
-      maxSteps: parent.maxSteps,
       maxTokensPerStep: constraints.maxTokensPerStep,
       stepTimeoutMs: constraints.stepTimeoutMs,
       budget: { maxTotalTokens: constraints.maxTotalTokens, maxCostUsd: constraints.maxCostUsd },
-      tools: registry.policies(definition.tools ?? []),
-      llmTaskQueue: llmTaskQueue(deps.taskQueue, parent.model),
+      tools: builtinTools().policies(definition.tools ?? []),
       agingIntervalMs: deps.agingIntervalMs,
-      parentId: null,
-      pages,
       step,
-      usage: ZERO_SPEND,
-    }],
-    staticSummary: `${name}: fork of ${parent.id} at step ${step}`.slice(0, 200),
-    memo: { name, role: parent.role, forkOf: parent.id, forkStep: step },
-    typedSearchAttributes: [
-      { key: AGENT_NAME, value: name },
-      { key: AGENT_STATE, value: 'ready' },
-      { key: AGENT_PRIORITY, value: parent.priority },
-      { key: AGENT_TENANT, value: parent.tenant },
-      { key: AGENT_STEP, value: step },
-    ],
-  });
-  await updateAgentRecord(deps.db, id, { runId: handle.firstExecutionRunId });
+    },
+  );
+  await startAgentRun(deps, run, { name, summary: `${name}: fork of ${parent.id} at step ${step}`, memo: { name, role: parent.role, forkOf: parent.id, forkStep: step } });
   return describeAgent(deps, id);
 }

@@ -2,12 +2,11 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { spawnAgentSchema } from '../../kernel/agent/spawn';
 import type { ApiDeps } from '../deps';
-import { problemSchema } from '../problem';
+import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
 import { agentPages, describeAgent, listAgents, spawnAgent } from './service';
 import { agentViewSchema, pageViewSchema } from './view';
 
-const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 const idParam = z.object({ id: z.string().min(1).max(200) });
 
 const spawnRoute = createRoute({
@@ -18,8 +17,8 @@ const spawnRoute = createRoute({
   request: { body: { required: true, content: { 'application/json': { schema: spawnAgentSchema } } } },
   responses: {
     201: { description: 'Spawned', content: { 'application/json': { schema: agentViewSchema } } },
-    400: { description: 'Invalid body', ...problem },
-    503: { description: 'Temporal unavailable', ...problem },
+    400: problemResponse('Invalid body'),
+    503: problemResponse('Temporal unavailable'),
   },
 });
 
@@ -31,7 +30,7 @@ const getRoute = createRoute({
   request: { params: idParam },
   responses: {
     200: { description: 'The agent', content: { 'application/json': { schema: agentViewSchema } } },
-    404: { description: 'Unknown id', ...problem },
+    404: problemResponse('Unknown id'),
   },
 });
 
@@ -47,7 +46,7 @@ const listRoute = createRoute({
   },
   responses: {
     200: { description: 'Agents', content: { 'application/json': { schema: z.object({ agents: z.array(agentViewSchema) }) } } },
-    400: { description: 'Invalid query', ...problem },
+    400: problemResponse('Invalid query'),
   },
 });
 
@@ -58,7 +57,7 @@ const pagesRoute = createRoute({
   request: { params: idParam },
   responses: {
     200: { description: 'Pages', content: { 'application/json': { schema: z.object({ pages: z.array(pageViewSchema) }) } } },
-    404: { description: 'Unknown id', ...problem },
+    404: problemResponse('Unknown id'),
   },
 });
 

@@ -5,13 +5,13 @@ import { appendAudit } from '../../db/audit';
 import { readPages, toPageRef } from '../../db/pages';
 import { contextPages } from '../../db/schema';
 import { newAgentId, type SpawnAgent } from '../../kernel/agent/spawn';
-import { ZERO_SPEND, type AgentSnapshot, type AgentStatus } from '../../kernel/agent/state';
+import { agentRunInput } from '../../kernel/agent/run-input';
+import type { AgentSnapshot, AgentStatus } from '../../kernel/agent/state';
+import { startAgentRun } from './start-run';
 import type { Budget } from '../../kernel/cost/budget';
-import { llmTaskQueue } from '../../kernel/llm/task-queue';
 import { builtinTools } from '../../activities/tools/builtin';
 import { reserveBudgetUpdate } from '../../workflows/agent-api';
-import { KernelError } from '../../kernel/errors';
-import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../../kernel/search-attributes';
+import { KernelError, rootMessage } from '../../kernel/errors';
 import type { agentWorkflow } from '../../workflows/agent';
 import type { ApiDeps } from '../deps';
 import type { AgentView } from './view';
@@ -31,38 +31,21 @@ export async function spawnAgent(deps: ApiDeps, spec: SpawnAgent): Promise<Agent
   const { agent, input } = await createAgentRecord(deps.db, id, { ...spec, model });
   await appendAudit(deps.db, { actor: 'api', action: 'agent.spawned', subject: id, data: { name: spec.name, model }, idempotencyKey: `agent.spawn:${id}` });
   try {
-    const handle = await deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
-      workflowId: id,
-      taskQueue: deps.taskQueue,
-      args: [{
-        agentId: id,
-        model,
+    const run = agentRunInput(
+      { agentId: id, model, taskQueue: deps.taskQueue, pages: [toPageRef(input)], maxSteps: spec.constraints.maxSteps },
+      {
         tenant: spec.tenant,
         priority: spec.priority,
-        maxSteps: spec.constraints.maxSteps,
         maxTokensPerStep: spec.constraints.maxTokensPerStep,
         stepTimeoutMs: spec.constraints.stepTimeoutMs,
         budget,
         tools: registry.policies(spec.tools),
-        llmTaskQueue: llmTaskQueue(deps.taskQueue, model),
         agingIntervalMs: deps.agingIntervalMs,
         parentId: spec.parentId ?? null,
-        pages: [toPageRef(input)],
-        step: 0,
-        usage: ZERO_SPEND,
-      }],
-      staticSummary: `${spec.name}: ${spec.goal}`.slice(0, 200),
-      memo: { name: spec.name, role: spec.role },
-      typedSearchAttributes: [
-        { key: AGENT_NAME, value: spec.name },
-        { key: AGENT_STATE, value: 'ready' },
-        { key: AGENT_PRIORITY, value: spec.priority },
-        { key: AGENT_TENANT, value: spec.tenant },
-        { key: AGENT_STEP, value: 0 },
-      ],
-    });
-    await updateAgentRecord(deps.db, id, { runId: handle.firstExecutionRunId });
-    return toView(deps, { ...agent, runId: handle.firstExecutionRunId }, null);
+      },
+    );
+    const runId = await startAgentRun(deps, run, { name: spec.name, summary: `${spec.name}: ${spec.goal}`, memo: { name: spec.name, role: spec.role } });
+    return toView(deps, { ...agent, runId }, null);
   } catch (err) {
     const message = `could not start the agent's workflow: ${(err as Error).message}`;
     await updateAgentRecord(deps.db, id, { status: 'failed', error: message, exitReason: 'error' });
@@ -81,12 +64,6 @@ async function reserveFromParent(deps: ApiDeps, parentId: string, childId: strin
   }
 }
 
-/** The innermost message of a Temporal error chain. */
-export function rootMessage(err: unknown): string {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
-}
 
 /** The agent's view: live from its workflow while it runs, from its row once finished. */
 export async function describeAgent(deps: ApiDeps, id: string): Promise<AgentView> {

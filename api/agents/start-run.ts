@@ -1,0 +1,32 @@
+import { updateAgentRecord } from '../../db/agents';
+import type { AgentRunInput } from '../../kernel/agent/state';
+import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../../kernel/search-attributes';
+import type { agentWorkflow } from '../../workflows/agent';
+import type { ApiDeps } from '../deps';
+
+/** How the run shows in the Temporal UI. */
+export interface RunLabel {
+  name: string;
+  summary: string;
+  memo: Record<string, unknown>;
+}
+
+/** Starts an agent's workflow, named and searchable in the Temporal UI, and records its run id. */
+export async function startAgentRun(deps: ApiDeps, run: AgentRunInput, label: RunLabel): Promise<string> {
+  const handle = await deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
+    workflowId: run.agentId,
+    taskQueue: deps.taskQueue,
+    args: [run],
+    staticSummary: label.summary.slice(0, 200),
+    memo: label.memo,
+    typedSearchAttributes: [
+      { key: AGENT_NAME, value: label.name },
+      { key: AGENT_STATE, value: 'ready' },
+      { key: AGENT_PRIORITY, value: run.priority },
+      { key: AGENT_TENANT, value: run.tenant },
+      { key: AGENT_STEP, value: run.step },
+    ],
+  });
+  await updateAgentRecord(deps.db, run.agentId, { runId: handle.firstExecutionRunId });
+  return handle.firstExecutionRunId;
+}
