@@ -8,7 +8,10 @@ export function installTemporalRuntime(logger: Logger): void {
   if (installed) return;
   installed = true;
   const child = logger.child({ component: 'temporal' });
+  // LLM-only workers poll no workflows by design; the SDK warns about it at every start.
+  const expected = (message: string) => message.startsWith('No workflows registered') || message.startsWith('No Nexus services registered');
   const emit = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    if (expected(message)) level = 'DEBUG';
     const fn = { TRACE: child.trace, DEBUG: child.debug, INFO: child.info, WARN: child.warn, ERROR: child.error }[level];
     fn.call(child, meta ?? {}, message);
   };
