@@ -3,7 +3,6 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { createAgentRecord } from '../db/agents';
 import { openDatabase, type Database } from '../db/client';
-import { toPageRef } from '../db/pages';
 import { contextPages } from '../db/schema';
 import { spawnAgentSchema } from '../kernel/agent/spawn';
 import type { LlmProvider, LlmRequest } from '../kernel/llm/types';
@@ -28,14 +27,12 @@ class CountingModel implements LlmProvider {
 
 describe('llmStep activity', () => {
   let database: Database;
-  let inputId: string;
   const model = new CountingModel();
 
   beforeAll(async () => {
     database = await openDatabase({ pgliteDir: 'memory://' });
     const spec = spawnAgentSchema.parse({ name: 'idem', role: 'r', goal: 'g', input: 'the input' });
-    const { input } = await createAgentRecord(database.db, 'idem-1', { ...spec, model: 'scripted:3' });
-    inputId = toPageRef(input).id;
+    await createAgentRecord(database.db, 'idem-1', { ...spec, model: 'scripted:3' });
   });
   afterAll(() => database.close());
 

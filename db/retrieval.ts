@@ -1,17 +1,12 @@
-import { and, asc, desc, eq, gte, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, or, sql } from 'drizzle-orm';
+import { scopeFilter, type PageScope } from './scope';
 import type { PageMeta } from '../kernel/paging/types';
 import { orTsQuery } from '../kernel/paging/fts-query';
 import type { Db } from './client';
 import { contextPages } from './schema';
 import { indexMissing, vectorRank, type EmbedFn } from './embeddings';
 
-/** Which pages an agent can see: its own, and (for forks) its ancestors' up to the fork step. */
-export type PageScope = ReadonlyArray<{ agentId: string; upToStep: number | null }>;
-
-function scopeFilter(scope: PageScope): SQL {
-  const parts = scope.map((s) => (s.upToStep === null ? eq(contextPages.agentId, s.agentId) : and(eq(contextPages.agentId, s.agentId), lte(contextPages.step, s.upToStep))!));
-  return and(eq(contextPages.retired, false), parts.length === 1 ? parts[0]! : or(...parts)!)!;
-}
+export type { PageScope } from './scope';
 
 const META = {
   id: contextPages.id,

@@ -1,5 +1,15 @@
+import { and, eq, lte, or, type SQL } from 'drizzle-orm';
 import type { AgentRow } from './agents';
-import type { PageScope } from './retrieval';
+import { contextPages } from './schema';
+
+/** Which pages an agent can see: its own, and (for forks) its ancestors' up to the fork step. */
+export type PageScope = ReadonlyArray<{ agentId: string; upToStep: number | null }>;
+
+/** The SQL condition selecting the live (not retired) pages in a scope, for any query over `context_pages`. */
+export function scopeFilter(scope: PageScope): SQL {
+  const parts = scope.map((s) => (s.upToStep === null ? eq(contextPages.agentId, s.agentId) : and(eq(contextPages.agentId, s.agentId), lte(contextPages.step, s.upToStep))!));
+  return and(eq(contextPages.retired, false), parts.length === 1 ? parts[0]! : or(...parts)!)!;
+}
 
 /** Where a fork came from: the parent agent and the last step it shares. */
 export interface ForkOrigin {

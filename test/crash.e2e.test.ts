@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf } from '../db/migrate';
 import { contextPages, memories, usageLedger } from '../db/schema';
-import type { Stack } from '../infra/stack';
 import { agentClient } from './support/agent-client';
 import { startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
