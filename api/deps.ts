@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { PubSub } from '../db/notify';
 import type { Logger } from '../infra/logger';
+import type { ToolRegistry } from '../activities/tools/registry';
 
 /** What the control plane needs: Temporal, the database, and where things are. */
 export interface ApiDeps {
@@ -16,4 +17,6 @@ export interface ApiDeps {
   /** Temporal Web UI base URL, for links; undefined when unknown. */
   temporalUiUrl: string | undefined;
   logger: Logger;
+  /** The tools agents may be allowed (the same registry the node runs). */
+  tools: ToolRegistry;
 }

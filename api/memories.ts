@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { getAgentRecord } from '../db/agents';
+import { enteringStep, getAgentRecord } from '../db/agents';
 import { correctMemory, createMemory, currentMemories, ensureCrewRecord, memoryHistory } from '../db/memories';
 import { KernelError } from '../kernel/errors';
 import type { ApiDeps } from './deps';
@@ -67,13 +67,13 @@ export function memoryRoutes(deps: ApiDeps) {
     })
     .openapi(createMemoryRoute, async (c) => {
       const agent = await agentOr404(c.req.valid('param').id);
-      return c.json(view(await createMemory(deps.db, agent.id, agent.step + 1, c.req.valid('json'))), 201);
+      return c.json(view(await createMemory(deps.db, agent.id, enteringStep(agent), c.req.valid('json'))), 201);
     })
     .openapi(feedbackRoute, async (c) => {
       const { memoryId } = c.req.valid('param');
       let row;
       try {
-        row = await correctMemory(deps.db, memoryId, c.req.valid('json'), 0);
+        row = await correctMemory(deps.db, memoryId, c.req.valid('json'));
       } catch (err) {
         throw new KernelError('conflict', (err as Error).message, { cause: err });
       }

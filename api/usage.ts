@@ -1,7 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { builtinTools } from '../activities/tools/builtin';
 import { usageLedger } from '../db/schema';
 import type { ApiDeps } from './deps';
 import { validationHook } from './validation';
@@ -25,7 +24,7 @@ const toolsRoute = createRoute({
 
 /** Accounting and catalogue routes. */
 export function usageRoutes(deps: ApiDeps) {
-  const registry = builtinTools();
+  const registry = deps.tools;
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(tenantUsageRoute, async (c) => {
       const { tenant } = c.req.valid('param');

@@ -56,3 +56,11 @@ export async function listAgentRecords(db: Db, limit: number, offset: number): P
 export async function updateAgentRecord(db: Db, id: string, patch: Partial<Omit<AgentRow, 'id' | 'createdAt'>>): Promise<void> {
   await db.update(agents).set({ ...patch, updatedAt: new Date() }).where(eq(agents.id, id));
 }
+
+/**
+ * The step a page written now belongs to: the agent's next one. A message or memory added between
+ * steps enters the next step, so a fork or checkpoint at the current step never sees it.
+ */
+export function enteringStep(agent: Pick<AgentRow, 'step'>): number {
+  return agent.step + 1;
+}

@@ -5,6 +5,7 @@ import type { Db } from './client';
 import { writePage } from './pages';
 import { agents, contextPages, memories } from './schema';
 import { crewRecordId } from './scope';
+import { enteringStep } from './agents';
 
 /** A stored memory version. */
 export type MemoryRow = typeof memories.$inferSelect;
@@ -64,14 +65,14 @@ export async function memoryHistory(db: Db, id: string): Promise<MemoryRow[]> {
  * version supersedes the old one, whose page is retired from retrieval; the old version stays in
  * the table and the correction (with both contents) in the audit log.
  */
-export async function correctMemory(db: Db, id: string, fb: { mode: 'replace' | 'amend'; content: string; reason?: string; actor: string }, step: number): Promise<MemoryRow | undefined> {
+export async function correctMemory(db: Db, id: string, fb: { mode: 'replace' | 'amend'; content: string; reason?: string; actor: string }): Promise<MemoryRow | undefined> {
   const [old] = await db.select().from(memories).where(eq(memories.id, id)).limit(1);
   if (!old || !old.agentId) return undefined;
   const [newer] = await db.select({ id: memories.id }).from(memories).where(eq(memories.supersedesId, id)).limit(1);
   if (newer) throw new Error(`memory ${id} was already corrected by ${newer.id}; correct the current version`);
   const content = fb.mode === 'replace' ? fb.content : `${old.content}\n(amended) ${fb.content}`;
   const [owner] = await db.select({ step: agents.step }).from(agents).where(eq(agents.id, old.agentId)).limit(1);
-  const row = await createMemory(db, old.agentId, Math.max(step, (owner?.step ?? 0) + 1), { scope: old.scope as MemoryScope, key: old.key, content }, old);
+  const row = await createMemory(db, old.agentId, enteringStep(owner ?? { step: 0 }), { scope: old.scope as MemoryScope, key: old.key, content }, old);
   await db.update(contextPages).set({ retired: true }).where(and(eq(contextPages.agentId, old.agentId), eq(contextPages.purpose, `memory:${old.id}`)));
   await appendAudit(db, { actor: fb.actor, action: 'memory.corrected', subject: id, data: { mode: fb.mode, reason: fb.reason ?? null, before: old.content, after: content, newVersion: row.id }, idempotencyKey: `memory.corrected:${id}` });
   return row;

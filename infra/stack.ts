@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
 import { createProviderGuard } from '../activities/llm/guard';
+import { builtinTools } from '../activities/tools/builtin';
 import { vectorRetrieval } from '../activities/llm/vector-config';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => client.connection.close());
     await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE, logger);
 
+    const tools = builtinTools();
     let node: KernelNode | undefined;
     let nodeId: string | undefined;
     if (options.worker ?? true) {
@@ -103,6 +105,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         nodeTaskQueue,
         db: db.db,
         pubsub: db.pubsub,
+        tools,
         providerFor: createProviderRegistry(config),
         guard: createProviderGuard({ requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 }),
         pressure: { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO },
@@ -126,6 +129,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         taskQueue: config.TASK_QUEUE,
         defaultModel: config.MODEL,
         agingIntervalMs: config.AGING_INTERVAL_MS,
+        tools,
         temporalUiUrl: dev?.uiUrl ?? process.env.TEMPORAL_UI_URL,
         logger,
       });

@@ -33,6 +33,8 @@ export function defineTool<A extends z.ZodObject>(tool: ToolDefinition<A>): Tool
 /** The tools a node can run, by name. */
 export class ToolRegistry {
   private readonly tools = new Map<string, ToolDefinition>();
+  /** JSON schemas, generated once per tool (every model call shows them). */
+  private readonly jsonSchemas = new Map<string, ToolSchema>();
 
   constructor(tools: ReadonlyArray<ToolDefinition<z.ZodObject>>) {
     for (const t of tools) this.register(t);
@@ -42,6 +44,7 @@ export class ToolRegistry {
   register(tool: ToolDefinition<z.ZodObject>): void {
     if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
     this.tools.set(tool.name, tool as ToolDefinition);
+    this.jsonSchemas.set(tool.name, { name: tool.name, description: tool.description, parameters: z.toJSONSchema(tool.args) as Record<string, unknown> });
   }
 
   get(name: string): ToolDefinition | undefined {
@@ -55,8 +58,8 @@ export class ToolRegistry {
   /** JSON schemas of the allowed tools, as shown to the model. */
   schemas(allowed: readonly string[]): ToolSchema[] {
     return allowed.flatMap((name) => {
-      const t = this.tools.get(name);
-      return t ? [{ name: t.name, description: t.description, parameters: z.toJSONSchema(t.args) as Record<string, unknown> }] : [];
+      const schema = this.jsonSchemas.get(name);
+      return schema ? [schema] : [];
     });
   }
 

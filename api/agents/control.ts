@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
-import { getAgentRecord, type AgentRow } from '../../db/agents';
+import { enteringStep, getAgentRecord, type AgentRow } from '../../db/agents';
 import { appendAudit } from '../../db/audit';
 import { toPageRef, writePage } from '../../db/pages';
 import { toolCalls } from '../../db/schema';
@@ -43,8 +43,7 @@ export async function signalLifecycle(deps: ApiDeps, id: string, action: 'pause'
 /** Stores a user message as a page, then signals its reference into the agent's next step. */
 export async function sendMessage(deps: ApiDeps, id: string, text: string): Promise<{ pageId: string }> {
   const row = await liveAgent(deps, id);
-  // A message enters the next step, so it belongs to it: a fork at the current step never sees it.
-  const page = await writePage(deps.db, { agentId: id, step: row.step + 1, purpose: `message:${randomUUID()}`, kind: 'message', role: 'user', body: text, importance: 0.8 });
+  const page = await writePage(deps.db, { agentId: id, step: enteringStep(row), purpose: `message:${randomUUID()}`, kind: 'message', role: 'user', body: text, importance: 0.8 });
   await control(row, 'send a message', () => deps.client.workflow.getHandle(row.workflowId).signal(messageSignal, toPageRef(page)));
   return { pageId: page.id };
 }

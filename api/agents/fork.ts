@@ -7,7 +7,6 @@ import { agents } from '../../db/schema';
 import { newAgentId, type SpawnAgent } from '../../kernel/agent/spawn';
 import type { PageRef } from '../../kernel/agent/state';
 import { KernelError } from '../../kernel/errors';
-import { builtinTools } from '../../activities/tools/builtin';
 import type { ApiDeps } from '../deps';
 import { describeAgent } from './service';
 import { startAgentRun } from './start-run';
@@ -72,7 +71,7 @@ export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkReques
       maxTokensPerStep: constraints.maxTokensPerStep,
       stepTimeoutMs: constraints.stepTimeoutMs,
       budget: { maxTotalTokens: constraints.maxTotalTokens, maxCostUsd: constraints.maxCostUsd },
-      tools: builtinTools().policies(definition.tools ?? []),
+      tools: deps.tools.policies(definition.tools ?? []),
       agingIntervalMs: deps.agingIntervalMs,
       step,
     },

@@ -9,7 +9,6 @@ import { agentRunInput } from '../../kernel/agent/run-input';
 import type { AgentSnapshot, AgentStatus } from '../../kernel/agent/state';
 import { startAgentRun } from './start-run';
 import type { Budget } from '../../kernel/cost/budget';
-import { builtinTools } from '../../activities/tools/builtin';
 import { reserveBudgetUpdate } from '../../workflows/agent-api';
 import { KernelError, rootMessage } from '../../kernel/errors';
 import type { agentWorkflow } from '../../workflows/agent';
@@ -22,7 +21,7 @@ const QUERY_DEADLINE_MS = 3_000;
 /** Stores the agent and its input in Postgres, then starts its workflow; returns its view. */
 export async function spawnAgent(deps: ApiDeps, spec: SpawnAgent): Promise<AgentView> {
   const model = spec.model ?? deps.defaultModel;
-  const registry = builtinTools();
+  const registry = deps.tools;
   const unknown = spec.tools.filter((t) => !registry.get(t));
   if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')} (available: ${registry.names().join(', ')})`);
   const id = newAgentId(spec.name);
