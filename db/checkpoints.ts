@@ -1,6 +1,6 @@
-import { and, asc, eq, lte } from 'drizzle-orm';
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from './client';
-import { checkpoints, contextPages } from './schema';
+import { agents, checkpoints, contextPages } from './schema';
 
 /** The agent's small state at a step boundary, as the workflow reports it. */
 export interface BoundaryState {
@@ -26,7 +26,7 @@ export async function recordCheckpoint(db: Db, at: { agentId: string; runId: str
     .orderBy(asc(contextPages.step), asc(contextPages.id));
   await db
     .insert(checkpoints)
-    .values({ id: `${at.agentId}@${at.step}.${at.runId.slice(0, 8)}`, agentId: at.agentId, step: at.step, runId: at.runId, historyEventId: at.historyEventId, state: { ...at.state, step: at.step, pages } })
+    .values({ id: `${at.agentId}@${at.step}.${at.runId.slice(0, 8)}`, agentId: at.agentId, step: at.step, runId: at.runId, branch: sql`(select ${agents.branch} from ${agents} where ${agents.id} = ${at.agentId})`, historyEventId: at.historyEventId, state: { ...at.state, step: at.step, pages } })
     .onConflictDoNothing();
 }
 

@@ -38,9 +38,9 @@ export async function ensureCrewRecord(db: Db, crew: string): Promise<string> {
   return id;
 }
 
-/** The current version of each of an agent's memories (versions nothing supersedes). */
+/** The current version of each of an agent's memories (versions nothing live supersedes; a rewind's abandoned versions do not count). */
 export async function currentMemories(db: Db, agentId: string): Promise<MemoryRow[]> {
-  const all = await db.select().from(memories).where(eq(memories.agentId, agentId)).orderBy(desc(memories.createdAt));
+  const all = await db.select().from(memories).where(and(eq(memories.agentId, agentId), eq(memories.abandoned, false))).orderBy(desc(memories.createdAt));
   const superseded = new Set(all.flatMap((m) => (m.supersedesId ? [m.supersedesId] : [])));
   return all.filter((m) => !superseded.has(m.id));
 }
@@ -68,7 +68,7 @@ export async function memoryHistory(db: Db, id: string): Promise<MemoryRow[]> {
 export async function correctMemory(db: Db, id: string, fb: { mode: 'replace' | 'amend'; content: string; reason?: string; actor: string }): Promise<MemoryRow | undefined> {
   const [old] = await db.select().from(memories).where(eq(memories.id, id)).limit(1);
   if (!old || !old.agentId) return undefined;
-  const [newer] = await db.select({ id: memories.id }).from(memories).where(eq(memories.supersedesId, id)).limit(1);
+  const [newer] = await db.select({ id: memories.id }).from(memories).where(and(eq(memories.supersedesId, id), eq(memories.abandoned, false))).limit(1);
   if (newer) throw new Error(`memory ${id} was already corrected by ${newer.id}; correct the current version`);
   const content = fb.mode === 'replace' ? fb.content : `${old.content}\n(amended) ${fb.content}`;
   const [owner] = await db.select({ step: agents.step }).from(agents).where(eq(agents.id, old.agentId)).limit(1);

@@ -48,6 +48,8 @@ export const configSchema = z.object({
   NODE_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
   /** How a node inventories its GPUs (`-q -x` XML or a `--query-gpu … --format=csv` query). */
   NVIDIA_SMI_COMMAND: z.string().default('nvidia-smi -q -x'),
+  /** A GPU reservation not renewed (every step renews it) for this long is released. */
+  GPU_LEASE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(120_000),
   /** Memory pressure: warn when an agent's pages fill this share of its page budget… */
   MEMORY_WARN_RATIO: z.coerce.number().positive().default(0.7),
   /** …and summarise what falls out of the window from this share on. */

@@ -10,6 +10,8 @@ export const AGENT_PRIORITY = defineSearchAttributeKey('AgentPriority', SearchAt
 export const AGENT_TENANT = defineSearchAttributeKey('AgentTenant', SearchAttributeType.KEYWORD);
 /** Steps taken so far. */
 export const AGENT_STEP = defineSearchAttributeKey('AgentStep', SearchAttributeType.INT);
+/** The node a pinned agent runs on (set when it is placed or migrated). */
+export const AGENT_NODE = defineSearchAttributeKey('AgentNode', SearchAttributeType.KEYWORD);
 
 /** Every custom search attribute the kernel uses, with its Temporal type name for registration. */
 export const KERNEL_SEARCH_ATTRIBUTES = [
@@ -18,4 +20,5 @@ export const KERNEL_SEARCH_ATTRIBUTES = [
   { name: AGENT_PRIORITY.name, type: 'Int' },
   { name: AGENT_TENANT.name, type: 'Keyword' },
   { name: AGENT_STEP.name, type: 'Int' },
+  { name: AGENT_NODE.name, type: 'Keyword' },
 ] as const;

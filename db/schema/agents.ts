@@ -18,6 +18,10 @@ export const agents = pgTable(
     parentId: text('parent_id'),
     workflowId: text('workflow_id').notNull(),
     runId: text('run_id'),
+    /** The node the agent is pinned to (its work runs on that node's queue); null: any node. */
+    node: text('node'),
+    /** Rewinds so far: pages, ledger rows and checkpoints written on abandoned timelines stay, archived. */
+    branch: integer('branch').notNull().default(0),
     promptTokens: integer('prompt_tokens').notNull().default(0),
     completionTokens: integer('completion_tokens').notNull().default(0),
     costUsd: doublePrecision('cost_usd').notNull().default(0),

@@ -11,6 +11,10 @@ export const checkpoints = pgTable(
       .references(() => agents.id, { onDelete: 'cascade' }),
     step: integer('step').notNull(),
     runId: text('run_id').notNull(),
+    /** The agent's timeline when it was taken; a rewind abandons the checkpoints after its target. */
+    branch: integer('branch').notNull().default(0),
+    /** Set when a rewind abandoned this checkpoint's timeline (the rewind's number). */
+    abandonedBy: integer('abandoned_by'),
     historyEventId: bigint('history_event_id', { mode: 'number' }),
     state: jsonb('state').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

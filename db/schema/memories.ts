@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { agents } from './agents';
 
 /** Memory role: short-term, long-term and entity memories; a correction supersedes a version. */
@@ -15,6 +15,8 @@ export const memories = pgTable(
     content: text('content').notNull(),
     version: integer('version').notNull().default(1),
     supersedesId: text('supersedes_id'),
+    /** Written on a timeline a rewind abandoned: kept for the record, no longer current. */
+    abandoned: boolean('abandoned').notNull().default(false),
     meta: jsonb('meta').notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

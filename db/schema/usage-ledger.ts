@@ -9,6 +9,8 @@ export const usageLedger = pgTable(
       .notNull()
       .references(() => agents.id, { onDelete: 'cascade' }),
     step: integer('step').notNull(),
+    /** The agent's timeline (rewind count) when the step ran: a re-run step after a rewind is billed again. */
+    branch: integer('branch').notNull().default(0),
     tenant: text('tenant').notNull(),
     model: text('model').notNull(),
     promptTokens: integer('prompt_tokens').notNull(),
@@ -16,5 +18,5 @@ export const usageLedger = pgTable(
     costUsd: doublePrecision('cost_usd').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.agentId, t.step] }), index('usage_ledger_tenant_idx').on(t.tenant)],
+  (t) => [primaryKey({ columns: [t.agentId, t.branch, t.step] }), index('usage_ledger_tenant_idx').on(t.tenant)],
 );

@@ -18,7 +18,10 @@ export function transition(from: AgentStatus, event: LifecycleEvent): AgentStatu
   return TRANSITIONS[from][event] ?? null;
 }
 
-/** True for states an agent never leaves. */
-export function isTerminal(status: AgentStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'terminated';
+/** The states an agent never leaves. */
+export const TERMINAL_STATUSES = ['completed', 'failed', 'terminated'] as const satisfies readonly AgentStatus[];
+
+/** True for states an agent never leaves (takes a stored status string too). */
+export function isTerminal(status: string): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }

@@ -48,6 +48,14 @@ export const spawnAgentSchema = z
   crew: z.string().trim().min(1).max(80).regex(/^[a-z0-9][a-z0-9_-]*$/, 'crew names are lowercase letters, digits, "_" and "-"').optional(),
   /** A parent agent whose remaining budget this one draws on. */
   parentId: z.string().min(1).max(200).optional(),
+  /** Where the agent may run: pinned to a node, or on a node with this much free GPU memory. */
+  placement: z
+    .object({
+      node: z.string().min(1).max(200).optional(),
+      /** GPU memory (MiB) the agent's work needs; it waits, not fails, until a GPU has that much free. */
+      gpuMemoryMiB: z.number().int().min(1).max(10_000_000).optional(),
+    })
+    .optional(),
   })
   .refine((s) => s.input !== undefined || s.task !== undefined, { message: 'give an input or a task', path: ['input'] })
   .transform((s) => ({ ...s, input: [s.task ? renderTask(s.task) : undefined, s.input].filter(Boolean).join('\n\n') }));

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Budget, Spend } from '../cost/budget';
+import type { GpuRequirement } from '../gpu/placement';
 import type { PendingApproval, ToolPolicy } from '../tools/policy';
+import type { GpuLease, MigrationRequest } from './placement';
 
 /** Lifecycle states of an agent process. */
 export const agentStatusSchema = z.enum(['ready', 'running', 'waiting', 'suspended', 'completed', 'failed', 'terminated']);
@@ -11,7 +13,7 @@ export type AgentStatus = z.infer<typeof agentStatusSchema>;
 export type ExitReason = 'final_answer' | 'max_steps' | 'error' | 'killed';
 
 /** Why a live agent is not running: suspended (paused, out of budget) or waiting (for approval). */
-export type HoldReason = 'paused' | 'budget_exhausted' | 'approval' | null;
+export type HoldReason = 'paused' | 'budget_exhausted' | 'approval' | 'placement' | null;
 
 /** A page as the workflow knows it: a reference and its size, never its body. */
 export interface PageRef {
@@ -62,6 +64,16 @@ export interface AgentRunInput {
   childReservations?: Record<string, Budget>;
   /** What finished children spent (it counts against this agent's budget). */
   childUsage?: Spend;
+  /** The node this agent is pinned to (its workflow and activities run on that node's queue); null: any node. */
+  node?: string | null;
+  /** GPU memory the agent's work needs: it runs only on a node with that much free GPU memory. */
+  gpu?: GpuRequirement | null;
+  /** The GPU reservation this run holds (renewed every step, released when the agent ends). */
+  gpuLease?: GpuLease | null;
+  /** A placement still to make before the next step (spawned onto a node or a GPU, or a move under way). */
+  pendingPlacement?: MigrationRequest | null;
+  /** Spend on timelines a rewind abandoned: the tokens were paid for, so they still count. */
+  sunkUsage?: Spend;
 }
 
 /** The live state of an agent, returned by the `state` query. */
@@ -77,6 +89,12 @@ export interface AgentSnapshot {
   pages: PageRef[];
   usage: Spend;
   pendingApproval: PendingApproval | null;
+  /** Why a waiting agent waits, in words (e.g. no GPU has enough free memory). */
+  holdDetail: string | null;
+  /** The node the agent is pinned to, or null when any node may run it. */
+  node: string | null;
+  /** The GPU reservation the agent holds, if its work needs a GPU. */
+  gpuLease: GpuLease | null;
   resultPageId: string | null;
   exitReason: ExitReason | null;
   error: string | null;
