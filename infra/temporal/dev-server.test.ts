@@ -8,7 +8,7 @@ import { KERNEL_SEARCH_ATTRIBUTES } from '../../kernel/search-attributes';
 import { isAlive } from '../../db/dir-lock';
 import { createLogger } from '../logger';
 import { resolveTemporalBinary } from './binary';
-import { startDevServer, type DevServer } from './dev-server';
+import { startDevServer, startFailure, type DevServer } from './dev-server';
 import { ensureSearchAttributes } from './search-attributes';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
@@ -94,5 +94,16 @@ describe('temporal binary resolution', () => {
   test('an existing TEMPORAL_CLI_PATH is used as is, ahead of PATH', async () => {
     const real = await resolveTemporalBinary();
     expect(await resolveTemporalBinary({ TEMPORAL_CLI_PATH: real, PATH: '/nonexistent' })).toBe(real);
+  });
+});
+
+describe('a dev server that fails to start', () => {
+  test('the error keeps the reason from the top of a Go panic, not only the stack tail', () => {
+    const stack = Array.from({ length: 40 }, (_, i) => `go.temporal.io/server/temporal.frame${i}(...)\n\t/root/go/pkg/mod/fx.go:${i}`).join('\n');
+    const stderr = `panic: listen tcp 127.0.0.1:7234: bind: address already in use\n\ngoroutine 1 [running]:\n${stack}\nmain.main()`;
+    const message = startFailure(stderr);
+    expect(message.split('\n')[0]).toBe('panic: listen tcp 127.0.0.1:7234: bind: address already in use');
+    expect(message).toContain('main.main()');
+    expect(message.length).toBeLessThanOrEqual(4_000);
   });
 });

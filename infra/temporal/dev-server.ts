@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { KernelError } from '../../kernel/errors';
+import { isKernelError, KernelError } from '../../kernel/errors';
 import { KERNEL_SEARCH_ATTRIBUTES } from '../../kernel/search-attributes';
 import { freePort, portIsFree } from '../free-port';
 import { resolveTemporalBinary } from './binary';
@@ -53,13 +53,38 @@ async function pickPort(preferred: number | undefined): Promise<number> {
   return freePort(HOST);
 }
 
-/** Starts `temporal server start-dev` on free ports and resolves once its frontend answers. */
+/** How many times a server that exits while starting is tried again on fresh ports. */
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts `temporal server start-dev` on free ports and resolves once its frontend answers.
+ * The dev server picks its internal ports itself, racing any other process on the machine; a server
+ * that exits while starting is tried again on fresh ports, up to three times.
+ */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    try {
+      return await startOnce(options, attempt > 1);
+    } catch (err) {
+      lastError = err;
+      if (!exitedWhileStarting(err)) throw err;
+    }
+  }
+  throw lastError;
+}
+
+/** True when the server process ended before it answered (a port taken in a race, usually). */
+function exitedWhileStarting(err: unknown): boolean {
+  return isKernelError(err) && typeof (err.details as { exitCode?: unknown } | undefined)?.exitCode === 'number';
+}
+
+async function startOnce(options: DevServerOptions, freshPorts: boolean): Promise<DevServer> {
   const binary = await resolveTemporalBinary();
   const namespace = options.namespace ?? 'default';
   const ui = options.ui ?? true;
-  const port = await pickPort(options.port);
-  const uiPort = ui ? await pickPort(options.uiPort === port ? undefined : options.uiPort) : undefined;
+  const port = await pickPort(freshPorts ? undefined : options.port);
+  const uiPort = ui ? await pickPort(freshPorts || options.uiPort === port ? undefined : options.uiPort) : undefined;
   const tempDir = options.dbFile ? undefined : mkdtempSync(join(tmpdir(), 'aok-temporal-'));
   const dbFile = options.dbFile ?? join(tempDir as string, 'temporal.db');
   mkdirSync(dirname(dbFile), { recursive: true });
@@ -104,7 +129,7 @@ async function waitUntilReady(address: string, namespace: string, proc: Bun.Subp
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) {
       const stderr = await new Response(proc.stderr).text();
-      throw new KernelError('unavailable', `temporal server start-dev exited with code ${proc.exitCode}: ${stderr.trim().slice(-2000)}`);
+      throw new KernelError('unavailable', `temporal server start-dev exited with code ${proc.exitCode}: ${startFailure(stderr)}`, { details: { exitCode: proc.exitCode } });
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
@@ -120,4 +145,11 @@ async function waitUntilReady(address: string, namespace: string, proc: Bun.Subp
     }
   }
   throw new KernelError('unavailable', `Temporal dev server at ${address} did not answer within ${timeoutMs} ms`, { cause: lastError });
+}
+
+/** The lines of a failed start that say why (Go panics print the reason first, then a long stack). */
+export function startFailure(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  const reason = lines.filter((l) => /panic|error|fatal|address already in use/i.test(l) && !l.startsWith('\t')).slice(0, 5);
+  return [...reason, ...(reason.length ? ['…'] : []), ...lines.slice(-8)].join('\n').slice(0, 4_000);
 }
