@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import { appendAudit } from '../db/audit';
 import { updateAgentRecord } from '../db/agents';
 import { emitEvent } from '../db/events';
+import { releaseLeases } from '../db/leases';
 import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import type { PubSub } from '../db/notify';
 import type { AgentResult } from '../kernel/agent/state';
@@ -25,6 +26,8 @@ export function createFinishAgent(db: Db, pubsub: PubSub) {
       runId: input.runId,
       finishedAt: new Date(),
     });
+    // Completion, failure or kill frees whatever the agent reserved (its GPU).
+    await releaseLeases(db, input.agentId);
     await appendAudit(db, {
       actor: 'kernel',
       action: `agent.${input.status}`,
@@ -38,8 +41,8 @@ export function createFinishAgent(db: Db, pubsub: PubSub) {
 
 /** Builds the `recordHold` activity: mirrors a suspension or wait onto the agent row (for listings). */
 export function createRecordHold(db: Db, pubsub: PubSub) {
-  return async function recordHold(input: { agentId: string; step: number; status: string; hold: string | null }): Promise<void> {
+  return async function recordHold(input: { agentId: string; step: number; status: string; hold: string | null; detail?: string }): Promise<void> {
     await updateAgentRecord(db, input.agentId, { status: input.status });
-    await emitEvent(db, pubsub, { agentId: input.agentId, step: input.step, kind: 'agent.status', data: { status: input.status, hold: input.hold } });
+    await emitEvent(db, pubsub, { agentId: input.agentId, step: input.step, kind: 'agent.status', data: { status: input.status, hold: input.hold, ...(input.detail ? { detail: input.detail } : {}) } });
   };
 }

@@ -17,6 +17,7 @@ import { ProviderError } from '../kernel/llm/errors';
 import type { LlmProvider, StopReason, ToolCall } from '../kernel/llm/types';
 import type { ProviderGuard } from './llm/guard';
 import type { ToolRegistry } from './tools/registry';
+import { renewGpuLease } from './placement';
 
 /** What one agent step needs: ids, limits and what was spent (bodies are read from Postgres). */
 export interface LlmStepInput {
@@ -28,6 +29,8 @@ export interface LlmStepInput {
   spent: Spend;
   /** The boundary before this step, recorded as a checkpoint (history length for reset, small state). */
   boundary?: { historyEventId: number; state: BoundaryState };
+  /** The GPU reservation the agent holds, renewed by every step. */
+  gpuLease?: string;
 }
 
 /** What one agent step returns to the workflow: a reference to the reply, never its text. */
@@ -56,6 +59,8 @@ export interface LlmStepDeps {
   guard: ProviderGuard;
   pressure: PressureThresholds;
   vectors?: VectorRetrieval;
+  nodeId?: string;
+  gpuLeaseMs?: number;
 }
 
 function resultFrom(row: PageRow): LlmStepResult {
@@ -96,6 +101,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       const runId = Context.current().info.workflowExecution?.runId ?? "unknown";
       await recordCheckpoint(db, { agentId: input.agentId, runId, step: input.step - 1, historyEventId: input.boundary.historyEventId, state: input.boundary.state });
     }
+    if (input.gpuLease) await renewGpuLease(db, input.agentId, input.gpuLease, deps.gpuLeaseMs ?? 120_000);
     // A retry after the reply was stored returns it: the model is never billed twice for a step.
     const done = await findPage(db, input.agentId, input.step, 'reply');
     if (done) return resultFrom(done);
@@ -152,7 +158,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       });
     }
 
-    await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt } });
+    await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null } });
     const stream = tokenStreamer(deps, input.agentId, input.step);
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
@@ -171,22 +177,28 @@ export function createLlmStep(deps: LlmStepDeps) {
     const paid = { promptTokens: response.usage.promptTokens + context.metrics.summaryUsage.promptTokens, completionTokens: response.usage.completionTokens + context.metrics.summaryUsage.completionTokens };
     const usage: Spend = { ...paid, costUsd: costUsd(price, paid.promptTokens, paid.completionTokens) };
     const meta: ReplyMeta = { usage, stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
-    const row = await writePage(db, {
-      agentId: input.agentId,
-      step: input.step,
-      purpose: 'reply',
-      kind: 'message',
-      role: 'assistant',
-      body: response.text,
-      // Tool calls travel in the prompt too, so they count in the page's size.
-      tokens: countTextTokens(response.text) + response.toolCalls.reduce((n, c) => n + countTextTokens(c.name + JSON.stringify(c.arguments)), 0),
-      meta: { ...meta, metrics: context.metrics, fingerprints: context.fingerprints },
+    // The reply and its bill commit together: a crash between them would leave a stored reply that a
+    // retry returns as done, with its step never billed.
+    const row = await db.transaction(async (tx) => {
+      const written = await writePage(tx, {
+        agentId: input.agentId,
+        step: input.step,
+        purpose: 'reply',
+        kind: 'message',
+        role: 'assistant',
+        body: response.text,
+        // Tool calls travel in the prompt too, so they count in the page's size.
+        tokens: countTextTokens(response.text) + response.toolCalls.reduce((n, c) => n + countTextTokens(c.name + JSON.stringify(c.arguments)), 0),
+        meta: { ...meta, metrics: context.metrics, fingerprints: context.fingerprints },
+      });
+      const bill = (written.meta as ReplyMeta).usage;
+      await tx
+        .insert(usageLedger)
+        .values({ agentId: input.agentId, branch: agent.branch, step: input.step, tenant: agent.tenant, model: input.model, promptTokens: bill.promptTokens, completionTokens: bill.completionTokens, costUsd: bill.costUsd })
+        .onConflictDoNothing();
+      return written;
     });
     const stored = row.meta as ReplyMeta;
-    await db
-      .insert(usageLedger)
-      .values({ agentId: input.agentId, step: input.step, tenant: agent.tenant, model: input.model, promptTokens: stored.usage.promptTokens, completionTokens: stored.usage.completionTokens, costUsd: stored.usage.costUsd })
-      .onConflictDoNothing();
     await updateAgentRecord(db, input.agentId, { status: 'running', step: input.step });
     await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.completed', data: { stopReason: stored.stopReason, usage: stored.usage, toolCalls: stored.toolCalls.map((c) => c.name) } });
     return resultFrom(row);

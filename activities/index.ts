@@ -6,6 +6,7 @@ import { createLlmStep } from './agent-step';
 import type { PressureThresholds } from './context/build-context';
 import type { VectorRetrieval } from '../db/retrieval';
 import { createProviderGuard, type ProviderGuard } from './llm/guard';
+import { createPlaceAgent } from './placement';
 import { createRunTool } from './run-tool';
 import { builtinTools } from './tools/builtin';
 import type { ToolRegistry } from './tools/registry';
@@ -23,14 +24,22 @@ export interface ActivityDeps {
   pressure?: PressureThresholds;
   /** Vector retrieval (only where pgvector exists and embeddings are configured). */
   vectors?: VectorRetrieval;
+  /** The shared task queue (placement derives node queues from it). */
+  taskQueue: string;
+  /** This node's id (recorded on step events, so a migration can be seen). */
+  nodeId?: string;
+  /** How long a GPU reservation lives without renewal; defaults to 2 minutes. */
+  gpuLeaseMs?: number;
 }
 
 /** Every activity a node registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const tools = deps.tools ?? builtinTools();
   const guard = deps.guard ?? createProviderGuard();
+  const gpuLeaseMs = deps.gpuLeaseMs ?? 120_000;
   return {
-    llmStep: createLlmStep({ ...deps, tools, guard, pressure: deps.pressure ?? { warn: 0.7, flush: 1 } }),
+    llmStep: createLlmStep({ ...deps, tools, guard, gpuLeaseMs, pressure: deps.pressure ?? { warn: 0.7, flush: 1 } }),
+    placeAgent: createPlaceAgent({ ...deps, gpuLeaseMs }),
     runTool: createRunTool({ ...deps, tools }),
     finishAgent: createFinishAgent(deps.db, deps.pubsub),
     recordHold: createRecordHold(deps.db, deps.pubsub),

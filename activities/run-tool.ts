@@ -62,7 +62,7 @@ export function createRunTool(deps: RunToolDeps) {
       } else {
         const ctx = Context.current();
         try {
-          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal });
+          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent?.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal });
           status = 'succeeded';
         } catch (err) {
           status = 'failed';
@@ -71,31 +71,35 @@ export function createRunTool(deps: RunToolDeps) {
       }
     }
 
-    const page = await writePage(db, {
-      agentId: input.agentId,
-      step: input.step,
-      purpose,
-      kind: 'tool_result',
-      role: 'tool',
-      body: result,
-      meta: { toolCallId: call.id, toolName: call.name, status },
-    });
-    await db
-      .insert(toolCalls)
-      .values({
-        id: `${input.agentId}:${input.callId}`,
+    // The result page and its tool_calls row commit together, so a retry never finds one without the other.
+    const page = await db.transaction(async (tx) => {
+      const written = await writePage(tx, {
         agentId: input.agentId,
         step: input.step,
-        callId: input.callId,
-        tool: call.name,
-        arguments: call.arguments,
-        status,
-        decidedBy: input.decision?.approver ?? null,
-        result,
-        resultPageId: page.id,
-        durationMs: Math.round(performance.now() - started),
-      })
-      .onConflictDoNothing();
+        purpose,
+        kind: 'tool_result',
+        role: 'tool',
+        body: result,
+        meta: { toolCallId: call.id, toolName: call.name, status },
+      });
+      await tx
+        .insert(toolCalls)
+        .values({
+          id: `${input.agentId}:${input.callId}`,
+          agentId: input.agentId,
+          step: input.step,
+          callId: input.callId,
+          tool: call.name,
+          arguments: call.arguments,
+          status,
+          decidedBy: input.decision?.approver ?? null,
+          result,
+          resultPageId: written.id,
+          durationMs: Math.round(performance.now() - started),
+        })
+        .onConflictDoNothing();
+      return written;
+    });
     await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'tool.completed', data: { callId: call.id, tool: call.name, status } });
     return toPageRef(page);
   };

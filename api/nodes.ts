@@ -1,6 +1,9 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { listNodes } from '../db/nodes';
+import { effectiveStatus, listNodes } from '../db/nodes';
+import { gpuReservations } from '../db/leases';
+import { drainNode } from './agents/migrate';
+import { problemResponse } from './openapi-common';
 import type { ApiDeps } from './deps';
 import { validationHook } from './validation';
 
@@ -8,12 +11,26 @@ const nodeSchema = z.object({
   id: z.string(),
   hostname: z.string(),
   taskQueue: z.string(),
-  /** alive, dead (lease lapsed) or stopped (clean shutdown); a lapsed lease reads as dead even before it is reaped. */
+  /** alive, draining (runs only what is pinned to it, moving it off), dead (lease lapsed) or stopped (clean shutdown); a lapsed lease reads as dead even before it is reaped. */
   status: z.string(),
   capabilities: z.record(z.string(), z.unknown()),
   gpus: z.unknown(),
   heartbeatAt: z.string(),
   leaseExpiresAt: z.string(),
+  /** GPU memory reserved on this node by agents' leases, per GPU index. */
+  reservations: z.array(z.object({ agentId: z.string(), gpuIndex: z.number().int(), memoryMiB: z.number(), expiresAt: z.string() })),
+});
+
+const drainRoute = createRoute({
+  method: 'post',
+  path: '/nodes/{id}/drain',
+  summary: 'Drain a node: it stops taking shared work and every agent pinned to it moves to other nodes',
+  request: { params: z.object({ id: z.string().min(1).max(200) }), body: { required: false, content: { 'application/json': { schema: z.object({ actor: z.string().min(1).max(100).default('api') }) } } } },
+  responses: {
+    202: { description: 'Draining', content: { 'application/json': { schema: z.object({ node: z.string(), status: z.literal('draining'), moving: z.array(z.object({ agentId: z.string(), to: z.string().nullable() })) }) } } },
+    404: problemResponse('Unknown node'),
+    409: problemResponse('The node is not live'),
+  },
 });
 
 const listRoute = createRoute({
@@ -25,19 +42,24 @@ const listRoute = createRoute({
 
 /** Node registry routes. */
 export function nodeRoutes(deps: ApiDeps) {
-  return new OpenAPIHono({ defaultHook: validationHook }).openapi(listRoute, async (c) => {
+  return new OpenAPIHono({ defaultHook: validationHook }).openapi(drainRoute, async (c) => {
+    const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : undefined;
+    return c.json(await drainNode(deps, c.req.valid('param').id, body?.actor ?? 'api'), 202);
+  }).openapi(listRoute, async (c) => {
     const now = Date.now();
     const rows = await listNodes(deps.db);
+    const held = await gpuReservations(deps.db);
     return c.json({
       nodes: rows.map((n) => ({
         id: n.id,
         hostname: n.hostname,
         taskQueue: n.taskQueue,
-        status: n.status === 'alive' && n.leaseExpiresAt.getTime() < now ? 'dead' : n.status,
+        status: effectiveStatus(n, now),
         capabilities: n.capabilities as Record<string, unknown>,
         gpus: n.gpus,
         heartbeatAt: n.heartbeatAt.toISOString(),
         leaseExpiresAt: n.leaseExpiresAt.toISOString(),
+        reservations: held.filter((r) => r.nodeId === n.id).map((r) => ({ agentId: r.holder, gpuIndex: r.gpuIndex, memoryMiB: r.memoryMiB, expiresAt: r.expiresAt.toISOString() })),
       })),
     }, 200);
   });

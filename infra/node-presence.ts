@@ -12,6 +12,10 @@ export interface PresenceOptions {
   leaseMs: number;
   smiCommand: string;
   capabilities?: Record<string, unknown>;
+  /** Called once when an operator drains this node. */
+  onDraining?: () => void;
+  /** Called with the nodes this one just declared dead (to adopt their agents). */
+  onDead?: (nodeIds: string[]) => void;
 }
 
 /**
@@ -30,15 +34,24 @@ export async function startPresence(db: Db, options: PresenceOptions, logger: Lo
     gpus: detection.inventory,
   };
   await registerNode(db, announcement, options.leaseMs);
+  let draining = false;
   const timer = setInterval(() => {
     void (async () => {
       try {
-        if (!(await heartbeat(db, options.nodeId, options.leaseMs))) {
+        const status = await heartbeat(db, options.nodeId, options.leaseMs);
+        if (status === null) {
           logger.warn({ nodeId: options.nodeId }, 'this node was declared dead; registering again');
           await registerNode(db, announcement, options.leaseMs);
+        } else if (status === 'draining' && !draining) {
+          draining = true;
+          logger.info({ nodeId: options.nodeId }, 'this node is draining: it stops taking shared work');
+          options.onDraining?.();
         }
         const dead = await reapDeadNodes(db);
-        if (dead.length > 0) logger.warn({ dead }, 'nodes whose lease lapsed are marked dead');
+        if (dead.length > 0) {
+          logger.warn({ dead }, 'nodes whose lease lapsed are marked dead');
+          options.onDead?.(dead);
+        }
       } catch (err) {
         logger.warn({ err }, 'heartbeat failed');
       }

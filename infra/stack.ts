@@ -7,6 +7,8 @@ import { vectorRetrieval } from '../activities/llm/vector-config';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startPresence } from './node-presence';
+import { adoptDeadNode } from './node-adoption';
+import { nodeTaskQueue as nodeQueueOf } from '../kernel/agent/placement';
 import { createProviderRegistry } from '../activities/llm/registry';
 import { createApp } from '../api/app';
 import { databaseOptionsFromConfig, openDatabase, type Database, type OpenDatabaseOptions } from '../db/client';
@@ -92,9 +94,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let node: KernelNode | undefined;
     let nodeId: string | undefined;
     if (options.worker ?? true) {
-      nodeId = config.NODE_ID ?? `${hostname()}-${process.pid}`;
-      const nodeTaskQueue = `${config.TASK_QUEUE}.node.${nodeId}`;
-      cleanups.push(await startPresence(db.db, { nodeId, taskQueue: nodeTaskQueue, leaseMs: config.NODE_LEASE_MS, smiCommand: config.NVIDIA_SMI_COMMAND }, logger));
+      const id = config.NODE_ID ?? `${hostname()}-${process.pid}`;
+      nodeId = id;
+      const nodeTaskQueue = nodeQueueOf(config.TASK_QUEUE, id);
       const connection: NativeConnection = await connectWorker(target);
       cleanups.push(() => connection.close());
       node = await createKernelNode({
@@ -103,6 +105,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         taskQueue: config.TASK_QUEUE,
         llmSlots: config.LLM_SLOTS,
         nodeTaskQueue,
+        nodeId: id,
+        gpuLeaseMs: config.GPU_LEASE_MS,
         db: db.db,
         pubsub: db.pubsub,
         tools,
@@ -112,12 +116,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         vectors: vectorRetrieval(config, db.vector, logger),
         workflowBundle: options.workflowBundle,
       });
+      const self = node;
       const running = node.run();
-      const n = node;
       cleanups.push(async () => {
-        n.shutdown();
+        self.shutdown();
         await running;
       });
+      // Announced only once its workers exist, so nothing is placed on a node that cannot poll yet
+      // (and bundling, which blocks the event loop, cannot make a fresh node miss its heartbeats).
+      cleanups.push(
+        await startPresence(
+          db.db,
+          {
+            nodeId: id,
+            taskQueue: nodeTaskQueue,
+            leaseMs: config.NODE_LEASE_MS,
+            smiCommand: config.NVIDIA_SMI_COMMAND,
+            onDraining: () => self.cordon(),
+            onDead: (dead) => {
+              for (const d of dead) void adoptDeadNode({ db: db.db, client, logger, nodeId: id, taskQueue: config.TASK_QUEUE, pollQueue: self.pollQueue }, d);
+            },
+          },
+          logger,
+        ),
+      );
     }
 
     let apiUrl: string | undefined;

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { MigrationRequest } from '../kernel/agent/placement';
 import type { AgentSnapshot, PageRef } from '../kernel/agent/state';
 import type { Budget, Spend } from '../kernel/cost/budget';
 import type { ApprovalDecision } from '../kernel/tools/policy';
@@ -20,6 +21,11 @@ export const killSignal = defineSignal<[{ reason?: string }]>('kill');
 export const messageSignal = defineSignal<[PageRef]>('message');
 /** A child agent reports what it spent, settling its reservation on this agent's budget. */
 export const childFinishedSignal = defineSignal<[{ childId: string; spent: Spend }]>('childFinished');
+
+/** Moves the agent at its next step boundary: to a named node, or (null) wherever its needs are met. */
+export const migrateSignal = defineSignal<[MigrationRequest]>('migrate');
+/** Sent after a rewind (a workflow reset): what every abandoned timeline spent (a total, not an increment) still counts against the budget. */
+export const rewoundSignal = defineSignal<[{ branch: number; toStep: number; sunk: Spend }]>('rewound');
 
 /** Changes the agent's priority (1 most urgent … 10); returns the new priority. */
 export const setPriorityUpdate = defineUpdate<number, [number]>('setPriority');

@@ -9,6 +9,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   TimeoutFailure,
@@ -24,29 +25,34 @@ import { isTerminal, transition, type LifecycleEvent } from '../kernel/agent/lif
 import { addSpend, ZERO_SPEND, type AgentResult, type AgentRunInput, type AgentSnapshot, type HoldReason } from '../kernel/agent/state';
 import { budgetPressure, remaining, type Budget, type Spend } from '../kernel/cost/budget';
 import { fairnessKey, priorityKey } from '../kernel/scheduling/priority';
-import { AGENT_PRIORITY, AGENT_STATE, AGENT_STEP } from '../kernel/search-attributes';
+import { AGENT_NODE, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP } from '../kernel/search-attributes';
+import type { GpuLease, MigrationRequest } from '../kernel/agent/placement';
 import { validateApproval, type ApprovalDecision } from '../kernel/tools/policy';
 import {
   approveToolCallUpdate,
   childFinishedSignal,
   killSignal,
   messageSignal,
+  migrateSignal,
   pauseSignal,
   raiseBudgetUpdate,
   reserveBudgetUpdate,
   resumeSignal,
+  rewoundSignal,
   setPriorityUpdate,
   stateQuery,
   stepQuery,
   usageQuery,
 } from './agent-api';
 
-const { finishAgent, recordHold } = proxyActivities<KernelActivities>({
+const { finishAgent, recordHold, placeAgent } = proxyActivities<KernelActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
 const HEARTBEAT_TIMEOUT_MS = 15_000;
+/** How often an agent that cannot be placed (no GPU fits) asks again. */
+const PLACEMENT_RETRY_MS = 5_000;
 const STEP_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 } as const;
 
 /**
@@ -68,12 +74,18 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     pages: [...input.pages],
     usage: { ...input.usage },
     pendingApproval: null,
+    holdDetail: null,
+    node: input.node ?? null,
+    gpuLease: input.gpuLease ?? null,
     resultPageId: null,
     exitReason: null,
     error: null,
   };
   const reservations: Record<string, Budget> = { ...(input.childReservations ?? {}) };
   let childUsage: Spend = input.childUsage ?? ZERO_SPEND;
+  let sunk: Spend = input.sunkUsage ?? ZERO_SPEND;
+  let llmQueue = input.llmTaskQueue;
+  let migration: MigrationRequest | null = input.pendingPlacement ?? null;
   let paused = false;
   let killed = false;
   let budgetRaised = false;
@@ -85,7 +97,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
   const committed = (): Spend =>
     Object.values(reservations).reduce<Spend>(
       (acc, r) => addSpend(acc, { promptTokens: r.maxTotalTokens ?? 0, completionTokens: 0, costUsd: r.maxCostUsd ?? 0 }),
-      addSpend(s.usage, childUsage),
+      addSpend(addSpend(s.usage, childUsage), sunk),
     );
 
   const apply = (event: LifecycleEvent, hold: HoldReason = null) => {
@@ -112,6 +124,12 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
   });
   setHandler(messageSignal, (page) => {
     inbox.push(page);
+  });
+  setHandler(migrateSignal, (request) => {
+    migration = request;
+  });
+  setHandler(rewoundSignal, ({ sunk: total }) => {
+    sunk = total;
   });
   setHandler(childFinishedSignal, ({ childId, spent }) => {
     delete reservations[childId];
@@ -194,7 +212,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     for (let aged = 0; ; aged++) {
       const key = priorityKey({ basePriority: s.priority, agedIntervals: aged, budgetPressure: budgetPressure(s.budget, committed()) });
       const { llmStep } = proxyActivities<KernelActivities>({
-        taskQueue: input.llmTaskQueue,
+        taskQueue: llmQueue,
         scheduleToStartTimeout: input.agingIntervalMs,
         startToCloseTimeout: input.stepTimeoutMs,
         // The step heartbeats while it waits on the model, so a dead node is noticed in seconds.
@@ -213,6 +231,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
             budget: s.budget,
             spent: committed(),
             boundary: boundaryOf(s),
+            gpuLease: s.gpuLease?.resource,
           });
         });
       } catch (err) {
@@ -225,10 +244,66 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     }
   };
 
+  /** The input of the next run (continue-as-new): everything the agent has become. */
+  const nextRun = (overrides: Partial<AgentRunInput> = {}): AgentRunInput => ({
+    ...input,
+    priority: s.priority,
+    budget: s.budget,
+    pages: [...s.pages, ...inbox],
+    step: s.step,
+    usage: s.usage,
+    childReservations: reservations,
+    childUsage,
+    sunkUsage: sunk,
+    node: s.node,
+    gpuLease: s.gpuLease,
+    llmTaskQueue: llmQueue,
+    pendingPlacement: migration,
+    ...overrides,
+  });
+
+  /**
+   * Places the agent before its next step (a requested move, a GPU it needs): a node's queue that
+   * is not this run's means continue-as-new there. Nothing fitting → waiting, with the reason, and
+   * asking again every few seconds or on a new request.
+   */
+  const relocate = async (): Promise<void> => {
+    while (migration && !killed) {
+      const request: MigrationRequest = migration;
+      const placed = await placeAgent({ ...request, agentId: input.agentId, model: input.model, gpu: input.gpu ?? null, heldLease: s.gpuLease });
+      if (!placed.ok) {
+        s.gpuLease = null;
+        if (s.status !== 'waiting' || s.holdDetail !== placed.reason) {
+          apply('wait', 'placement');
+          s.holdDetail = placed.reason;
+          await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: 'placement', detail: placed.reason });
+        }
+        await condition(() => killed || migration !== request, PLACEMENT_RETRY_MS);
+        continue;
+      }
+      migration = null;
+      if (s.status === 'waiting') {
+        apply('unblock');
+        s.holdDetail = null;
+        await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: null });
+      }
+      s.node = placed.node;
+      s.gpuLease = placed.gpuLease;
+      llmQueue = placed.llmTaskQueue;
+      upsertSearchAttributes([{ key: AGENT_NODE, value: placed.node ?? 'any' }]);
+      if (placed.taskQueue !== workflowInfo().taskQueue) {
+        await condition(allHandlersFinished);
+        log.info('moving to another node', { agentId: input.agentId, node: placed.node, reason: request.reason });
+        await makeContinueAsNewFunc<typeof agentWorkflow>({ taskQueue: placed.taskQueue })(nextRun());
+      }
+    }
+  };
+
   apply('start');
   try {
     while (s.step < input.maxSteps && !killed) {
       if (paused) await hold('suspend', 'paused', () => !paused);
+      if (migration) await relocate();
       if (killed) break;
       s.pages.push(...inbox.splice(0));
       const step = s.step + 1;
@@ -238,6 +313,11 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         reply = await runStep(step);
       } catch (err) {
         if (killed && isCancellation(err)) break;
+        if (failureType(err) === 'GpuLeaseLost') {
+          s.gpuLease = null;
+          migration = { node: null, reason: 'gpu_lease_lost' };
+          continue;
+        }
         if (failureType(err) === 'BudgetExhausted') {
           budgetRaised = false;
           await hold('suspend', 'budget_exhausted', () => budgetRaised);
@@ -277,16 +357,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       if (shouldContinueAsNew(workflowInfo())) {
         await condition(allHandlersFinished);
         log.info('continuing as new', { agentId: input.agentId, step });
-        await continueAsNew<typeof agentWorkflow>({
-          ...input,
-          priority: s.priority,
-          budget: s.budget,
-          pages: [...s.pages, ...inbox],
-          step,
-          usage: s.usage,
-          childReservations: reservations,
-          childUsage,
-        });
+        await continueAsNew<typeof agentWorkflow>(nextRun());
       }
     }
     if (killed) {

@@ -5,13 +5,26 @@ import { getCheckpoint, listCheckpoints, type CheckpointRow } from '../../db/che
 import { diffCheckpoints, type CheckpointState } from '../../kernel/agent/checkpoint-diff';
 import { KernelError } from '../../kernel/errors';
 import type { ApiDeps } from '../deps';
+import { rewindAgent } from './rewind';
 import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
 
-const summarySchema = z.object({ id: z.string(), step: z.number().int(), runId: z.string(), historyEventId: z.number().nullable(), status: z.string(), pages: z.number().int(), createdAt: z.string() });
+const summarySchema = z.object({
+  id: z.string(),
+  step: z.number().int(),
+  runId: z.string(),
+  historyEventId: z.number().nullable(),
+  /** The agent's timeline (rewinds before it) when it was taken. */
+  branch: z.number().int(),
+  /** Set when a later rewind abandoned this checkpoint's timeline (that rewind's number). */
+  abandonedBy: z.number().int().nullable(),
+  status: z.string(),
+  pages: z.number().int(),
+  createdAt: z.string(),
+});
 const summary = (c: CheckpointRow) => {
   const state = c.state as CheckpointState;
-  return { id: c.id, step: c.step, runId: c.runId, historyEventId: c.historyEventId, status: state.status, pages: state.pages.length, createdAt: c.createdAt.toISOString() };
+  return { id: c.id, step: c.step, runId: c.runId, historyEventId: c.historyEventId, branch: c.branch, abandonedBy: c.abandonedBy, status: state.status, pages: state.pages.length, createdAt: c.createdAt.toISOString() };
 };
 
 const listRoute = createRoute({
@@ -36,7 +49,24 @@ const diffRoute = createRoute({
   responses: { 200: { description: 'Diff', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, 404: problemResponse('Unknown') },
 });
 
-/** Checkpoint routes: list, read, diff. */
+const rewindRoute = createRoute({
+  method: 'post',
+  path: '/agents/{id}/rewind',
+  summary: 'Rewind the agent to a checkpoint (Temporal workflow reset; its memory view is rewound to match)',
+  request: { params: z.object({ id: z.string() }), body: { required: true, content: { 'application/json': { schema: z.object({ checkpointId: z.string().min(1), actor: z.string().min(1).max(100).default('api') }) } } } },
+  responses: {
+    200: {
+      description: 'Rewound',
+      content: { 'application/json': { schema: z.object({ agentId: z.string(), checkpointId: z.string(), toStep: z.number().int(), branch: z.number().int(), runId: z.string(), archivedPages: z.number().int(), restoredPages: z.number().int(), copiedToForks: z.record(z.string(), z.number()) }) } },
+    },
+    400: problemResponse('Invalid body'),
+    404: problemResponse('Unknown agent or checkpoint'),
+    409: problemResponse('The checkpoint cannot be rewound to'),
+    503: problemResponse('The workflow reset failed'),
+  },
+});
+
+/** Checkpoint routes: list, read, diff, rewind. */
 export function checkpointRoutes(deps: ApiDeps) {
   const one = async (agentId: string, cid: string) => {
     const row = await getCheckpoint(deps.db, agentId, cid);
@@ -53,6 +83,10 @@ export function checkpointRoutes(deps: ApiDeps) {
       const { id, cid } = c.req.valid('param');
       const row = await one(id, cid);
       return c.json({ ...summary(row), state: row.state as Record<string, unknown> }, 200);
+    })
+    .openapi(rewindRoute, async (c) => {
+      const body = c.req.valid('json');
+      return c.json(await rewindAgent(deps, c.req.valid('param').id, body.checkpointId, body.actor), 200);
     })
     .openapi(diffRoute, async (c) => {
       const { id, cid, other } = c.req.valid('param');

@@ -6,6 +6,7 @@ import { validationHook } from '../validation';
 import { decideToolCall, listToolCalls, raiseBudget, sendMessage, setPriority, signalLifecycle } from './control';
 import { streamAgentEvents } from './events';
 import { forkAgent } from './fork';
+import { migrateAgent } from './migrate';
 import { agentViewSchema } from './view';
 import { agentMetrics } from './metrics';
 
@@ -72,6 +73,14 @@ const forkRoute = createRoute({
   responses: { 201: { description: 'The fork', content: { 'application/json': { schema: agentViewSchema } } }, ...errors },
 });
 
+const migrateRoute = createRoute({
+  method: 'post',
+  path: '/agents/{id}/migrate',
+  summary: 'Move the agent to another node at its next step boundary (continue-as-new onto that node’s queue)',
+  request: { params: idParam, ...json(z.object({ node: z.string().min(1).max(200), actor: z.string().min(1).max(100).default('api') })) },
+  responses: { 202: { description: 'Move requested', content: { 'application/json': { schema: z.object({ agentId: z.string(), from: z.string().nullable(), to: z.string() }) } } }, ...errors },
+});
+
 const metricsRoute = createRoute({
   method: 'get',
   path: '/agents/{id}/metrics',
@@ -104,6 +113,10 @@ export function agentControlRoutes(deps: ApiDeps) {
       const view = await forkAgent(deps, c.req.valid('param').id, c.req.valid('json'));
       c.header('location', `/agents/${view.id}`);
       return c.json(view, 201);
+    })
+    .openapi(migrateRoute, async (c) => {
+      const body = c.req.valid('json');
+      return c.json(await migrateAgent(deps, c.req.valid('param').id, body.node, body.actor), 202);
     })
     .openapi(metricsRoute, async (c) => c.json({ steps: await agentMetrics(deps, c.req.valid('param').id) }, 200))
     .get('/agents/:id/events', (c) => streamAgentEvents(deps, c, c.req.param('id')));

@@ -10,6 +10,7 @@ import { KernelError } from '../../kernel/errors';
 import type { ApiDeps } from '../deps';
 import { describeAgent } from './service';
 import { startAgentRun } from './start-run';
+import { placementOverrides } from './migrate';
 import { agentRunInput } from '../../kernel/agent/run-input';
 import type { AgentView } from './view';
 
@@ -74,6 +75,8 @@ export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkReques
       tools: deps.tools.policies(definition.tools ?? []),
       agingIntervalMs: deps.agingIntervalMs,
       step,
+      // A fork needs what its parent needed (a GPU); it is not pinned to the parent's node.
+      ...(await placementOverrides(deps, { gpuMemoryMiB: definition.placement?.gpuMemoryMiB })),
     },
   );
   await startAgentRun(deps, run, { name, summary: `${name}: fork of ${parent.id} at step ${step}`, memo: { name, role: parent.role, forkOf: parent.id, forkStep: step } });

@@ -8,14 +8,15 @@ import { newAgentId, type SpawnAgent } from '../../kernel/agent/spawn';
 import { agentRunInput } from '../../kernel/agent/run-input';
 import type { AgentSnapshot, AgentStatus } from '../../kernel/agent/state';
 import { startAgentRun } from './start-run';
+import { placementOverrides } from './migrate';
 import type { Budget } from '../../kernel/cost/budget';
 import { reserveBudgetUpdate } from '../../workflows/agent-api';
 import { KernelError, rootMessage } from '../../kernel/errors';
 import type { agentWorkflow } from '../../workflows/agent';
+import { isTerminal } from '../../kernel/agent/lifecycle';
 import type { ApiDeps } from '../deps';
 import type { AgentView } from './view';
 
-const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'terminated']);
 const QUERY_DEADLINE_MS = 3_000;
 
 /** Stores the agent and its input in Postgres, then starts its workflow; returns its view. */
@@ -24,6 +25,7 @@ export async function spawnAgent(deps: ApiDeps, spec: SpawnAgent): Promise<Agent
   const registry = deps.tools;
   const unknown = spec.tools.filter((t) => !registry.get(t));
   if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')} (available: ${registry.names().join(', ')})`);
+  const placement = await placementOverrides(deps, spec.placement);
   const id = newAgentId(spec.name);
   let budget: Budget = { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd };
   if (spec.parentId) budget = await reserveFromParent(deps, spec.parentId, id, budget);
@@ -41,6 +43,7 @@ export async function spawnAgent(deps: ApiDeps, spec: SpawnAgent): Promise<Agent
         tools: registry.policies(spec.tools),
         agingIntervalMs: deps.agingIntervalMs,
         parentId: spec.parentId ?? null,
+        ...placement,
       },
     );
     const runId = await startAgentRun(deps, run, { name: spec.name, summary: `${spec.name}: ${spec.goal}`, memo: { name: spec.name, role: spec.role } });
@@ -68,7 +71,7 @@ async function reserveFromParent(deps: ApiDeps, parentId: string, childId: strin
 export async function describeAgent(deps: ApiDeps, id: string): Promise<AgentView> {
   const row = await getAgentRecord(deps.db, id);
   if (!row) throw new KernelError('not_found', `no agent with id "${id}"`);
-  const live = TERMINAL.has(row.status) ? null : await queryState(deps, row);
+  const live = isTerminal(row.status) ? null : await queryState(deps, row);
   return toView(deps, row, live);
 }
 
@@ -114,6 +117,10 @@ async function toView(deps: ApiDeps, row: AgentRow, live: AgentSnapshot | null):
     parentId: row.parentId,
     status: (live?.status ?? row.status) as AgentStatus,
     hold: live?.hold ?? null,
+    holdDetail: live?.holdDetail ?? null,
+    node: (live ? live.node : row.node) ?? null,
+    gpu: live?.gpuLease ? { nodeId: live.gpuLease.nodeId, gpuIndex: live.gpuLease.gpuIndex, memoryMiB: live.gpuLease.memoryMiB } : null,
+    branch: row.branch,
     pendingApproval: live?.pendingApproval ?? null,
     budget: live?.budget ?? null,
     step: live?.step ?? row.step,

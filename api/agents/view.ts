@@ -12,8 +12,16 @@ export const agentViewSchema = z.object({
   priority: z.number().int(),
   parentId: z.string().nullable(),
   status: agentStatusSchema,
-  /** Why a live agent is held: paused, budget_exhausted (suspended) or approval (waiting). */
-  hold: z.enum(['paused', 'budget_exhausted', 'approval']).nullable(),
+  /** Why a live agent is held: paused, budget_exhausted (suspended), approval or placement (waiting). */
+  hold: z.enum(['paused', 'budget_exhausted', 'approval', 'placement']).nullable(),
+  /** The hold in words, e.g. why no node can take the agent yet. */
+  holdDetail: z.string().nullable(),
+  /** The node the agent is pinned to (null: any node runs it). */
+  node: z.string().nullable(),
+  /** The GPU reservation the agent holds. */
+  gpu: z.object({ nodeId: z.string(), gpuIndex: z.number().int(), memoryMiB: z.number() }).nullable(),
+  /** Rewinds so far (the agent's timeline number). */
+  branch: z.number().int(),
   pendingApproval: z.object({ callId: z.string(), tool: z.string(), step: z.number().int() }).nullable(),
   budget: z.object({ maxTotalTokens: z.number().nullable(), maxCostUsd: z.number().nullable() }).nullable(),
   step: z.number().int(),

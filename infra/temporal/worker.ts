@@ -34,6 +34,10 @@ export interface KernelNode {
   run(): Promise<void>;
   /** Asks every worker to drain and stop. */
   shutdown(): void;
+  /** Stops polling the shared queues (a draining node): only work pinned to this node runs here. */
+  cordon(): void;
+  /** Polls another queue too (a dead node's, adopted until its agents have moved); returns how to stop. */
+  pollQueue(taskQueue: string): Promise<() => Promise<void>>;
 }
 
 /**
@@ -65,17 +69,43 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       }),
     ),
   );
-  const own = options.nodeTaskQueue
-    ? [await Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue: options.nodeTaskQueue, identity, activities: { ...kernelActivities, llmStep }, ...code })]
-    : [];
-  const workers = [main, ...llm, ...own];
+  /** A worker for a node queue: workflows and every activity, LLM calls included, on one queue. */
+  const nodeWorker = (taskQueue: string) =>
+    Worker.create({
+      connection: options.connection,
+      namespace: options.namespace,
+      taskQueue,
+      identity,
+      activities: { ...kernelActivities, llmStep },
+      // A pinned agent's cached workflow lives on this node; if the node dies, its next workflow
+      // task returns to the node queue (where an adopter polls) after this long, not the default 10 s.
+      stickyQueueScheduleToStartTimeout: '3 seconds',
+      ...code,
+    });
+  const own = options.nodeTaskQueue ? [await nodeWorker(options.nodeTaskQueue)] : [];
+  const shared = [main, ...llm];
+  const workers = [...shared, ...own];
+  const running: Array<Promise<void>> = [];
+  const stopAll = (list: Worker[]) => {
+    for (const w of list) if (w.getState() === 'RUNNING') w.shutdown();
+  };
   return {
     workers,
     run: async () => {
-      await Promise.all(workers.map((w) => w.run()));
+      running.push(...workers.map((w) => w.run()));
+      await Promise.all(running);
     },
-    shutdown: () => {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    shutdown: () => stopAll(workers),
+    cordon: () => stopAll(shared),
+    pollQueue: async (taskQueue) => {
+      const extra = await nodeWorker(taskQueue);
+      workers.push(extra);
+      const done = extra.run();
+      running.push(done);
+      return async () => {
+        stopAll([extra]);
+        await done;
+      };
     },
   };
 }

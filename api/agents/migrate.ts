@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { getAgentRecord } from '../../db/agents';
+import { appendAudit } from '../../db/audit';
+import { effectiveStatus, getNode, markDraining } from '../../db/nodes';
+import type { MigrationRequest } from '../../kernel/agent/placement';
+import type { AgentRunInput } from '../../kernel/agent/state';
+import { KernelError, rootMessage } from '../../kernel/errors';
+import { moveAgentsOff } from '../../infra/node-adoption';
+import { migrateSignal } from '../../workflows/agent-api';
+import { isTerminal } from '../../kernel/agent/lifecycle';
+import type { ApiDeps } from '../deps';
+
+
+/** Where an agent may run, as asked at spawn (or inherited by a fork). */
+export interface PlacementSpec {
+  node?: string;
+  gpuMemoryMiB?: number;
+}
+
+async function liveNode(deps: ApiDeps, id: string) {
+  const node = await getNode(deps.db, id);
+  if (!node) throw new KernelError('not_found', `no node with id "${id}"`);
+  const status = effectiveStatus(node);
+  if (status !== 'alive') throw new KernelError('conflict', `node ${id} is ${status}; it takes no new agents`);
+  return node;
+}
+
+/** The run-input fields for a placement asked at spawn: the agent places itself before its first step. */
+export async function placementOverrides(deps: ApiDeps, spec: PlacementSpec | undefined): Promise<Pick<AgentRunInput, 'gpu' | 'pendingPlacement'>> {
+  if (!spec || (!spec.node && !spec.gpuMemoryMiB)) return { gpu: null, pendingPlacement: null };
+  if (spec.node) await liveNode(deps, spec.node);
+  return { gpu: spec.gpuMemoryMiB ? { memoryMiB: spec.gpuMemoryMiB } : null, pendingPlacement: { node: spec.node ?? null, reason: 'spawn' } };
+}
+
+/** Asks a running agent to move to `node` at its next step boundary; audited. */
+export async function migrateAgent(deps: ApiDeps, id: string, node: string, actor: string): Promise<{ agentId: string; from: string | null; to: string }> {
+  const row = await getAgentRecord(deps.db, id);
+  if (!row) throw new KernelError('not_found', `no agent with id "${id}"`);
+  if (isTerminal(row.status)) throw new KernelError('conflict', `agent ${id} is ${row.status}; only a running agent can move`);
+  await liveNode(deps, node);
+  const request: MigrationRequest = { node, reason: 'migrate' };
+  try {
+    await deps.client.workflow.getHandle(row.workflowId).signal(migrateSignal, request);
+  } catch (err) {
+    throw new KernelError('conflict', `agent ${id} cannot be moved: ${rootMessage(err)}`, { cause: err });
+  }
+  await appendAudit(deps.db, { actor, action: 'agent.migrate', subject: id, data: { from: row.node, to: node }, idempotencyKey: `agent.migrate:${id}:${randomUUID()}` });
+  return { agentId: id, from: row.node, to: node };
+}
+
+/** Drains a node: it takes no new work (it stops polling shared queues) and its agents move to other nodes. */
+export async function drainNode(deps: ApiDeps, id: string, actor: string): Promise<{ node: string; status: 'draining'; moving: Array<{ agentId: string; to: string | null }> }> {
+  const node = await getNode(deps.db, id);
+  if (!node) throw new KernelError('not_found', `no node with id "${id}"`);
+  if (!(await markDraining(deps.db, id))) throw new KernelError('conflict', `node ${id} is ${node.status}; only a live node can be drained`);
+  const moving = await moveAgentsOff(deps, id, 'drain');
+  await appendAudit(deps.db, { actor, action: 'node.drain', subject: id, data: { moving }, idempotencyKey: `node.drain:${id}:${randomUUID()}` });
+  return { node: id, status: 'draining', moving };
+}
