@@ -12,7 +12,10 @@ import { loadConfig } from '../kernel/config';
 
 interface Scenario {
   file: string;
-  body: Record<string, unknown>;
+  /** The spawn body (given this stack's node id, for scenarios pinned to it). */
+  body: Record<string, unknown> | ((nodeId: string) => Record<string, unknown>);
+  /** Record the first run (e.g. the one that placed the agent and continued as new elsewhere). */
+  firstRun?: boolean;
   /** Steers the running agent through the API (approvals, budget), given its id. */
   steer?: (api: string, id: string) => Promise<void>;
 }
@@ -50,21 +53,37 @@ const SCENARIOS: Scenario[] = [
       await post(`${api}/agents/${id}/budget`, { maxTotalTokens: 5000 });
     },
   },
+  {
+    file: 'agent-placed-on-node',
+    body: (nodeId) => ({ name: 'replay-placed', role: 'a recorder', goal: 'run on one node', input: 'pin me', model: 'scripted:2', placement: { node: nodeId } }),
+    firstRun: true,
+  },
+  {
+    file: 'agent-waits-for-gpu',
+    body: { name: 'replay-gpu-wait', role: 'a recorder', goal: 'wait for a GPU', input: 'no GPU here', model: 'scripted:2', placement: { gpuMemoryMiB: 1024 } },
+    steer: async (api, id) => {
+      await until(api, id, (v) => v.hold === 'placement');
+      await Bun.sleep(6_000); // one retry of the placement
+      await post(`${api}/agents/${id}/kill`, { reason: 'recorded' });
+    },
+  },
 ];
 
 main(async () => {
+  // `bun run record-history agent-placed-on-node …` records only the named scenarios.
+  const only = process.argv.slice(2);
   const logger = createLogger('warn');
   const config = loadConfig({ LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '' });
   const stack = await startStack({ config, logger, database: { pgliteDir: 'memory://' }, devServer: { ui: false }, apiPort: 0 });
   try {
-    for (const scenario of SCENARIOS) {
-      const res = await fetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario.body) });
+    for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.file))) {
+      const body = typeof scenario.body === 'function' ? scenario.body(stack.nodeId!) : scenario.body;
+      const res = await fetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (res.status !== 201) throw new Error(`spawn ${scenario.file} answered ${res.status}: ${await res.text()}`);
-      const { id } = (await res.json()) as { id: string };
+      const { id, workflow } = (await res.json()) as { id: string; workflow: { runId: string } };
       await scenario.steer?.(stack.apiUrl!, id);
-      const handle = stack.client.workflow.getHandle(id);
-      await handle.result().catch(() => undefined);
-      const history = await handle.fetchHistory();
+      await stack.client.workflow.getHandle(id).result().catch(() => undefined);
+      const history = await stack.client.workflow.getHandle(id, scenario.firstRun ? workflow.runId : undefined).fetchHistory();
       const path = new URL(`../test/histories/${scenario.file}.json`, import.meta.url).pathname;
       writeFileSync(path, `${historyToJSON(history)}\n`);
       process.stdout.write(`recorded ${history.events?.length ?? 0} events → ${path}\n`);

@@ -5,6 +5,7 @@ import { contextPages, memories, usageLedger } from '../db/schema';
 import { agentClient } from './support/agent-client';
 import { startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
+import { nodeProcesses } from './support/nodes';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
 setDefaultTimeout(120_000);
@@ -12,32 +13,15 @@ setDefaultTimeout(120_000);
 // The API runs here; the nodes are real `bun run worker` processes, and one is killed with SIGKILL.
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let agents: ReturnType<typeof agentClient>;
-const nodes: Bun.Subprocess[] = [];
-
-function startNode(): Bun.Subprocess {
-  const proc = Bun.spawn(['bun', 'bin/worker.ts'], {
-    cwd: new URL('..', import.meta.url).pathname,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      DATABASE_URL: stack.databaseUrl!,
-      TASK_QUEUE: stack.config.TASK_QUEUE,
-      LOG_LEVEL: 'error',
-    },
-    stdout: 'ignore',
-    stderr: 'inherit',
-  });
-  nodes.push(proc);
-  return proc;
-}
+const nodes = nodeProcesses(() => stack);
+const startNode = () => nodes.start();
 
 beforeAll(async () => {
   stack = await startTestStack({ database: 'postgres', worker: false });
   agents = agentClient(stack);
 });
 afterAll(async () => {
-  for (const n of nodes) n.kill('SIGKILL');
-  await Promise.all(nodes.map((n) => n.exited));
+  await nodes.stopAll();
   await stack?.stop();
 });
 
@@ -71,8 +55,7 @@ describe('a node killed with SIGKILL mid-step', () => {
       'a step in flight',
     );
     const before = await stack.db.db.select({ id: contextPages.id, body: contextPages.body }).from(contextPages).where(and(inArray(contextPages.agentId, ids), eq(contextPages.purpose, 'reply')));
-    first.kill('SIGKILL');
-    await first.exited;
+    await first.kill();
     startNode();
 
     for (const id of ids) {

@@ -38,9 +38,9 @@ describe('node registry', () => {
     const t0 = new Date('2026-01-01T00:00:00Z');
     await registerNode(database.db, announce('n1'), 1_000, t0);
     await registerNode(database.db, announce('n2'), 1_000, t0);
-    expect(await heartbeat(database.db, 'n2', 1_000, new Date(t0.getTime() + 900))).toBe(true);
+    expect(await heartbeat(database.db, 'n2', 1_000, new Date(t0.getTime() + 900))).toBe('alive');
     expect(await reapDeadNodes(database.db, new Date(t0.getTime() + 1_500))).toEqual(['n1']);
-    expect(await heartbeat(database.db, 'n1', 1_000, new Date(t0.getTime() + 1_600))).toBe(false);
+    expect(await heartbeat(database.db, 'n1', 1_000, new Date(t0.getTime() + 1_600))).toBeNull();
     await registerNode(database.db, announce('n1'), 1_000, new Date(t0.getTime() + 1_700));
     const [row] = await database.db.select().from(nodes).where(eq(nodes.id, 'n1'));
     expect(row!.status).toBe('alive');

@@ -8,6 +8,9 @@ export interface AgentView {
   id: string;
   status: string;
   hold: string | null;
+  holdDetail: string | null;
+  node: string | null;
+  branch: number;
   step: number;
   live: boolean;
   priority: number;

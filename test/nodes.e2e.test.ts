@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { agentEvents, contextPages, leases, nodes as nodeTable, usageLedger } from '../db/schema';
+import { rowsOf } from '../db/migrate';
+import { agentClient } from './support/agent-client';
+import { nodeProcesses, SMI_FIXTURES } from './support/nodes';
+import { startTestStack } from './support/stack';
+import { waitFor } from './support/wait';
+
+// This suite starts real servers and several worker processes; bun's 5 s default is too short.
+setDefaultTimeout(180_000);
+
+// One dev server, one Postgres database and the API here; every node is a real `bun run worker`.
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let agents: ReturnType<typeof agentClient>;
+const workers = nodeProcesses(() => stack);
+// A 10 s lease, so a busy 2-core CI box never declares a healthy node dead; the node killed on purpose has 1.5 s.
+const node = (id: string, env: Record<string, string> = {}) => workers.start({ NODE_ID: id, NODE_LEASE_MS: '10000', ...env });
+
+beforeAll(async () => {
+  stack = await startTestStack({ database: 'postgres', worker: false });
+  agents = agentClient(stack);
+});
+// The GPU test's lease watcher; stopped before the database closes, even when the test fails.
+let watching = false;
+afterAll(async () => {
+  watching = false;
+  await workers.stopAll();
+  await stack?.stop();
+});
+
+const db = () => stack.db.db;
+
+async function aliveNodes(ids: string[]) {
+  await waitFor(async () => db().select().from(nodeTable).where(and(inArray(nodeTable.id, ids), eq(nodeTable.status, 'alive'))), (rows) => rows.length === ids.length, 60_000, `nodes ${ids.join(', ')} registered`);
+}
+
+/** Which node started each step (the first attempt that completed), in order. */
+async function stepNodes(agentId: string): Promise<Array<{ seq: number; step: number; kind: string; data: Record<string, unknown> }>> {
+  const rows = await db().select().from(agentEvents).where(and(eq(agentEvents.agentId, agentId), inArray(agentEvents.kind, ['step.started', 'agent.placed']))).orderBy(asc(agentEvents.seq));
+  return rows.map((r) => ({ seq: r.seq, step: r.step, kind: r.kind, data: r.data as Record<string, unknown> }));
+}
+
+/** Exactly one reply page and one ledger row per step, 1..steps. */
+async function expectEachStepOnce(agentId: string, steps: number) {
+  const replies = await db().select({ step: contextPages.step }).from(contextPages).where(and(eq(contextPages.agentId, agentId), eq(contextPages.purpose, 'reply')));
+  expect(replies.map((r) => r.step).sort((a, b) => a - b)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+  expect(await db().select().from(usageLedger).where(eq(usageLedger.agentId, agentId))).toHaveLength(steps);
+}
+
+async function stepOf(agentId: string): Promise<number> {
+  const [row] = await db().select({ n: sql<number>`count(*)::int` }).from(contextPages).where(and(eq(contextPages.agentId, agentId), eq(contextPages.purpose, 'reply')));
+  return row?.n ?? 0;
+}
+
+describe('migration between nodes', () => {
+  test('a pinned agent moves to another node at its next step boundary and finishes there', async () => {
+    node('mig-a');
+    node('mig-b');
+    await aliveNodes(['mig-a', 'mig-b']);
+    const agent = await agents.spawn({ name: 'mover', model: 'scripted:10:250', placement: { node: 'mig-a' }, constraints: { maxSteps: 10 } });
+    await waitFor(() => stepOf(agent.id), (n) => n >= 2, 60_000, 'two steps on mig-a');
+    const res = await agents.post(`/agents/${agent.id}/migrate`, { node: 'mig-b' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ agentId: agent.id, from: 'mig-a', to: 'mig-b' });
+
+    const done = await agents.settle(agent.id);
+    expect(done).toMatchObject({ status: 'completed', step: 10, exitReason: 'final_answer', node: 'mig-b' });
+    await expectEachStepOnce(agent.id, 10);
+    const events = await stepNodes(agent.id);
+    const moved = events.findIndex((e) => e.kind === 'agent.placed' && e.data.reason === 'migrate');
+    expect(moved).toBeGreaterThan(0);
+    const before = events.slice(0, moved).filter((e) => e.kind === 'step.started');
+    const after = events.slice(moved + 1).filter((e) => e.kind === 'step.started');
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(before.map((e) => e.data.node))).toEqual(new Set(['mig-a']));
+    expect(after.length).toBeGreaterThan(0);
+    expect(new Set(after.map((e) => e.data.node))).toEqual(new Set(['mig-b']));
+  });
+
+  test('bad moves are refused with a problem, and nothing changes', async () => {
+    const agent = await agents.spawn({ name: 'stayer', model: 'scripted:2', placement: { node: 'mig-a' }, constraints: { maxSteps: 2 } });
+    const unknown = await agents.post(`/agents/${agent.id}/migrate`, { node: 'no-such-node' });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { detail: string }).detail).toContain('no node with id "no-such-node"');
+    await agents.settle(agent.id);
+    const finished = await agents.post(`/agents/${agent.id}/migrate`, { node: 'mig-b' });
+    expect(finished.status).toBe(409);
+    expect((await agents.post('/agents', { role: 'r', goal: 'g', input: 'x', name: 'nowhere', placement: { node: 'no-such-node' } })).status).toBe(404);
+    expect((await agents.post('/nodes/no-such-node/drain', {})).status).toBe(404);
+  });
+
+  test('draining a node under load moves every agent off it, spread over the others, no step lost or repeated', async () => {
+    node('mig-c');
+    await aliveNodes(['mig-a', 'mig-b', 'mig-c']);
+    const spawned = [];
+    for (let i = 0; i < 6; i++) spawned.push(await agents.spawn({ name: `drained-${i}`, model: 'scripted:8:250', placement: { node: 'mig-a' }, constraints: { maxSteps: 8 } }));
+    const ids = spawned.map((a) => a.id);
+    for (const id of ids) await waitFor(() => stepOf(id), (n) => n >= 1, 60_000, `${id} running on mig-a`);
+
+    const res = await agents.post('/nodes/mig-a/drain', {});
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { status: string; moving: Array<{ agentId: string; to: string | null }> };
+    expect(body.status).toBe('draining');
+    expect(body.moving.map((m) => m.agentId).sort()).toEqual([...ids].sort());
+    // Spread: both remaining nodes take some.
+    expect(new Set(body.moving.map((m) => m.to))).toEqual(new Set(['mig-b', 'mig-c']));
+
+    for (const id of ids) {
+      const done = await agents.settle(id);
+      expect(done).toMatchObject({ status: 'completed', step: 8 });
+      expect(['mig-b', 'mig-c']).toContain(done.node ?? 'none');
+      await expectEachStepOnce(id, 8);
+      const events = await stepNodes(id);
+      const drained = events.findIndex((e) => e.kind === 'agent.placed' && e.data.reason === 'drain');
+      expect(drained).toBeGreaterThan(0);
+      const after = events.slice(drained + 1).filter((e) => e.kind === 'step.started').map((e) => e.data.node);
+      expect(after.length).toBeGreaterThan(0);
+      expect(after).not.toContain('mig-a');
+    }
+    const [a] = await db().select().from(nodeTable).where(eq(nodeTable.id, 'mig-a'));
+    expect(a?.status).toBe('draining');
+    // A drained node takes no shared work either: an unpinned agent runs elsewhere.
+    const free = await agents.spawn({ name: 'unpinned-after-drain', model: 'scripted:3:50', constraints: { maxSteps: 3 } });
+    expect(await agents.settle(free.id)).toMatchObject({ status: 'completed', step: 3 });
+    expect((await stepNodes(free.id)).filter((e) => e.kind === 'step.started').map((e) => e.data.node)).not.toContain('mig-a');
+  });
+});
+
+describe('a node killed with SIGKILL', () => {
+  test('its pinned agents are adopted by a live node and finish elsewhere, each step exactly once', async () => {
+    const doomed = node('doomed', { NODE_LEASE_MS: '1500' });
+    await aliveNodes(['doomed', 'mig-b', 'mig-c']);
+    const spawned = [];
+    for (let i = 0; i < 3; i++) spawned.push(await agents.spawn({ name: `orphan-${i}`, model: 'scripted:8:500', placement: { node: 'doomed' }, constraints: { maxSteps: 8, stepTimeoutMs: 3_000 } }));
+    const ids = spawned.map((a) => a.id);
+    for (const id of ids) await waitFor(() => stepOf(id), (n) => n >= 2, 60_000, `${id} two steps on the doomed node`);
+    await doomed.kill();
+
+    for (const id of ids) {
+      const done = await agents.settle(id);
+      expect(done).toMatchObject({ status: 'completed', step: 8, exitReason: 'final_answer' });
+      expect(done.node).not.toBe('doomed');
+      await expectEachStepOnce(id, 8);
+      const events = await stepNodes(id);
+      const adopted = events.findIndex((e) => e.kind === 'agent.placed' && e.data.reason === 'node_dead');
+      expect(adopted).toBeGreaterThan(0);
+      expect(events.slice(adopted + 1).filter((e) => e.kind === 'step.started').map((e) => e.data.node)).not.toContain('doomed');
+    }
+    const [row] = await db().select().from(nodeTable).where(eq(nodeTable.id, 'doomed'));
+    expect(row?.status).toBe('dead');
+    // The adoption lease was released once the agents had left.
+    await waitFor(async () => db().select().from(leases).where(eq(leases.resource, 'adopt:doomed')), (r) => r.length === 0, 30_000, 'adoption lease released');
+  });
+});
+
+describe('GPU placement', () => {
+  test('work is placed best-fit with leases, never over-commits, waits (not fails) when nothing fits, and frees GPUs when it ends', async () => {
+    node('gpu-t4', { NVIDIA_SMI_COMMAND: `cat ${SMI_FIXTURES}tesla-t4-drv515-query.xml` }); // 13,939 MiB free
+    node('gpu-v100', { NVIDIA_SMI_COMMAND: `cat ${SMI_FIXTURES}v100-sxm3-32gb-retired-pages-drv410-query.xml` }); // 32,480 MiB free
+    await aliveNodes(['gpu-t4', 'gpu-v100']);
+    const free: Record<string, number> = { 'gpu-t4': 13_939, 'gpu-v100': 32_480 };
+    let overCommitted: string | null = null;
+    watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const rows = rowsOf<{ node: string; gpu: number; mib: number }>(await db().execute(sql`select data->>'nodeId' as node, (data->>'gpuIndex')::int as gpu, sum((data->>'memoryMiB')::int)::int as mib from leases where data->>'kind' = 'gpu' and expires_at > now() group by 1, 2`));
+        for (const r of rows) if (r.mib > (free[r.node] ?? 0)) overCommitted = `${r.node}:${r.gpu} holds ${r.mib} MiB`;
+        await Bun.sleep(100);
+      }
+    })();
+
+    const gpu = (name: string, mib: number, steps: number) => agents.spawn({ name, model: `scripted:${steps}:300`, placement: { gpuMemoryMiB: mib }, constraints: { maxSteps: steps } });
+    const big = await gpu('needs-20g', 20_000, 4); // only the V100 has room
+    await agents.until(big.id, (v) => v.node === 'gpu-v100', 'big placed on the V100', 30_000);
+    const mid = await gpu('needs-10g', 10_000, 4); // best fit: the V100's 12,480 left beats the T4's 13,939
+    const small = await gpu('needs-13g', 13_000, 3); // the V100 is now too full: the T4
+    const huge = await gpu('needs-40g', 40_000, 2); // fits nowhere: waits
+    const later = await gpu('needs-25g', 25_000, 2); // fits once the V100 is free again
+
+    const hugeView = await agents.until(huge.id, (v) => v.status === 'waiting' && v.hold === 'placement', 'the 40 GB agent waits', 30_000);
+    expect(hugeView.holdDetail).toContain('no GPU has 40000 MiB free');
+    const finished = (id: string) => agents.until(id, (v) => ['completed', 'failed', 'terminated'].includes(v.status), 'finished', 90_000);
+    for (const a of [big, mid, small]) expect(await finished(a.id)).toMatchObject({ status: 'completed' });
+    expect(await agents.get(mid.id)).toMatchObject({ node: 'gpu-v100' });
+    expect(await agents.get(small.id)).toMatchObject({ node: 'gpu-t4' });
+    const placedLater = await finished(later.id);
+    expect(placedLater).toMatchObject({ status: 'completed', step: 2 });
+    expect(placedLater).toMatchObject({ node: 'gpu-v100' });
+    // The one that fits nowhere is still waiting, not failed; a kill ends it and frees nothing it never held.
+    expect(await agents.get(huge.id)).toMatchObject({ status: 'waiting', hold: 'placement' });
+    expect((await agents.post(`/agents/${huge.id}/kill`, { reason: 'test over' })).status).toBe(202);
+    expect(await finished(huge.id)).toMatchObject({ status: 'terminated' });
+
+    watching = false;
+    await watcher;
+    expect(overCommitted).toBeNull();
+    expect(await db().select().from(leases).where(sql`${leases.data}->>'kind' = 'gpu'`)).toHaveLength(0);
+    const nodesView = (await (await fetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; gpus: { gpus: unknown[] }; reservations: unknown[] }> };
+    expect(nodesView.nodes.find((n) => n.id === 'gpu-v100')?.gpus.gpus).toHaveLength(1);
+  });
+});
