@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { effectiveStatus, listNodes } from '../db/nodes';
 import { gpuReservations } from '../db/leases';
-import { drainNode } from './agents/migrate';
+import { drainNode, undrainNode } from './agents/migrate';
 import { problemResponse } from './openapi-common';
 import type { ApiDeps } from './deps';
 import { validationHook } from './validation';
@@ -21,15 +21,30 @@ const nodeSchema = z.object({
   reservations: z.array(z.object({ agentId: z.string(), gpuIndex: z.number().int(), memoryMiB: z.number(), expiresAt: z.string() })),
 });
 
+/** Who asks (for the audit log). */
+const actorBody = z.object({ actor: z.string().min(1).max(100).default('api') });
+
 const drainRoute = createRoute({
   method: 'post',
   path: '/nodes/{id}/drain',
   summary: 'Drain a node: it stops taking shared work and every agent pinned to it moves to other nodes',
-  request: { params: z.object({ id: z.string().min(1).max(200) }), body: { required: false, content: { 'application/json': { schema: z.object({ actor: z.string().min(1).max(100).default('api') }) } } } },
+  request: { params: z.object({ id: z.string().min(1).max(200) }), body: { required: false, content: { 'application/json': { schema: actorBody } } } },
   responses: {
     202: { description: 'Draining', content: { 'application/json': { schema: z.object({ node: z.string(), status: z.literal('draining'), moving: z.array(z.object({ agentId: z.string(), to: z.string().nullable() })) }) } } },
     404: problemResponse('Unknown node'),
     409: problemResponse('The node is not live'),
+  },
+});
+
+const undrainRoute = createRoute({
+  method: 'post',
+  path: '/nodes/{id}/undrain',
+  summary: 'Return a draining node to service: it takes shared work again and placement may choose it (agents moved off stay where they are)',
+  request: { params: z.object({ id: z.string().min(1).max(200) }), body: { required: false, content: { 'application/json': { schema: actorBody } } } },
+  responses: {
+    200: { description: 'In service', content: { 'application/json': { schema: z.object({ node: z.string(), status: z.literal('alive') }) } } },
+    404: problemResponse('Unknown node'),
+    409: problemResponse('The node is not draining, or its lease lapsed'),
   },
 });
 
@@ -45,6 +60,9 @@ export function nodeRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook }).openapi(drainRoute, async (c) => {
     const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : undefined;
     return c.json(await drainNode(deps, c.req.valid('param').id, body?.actor ?? 'api'), 202);
+  }).openapi(undrainRoute, async (c) => {
+    const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : undefined;
+    return c.json(await undrainNode(deps, c.req.valid('param').id, body?.actor ?? 'api'), 200);
   }).openapi(listRoute, async (c) => {
     const now = Date.now();
     const rows = await listNodes(deps.db);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
 import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { GpuInventory } from '../kernel/gpu/types';
 import type { Db } from './client';
@@ -72,6 +72,16 @@ export async function getNode(db: Db, id: string): Promise<NodeRow | undefined> 
 /** Marks a live node as draining: placement skips it and its agents are moved off. False if it is not live. */
 export async function markDraining(db: Db, id: string): Promise<boolean> {
   const rows = await db.update(nodes).set({ status: 'draining' }).where(and(eq(nodes.id, id), inArray(nodes.status, LIVE))).returning({ id: nodes.id });
+  return rows.length > 0;
+}
+
+/** Returns a draining node to service (it takes shared work again). False unless it is draining with a live lease. */
+export async function markUndrained(db: Db, id: string): Promise<boolean> {
+  const rows = await db
+    .update(nodes)
+    .set({ status: 'alive' })
+    .where(and(eq(nodes.id, id), eq(nodes.status, 'draining'), gt(nodes.leaseExpiresAt, sql`now()`)))
+    .returning({ id: nodes.id });
   return rows.length > 0;
 }
 

@@ -12,8 +12,10 @@ export interface PresenceOptions {
   leaseMs: number;
   smiCommand: string;
   capabilities?: Record<string, unknown>;
-  /** Called once when an operator drains this node. */
+  /** Called when an operator drains this node. */
   onDraining?: () => void;
+  /** Called when an operator returns this draining node to service. */
+  onUndrained?: () => void;
   /** Called with the nodes this one just declared dead (to adopt their agents). */
   onDead?: (nodeIds: string[]) => void;
 }
@@ -46,6 +48,10 @@ export async function startPresence(db: Db, options: PresenceOptions, logger: Lo
           draining = true;
           logger.info({ nodeId: options.nodeId }, 'this node is draining: it stops taking shared work');
           options.onDraining?.();
+        } else if (status === 'alive' && draining) {
+          draining = false;
+          logger.info({ nodeId: options.nodeId }, 'this node is back in service: it takes shared work again');
+          options.onUndrained?.();
         }
         const dead = await reapDeadNodes(db);
         if (dead.length > 0) {

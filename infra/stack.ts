@@ -133,6 +133,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             leaseMs: config.NODE_LEASE_MS,
             smiCommand: config.NVIDIA_SMI_COMMAND,
             onDraining: () => self.cordon(),
+            onUndrained: () => void self.uncordon().catch((err: unknown) => logger.error({ err }, 'could not poll the shared queues again')),
             onDead: (dead) => {
               for (const d of dead) void adoptDeadNode({ db: db.db, client, logger, nodeId: id, taskQueue: config.TASK_QUEUE, pollQueue: self.pollQueue }, d);
             },

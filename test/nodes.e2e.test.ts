@@ -127,6 +127,41 @@ describe('migration between nodes', () => {
   });
 });
 
+describe('undrain', () => {
+  /** Waits until every node has heartbeated since `since`, so each has acted on its status. */
+  async function heardFrom(ids: string[], since: Date) {
+    await waitFor(async () => db().select().from(nodeTable).where(inArray(nodeTable.id, ids)), (rows) => rows.length === ids.length && rows.every((r) => r.heartbeatAt > since), 30_000, `heartbeats from ${ids.join(', ')}`);
+  }
+
+  test('a drained node returns to service and takes shared work again; bad undrains are refused', async () => {
+    // Still draining from the test before: new agents may not be pinned to it.
+    expect((await agents.post('/agents', { role: 'r', goal: 'g', input: 'x', name: 'onto-drained', placement: { node: 'mig-a' } })).status).toBe(409);
+    const res = await agents.post('/nodes/mig-a/undrain', {});
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ node: 'mig-a', status: 'alive' });
+    const again = await agents.post('/nodes/mig-a/undrain', {});
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { detail: string }).detail).toContain('node mig-a is alive');
+    expect((await agents.post('/nodes/no-such-node/undrain', {})).status).toBe(404);
+
+    // With the other two drained, only mig-a polls the shared queues: an unpinned agent must run there.
+    const since = new Date();
+    for (const id of ['mig-b', 'mig-c']) expect((await agents.post(`/nodes/${id}/drain`, {})).status).toBe(202);
+    await heardFrom(['mig-a', 'mig-b', 'mig-c'], since);
+    const free = await agents.spawn({ name: 'after-undrain', model: 'scripted:3:50', constraints: { maxSteps: 3 } });
+    expect(await agents.settle(free.id)).toMatchObject({ status: 'completed', step: 3 });
+    const ran = (await stepNodes(free.id)).filter((e) => e.kind === 'step.started').map((e) => e.data.node);
+    expect(ran.length).toBe(3);
+    expect(new Set(ran)).toEqual(new Set(['mig-a']));
+
+    const back = new Date();
+    for (const id of ['mig-b', 'mig-c']) expect((await agents.post(`/nodes/${id}/undrain`, {})).status).toBe(200);
+    await heardFrom(['mig-b', 'mig-c'], back);
+    const rows = await db().select().from(nodeTable).where(inArray(nodeTable.id, ['mig-a', 'mig-b', 'mig-c']));
+    expect(rows.map((r) => r.status)).toEqual(['alive', 'alive', 'alive']);
+  });
+});
+
 describe('a node killed with SIGKILL', () => {
   test('its pinned agents are adopted by a live node and finish elsewhere, each step exactly once', async () => {
     const doomed = node('doomed', { NODE_LEASE_MS: '1500' });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { getAgentRecord } from '../../db/agents';
 import { appendAudit } from '../../db/audit';
-import { effectiveStatus, getNode, markDraining } from '../../db/nodes';
+import { effectiveStatus, getNode, markDraining, markUndrained } from '../../db/nodes';
 import type { MigrationRequest } from '../../kernel/agent/placement';
 import type { AgentRunInput } from '../../kernel/agent/state';
 import { KernelError, rootMessage } from '../../kernel/errors';
@@ -56,4 +56,13 @@ export async function drainNode(deps: ApiDeps, id: string, actor: string): Promi
   const moving = await moveAgentsOff(deps, id, 'drain');
   await appendAudit(deps.db, { actor, action: 'node.drain', subject: id, data: { moving }, idempotencyKey: `node.drain:${id}:${randomUUID()}` });
   return { node: id, status: 'draining', moving };
+}
+
+/** Returns a draining node to service: it polls the shared queues again and placement may choose it. Audited. */
+export async function undrainNode(deps: ApiDeps, id: string, actor: string): Promise<{ node: string; status: 'alive' }> {
+  const node = await getNode(deps.db, id);
+  if (!node) throw new KernelError('not_found', `no node with id "${id}"`);
+  if (!(await markUndrained(deps.db, id))) throw new KernelError('conflict', `node ${id} is ${effectiveStatus(node)}; only a draining node with a live lease can be undrained`);
+  await appendAudit(deps.db, { actor, action: 'node.undrain', subject: id, data: {}, idempotencyKey: `node.undrain:${id}:${randomUUID()}` });
+  return { node: id, status: 'alive' };
 }

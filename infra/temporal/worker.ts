@@ -36,6 +36,8 @@ export interface KernelNode {
   shutdown(): void;
   /** Stops polling the shared queues (a draining node): only work pinned to this node runs here. */
   cordon(): void;
+  /** Polls the shared queues again after `cordon()` (fresh workers on the same bundle). */
+  uncordon(): Promise<void>;
   /** Polls another queue too (a dead node's, adopted until its agents have moved); returns how to stop. */
   pollQueue(taskQueue: string): Promise<() => Promise<void>>;
 }
@@ -48,27 +50,32 @@ export interface KernelNode {
 export async function createKernelNode(options: KernelNodeOptions): Promise<KernelNode> {
   const { llmStep, ...kernelActivities } = createActivities(options);
   const identity = options.identity ?? `${process.pid}@${hostname()}`;
-  const code = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
-  const main = await Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    identity,
-    activities: { ...kernelActivities, ...options.extraActivities },
-    ...code,
-  });
-  const llm = await Promise.all(
-    PROVIDERS.map((provider) =>
-      Worker.create({
-        connection: options.connection,
-        namespace: options.namespace,
-        taskQueue: `${options.taskQueue}.llm.${provider}`,
-        identity,
-        activities: { llmStep },
-        maxConcurrentActivityTaskExecutions: options.llmSlots,
-      }),
-    ),
-  );
+  // Bundled once per node: every worker it ever creates (shared, own, adopted, uncordoned) reuses it,
+  // so adopting a dead node's queue never blocks the event loop on a second bundle.
+  const code = { workflowBundle: options.workflowBundle ?? (await bundleWorkflows()) };
+  const sharedWorkers = async () => {
+    const main = await Worker.create({
+      connection: options.connection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      identity,
+      activities: { ...kernelActivities, ...options.extraActivities },
+      ...code,
+    });
+    const llm = await Promise.all(
+      PROVIDERS.map((provider) =>
+        Worker.create({
+          connection: options.connection,
+          namespace: options.namespace,
+          taskQueue: `${options.taskQueue}.llm.${provider}`,
+          identity,
+          activities: { llmStep },
+          maxConcurrentActivityTaskExecutions: options.llmSlots,
+        }),
+      ),
+    );
+    return [main, ...llm];
+  };
   /** A worker for a node queue: workflows and every activity, LLM calls included, on one queue. */
   const nodeWorker = (taskQueue: string) =>
     Worker.create({
@@ -82,26 +89,49 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       stickyQueueScheduleToStartTimeout: '3 seconds',
       ...code,
     });
+  let shared = await sharedWorkers();
   const own = options.nodeTaskQueue ? [await nodeWorker(options.nodeTaskQueue)] : [];
-  const shared = [main, ...llm];
   const workers = [...shared, ...own];
   const running: Array<Promise<void>> = [];
+  let started = false;
   const stopAll = (list: Worker[]) => {
     for (const w of list) if (w.getState() === 'RUNNING') w.shutdown();
   };
+  /** Adds workers to a running node; `run()` waits for them too. */
+  const launch = (list: Worker[]) => {
+    workers.push(...list);
+    if (!started) return [];
+    const done = list.map((w) => w.run());
+    running.push(...done);
+    return done;
+  };
+  let stopping = false;
   return {
     workers,
     run: async () => {
+      started = true;
       running.push(...workers.map((w) => w.run()));
-      await Promise.all(running);
+      // Workers added later (adopted queues, uncordoned shared queues) are awaited as well.
+      for (let seen = 0; seen < running.length; ) {
+        seen = running.length;
+        await Promise.all(running);
+      }
     },
-    shutdown: () => stopAll(workers),
+    shutdown: () => {
+      stopping = true;
+      stopAll(workers);
+    },
     cordon: () => stopAll(shared),
+    uncordon: async () => {
+      if (!started || stopping || shared.some((w) => w.getState() === 'RUNNING')) return;
+      const fresh = await sharedWorkers();
+      if (stopping) return;
+      shared = fresh;
+      launch(shared);
+    },
     pollQueue: async (taskQueue) => {
       const extra = await nodeWorker(taskQueue);
-      workers.push(extra);
-      const done = extra.run();
-      running.push(done);
+      const [done] = launch([extra]);
       return async () => {
         stopAll([extra]);
         await done;
