@@ -9,7 +9,7 @@ import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import type { VectorRetrieval } from '../db/retrieval';
 import { buildContext, type PressureThresholds, type Summariser } from './context/build-context';
 import { countTextTokens } from '../kernel/llm/tokens';
-import { usageLedger } from '../db/schema';
+import { bill } from '../db/ledger';
 import { addSpend, type PageRef } from '../kernel/agent/state';
 import { checkBudget, type Budget, type Spend } from '../kernel/cost/budget';
 import { costUsd, priceOf } from '../kernel/cost/prices';
@@ -141,13 +141,15 @@ export function createLlmStep(deps: LlmStepDeps) {
       pressure: deps.pressure,
       vectors: deps.vectors,
       summariser,
+      billing: { tenant: agent.tenant, branch: agent.branch },
     });
     const { messages, promptTokens } = context;
 
     // The budget is checked against this exact prompt before the call that would exceed it.
     const price = priceOf(input.model);
     const summaryUsage = context.metrics.summaryUsage;
-    const spentSoFar = addSpend(input.spent, { ...summaryUsage, costUsd: costUsd(price, summaryUsage.promptTokens, summaryUsage.completionTokens) });
+    const summarySpend: Spend = { ...summaryUsage, costUsd: costUsd(price, summaryUsage.promptTokens, summaryUsage.completionTokens) };
+    const spentSoFar = addSpend(input.spent, summarySpend);
     const verdict = checkBudget(input.budget, spentSoFar, { promptTokens, maxCompletionTokens: input.maxTokens, price });
     if (!verdict.ok) {
       throw ApplicationFailure.create({
@@ -174,8 +176,8 @@ export function createLlmStep(deps: LlmStepDeps) {
       await stream.close();
     }
     // The step pays for its reply and for any summary written while assembling its context.
-    const paid = { promptTokens: response.usage.promptTokens + context.metrics.summaryUsage.promptTokens, completionTokens: response.usage.completionTokens + context.metrics.summaryUsage.completionTokens };
-    const usage: Spend = { ...paid, costUsd: costUsd(price, paid.promptTokens, paid.completionTokens) };
+    const replyUsage: Spend = { ...response.usage, costUsd: costUsd(price, response.usage.promptTokens, response.usage.completionTokens) };
+    const usage = addSpend(replyUsage, summarySpend);
     const meta: ReplyMeta = { usage, stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
     // The reply and its bill commit together: a crash between them would leave a stored reply that a
     // retry returns as done, with its step never billed.
@@ -189,13 +191,11 @@ export function createLlmStep(deps: LlmStepDeps) {
         body: response.text,
         // Tool calls travel in the prompt too, so they count in the page's size.
         tokens: countTextTokens(response.text) + response.toolCalls.reduce((n, c) => n + countTextTokens(c.name + JSON.stringify(c.arguments)), 0),
-        meta: { ...meta, metrics: context.metrics, fingerprints: context.fingerprints },
+        meta: { ...meta, replyUsage, metrics: context.metrics, fingerprints: context.fingerprints },
       });
-      const bill = (written.meta as ReplyMeta).usage;
-      await tx
-        .insert(usageLedger)
-        .values({ agentId: input.agentId, branch: agent.branch, step: input.step, tenant: agent.tenant, model: input.model, promptTokens: bill.promptTokens, completionTokens: bill.completionTokens, costUsd: bill.costUsd })
-        .onConflictDoNothing();
+      // The ledger bills the reply alone; summaries of this step were billed when they were written.
+      const reply = (written.meta as { replyUsage?: Spend }).replyUsage ?? replyUsage;
+      await bill(tx, { agentId: input.agentId, branch: agent.branch, step: input.step, part: 'reply', tenant: agent.tenant, model: input.model, ...reply });
       return written;
     });
     const stored = row.meta as ReplyMeta;

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { getAgentRecord } from '../db/agents';
 import { pageMetas } from '../db/retrieval';
 import { scopeOf } from '../db/scope';
-import { auditLog, contextPages } from '../db/schema';
+import { auditLog, contextPages, usageLedger } from '../db/schema';
 import type { Stack } from '../infra/stack';
 import { agentClient } from './support/agent-client';
 import { startFakeLlm } from './support/fake-llm';
@@ -91,6 +91,59 @@ describe('summaries by the agent’s model', () => {
       expect((summaries[0]!.meta as { method: string }).method).toBe('model');
       // 12 chat calls × 100 prompt tokens, plus 300 for each summary.
       expect(done.usage.promptTokens).toBe(12 * 100 + summaries.length * 300);
+      // The ledger bills each summary on its own line and each reply on its own, adding up to the same total.
+      const ledger = await stack.db.db.select().from(usageLedger).where(eq(usageLedger.agentId, a.id));
+      expect(ledger.filter((r) => r.part === 'summary').map((r) => r.step).sort((x, y) => x - y)).toEqual(summaries.map((p) => p.step).sort((x, y) => x - y));
+      expect(ledger.filter((r) => r.part === 'reply')).toHaveLength(12);
+      expect(ledger.reduce((n, r) => n + r.promptTokens, 0)).toBe(done.usage.promptTokens);
+    } finally {
+      fake.respond = undefined;
+    }
+  });
+});
+
+describe('billing summaries', () => {
+  test('a summary written by a step that then stops at its budget is still billed, once, and the re-run step does not pay for it again', async () => {
+    let charged = 0;
+    let chat = 0;
+    fake.respond = (body) => {
+      const messages = (body as { messages: Array<{ content: string | null }> }).messages;
+      if (messages[0]?.content?.startsWith('Summarise this excerpt')) {
+        charged += 320;
+        return { body: { choices: [{ index: 0, message: { role: 'assistant', content: 'MODEL SUMMARY: arithmetic was checked.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 300, completion_tokens: 20 } } };
+      }
+      chat += 1;
+      charged += 110;
+      const done = chat >= 12;
+      return {
+        body: {
+          choices: [{ index: 0, message: done ? { role: 'assistant', content: 'all checked' } : { role: 'assistant', content: 'Let me check the multiplication of twelve by twelve once more, carefully and step by step. '.repeat(2), tool_calls: [{ id: `call_${chat}`, type: 'function', function: { name: 'calculator', arguments: '{"expression":"12*12"}' } }] }, finish_reason: done ? 'stop' : 'tool_calls' }],
+          usage: { prompt_tokens: 100, completion_tokens: 10 },
+        },
+      };
+    };
+    const ledgerOf = async (id: string) => stack.db.db.select().from(usageLedger).where(eq(usageLedger.agentId, id));
+    const total = (rows: Array<{ promptTokens: number; completionTokens: number }>) => rows.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0);
+    try {
+      // Nine steps of 110 tokens fit; the summary written while assembling step 10 (320 tokens) does not.
+      const a = await agents.spawn({ name: 'budget-summary', model: 'openai:fake-model', tools: ['calculator'], input: 'Check 12*12 many times.', constraints: { maxSteps: 12, contextTokens: 500, maxTokensPerStep: 64, maxTotalTokens: 1_450 } });
+      const held = await agents.until(a.id, (v) => v.hold === 'budget_exhausted', 'budget stop');
+      const stoppedAt = held.step + 1;
+      const summary = await stack.db.db.select().from(contextPages).where(and(eq(contextPages.agentId, a.id), eq(contextPages.purpose, `summary:${stoppedAt}`)));
+      expect(summary).toHaveLength(1);
+      expect((summary[0]!.meta as { method: string }).method).toBe('model');
+      // Every token the provider charged is in the ledger, the stopped step's summary included.
+      const stopped = await ledgerOf(a.id);
+      expect(stopped.filter((r) => r.part === 'summary').map((r) => r.step)).toEqual([stoppedAt]);
+      expect(total(stopped)).toBe(charged);
+
+      expect((await agents.post(`/agents/${a.id}/budget`, { maxTotalTokens: 100_000 })).status).toBe(200);
+      const done = await agents.settle(a.id);
+      expect(done).toMatchObject({ status: 'completed', result: 'all checked' });
+      const ledger = await ledgerOf(a.id);
+      expect(total(ledger)).toBe(charged);
+      expect(done.usage.promptTokens + done.usage.completionTokens).toBe(charged);
+      expect(ledger.filter((r) => r.part === 'summary' && r.step === stoppedAt)).toHaveLength(1);
     } finally {
       fake.respond = undefined;
     }

@@ -4,10 +4,12 @@ import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { emitEvent } from '../../db/events';
 import type { PubSub } from '../../db/notify';
+import { bill } from '../../db/ledger';
 import { findPage, readPages, toPageRef, writePage } from '../../db/pages';
 import { candidatePages, type PageScope, type VectorRetrieval } from '../../db/retrieval';
 import { contextPages } from '../../db/schema';
 import { buildMessages, systemPrompt, type AgentIdentity, type PromptPage } from '../../kernel/agent/prompt';
+import { costUsd, priceOf } from '../../kernel/cost/prices';
 import { contextWindow } from '../../kernel/llm/context-windows';
 import { countChatTokens, countTextTokens } from '../../kernel/llm/tokens';
 import type { ChatMessage, ToolSchema } from '../../kernel/llm/types';
@@ -42,6 +44,8 @@ export interface ContextRequest {
   vectors?: VectorRetrieval;
   /** Summarises paged-out spans with the agent's model; absent (offline) → extractive. */
   summariser?: Summariser;
+  /** Who a model-written summary is billed to (the agent's tenant and timeline). */
+  billing: { tenant: string; branch: number };
 }
 
 /** A model-backed summariser: text in, summary and the tokens it cost out. */
@@ -151,7 +155,9 @@ const NO_USAGE = { promptTokens: 0, completionTokens: 0 };
 /** Writes a summary page for the agent's pages that are out of the window and not yet summarised. */
 async function summariseEvicted(db: Db, req: ContextRequest, selected: ReadonlyArray<{ id: string }>): Promise<{ pages: number; usage: { promptTokens: number; completionTokens: number } }> {
   const purpose = `summary:${req.step}`;
-  if (await findPage(db, req.agentId, req.step, purpose)) return { pages: 0, usage: NO_USAGE };
+  // Written by an earlier attempt of this step: it is still this step's cost (billed once, when written).
+  const earlier = await findPage(db, req.agentId, req.step, purpose);
+  if (earlier) return { pages: 0, usage: (earlier.meta as { usage?: typeof NO_USAGE }).usage ?? NO_USAGE };
   const own = await db
     .select({ id: contextPages.id, step: contextPages.step, kind: contextPages.kind, pinned: contextPages.pinned, importance: contextPages.importance, body: contextPages.body, summarisedIn: sql<string | null>`${contextPages.meta}->>'summarisedIn'` })
     .from(contextPages)
@@ -177,10 +183,18 @@ async function summariseEvicted(db: Db, req: ContextRequest, selected: ReadonlyA
       // The model failed: the extractive summary stands in, so nothing is dropped.
     }
   }
-  const summary = await writePage(db, { agentId: req.agentId, step: req.step, purpose, kind: 'summary', role: 'user', body, importance: 0.7, meta: { fromStep: from, toStep: to, pages: rows.length, method, covers: rows.map((p) => p.id) } });
-  await db
-    .update(contextPages)
-    .set({ meta: sql`${contextPages.meta} || ${JSON.stringify({ summarisedIn: summary.id })}::jsonb` })
-    .where(inArray(contextPages.id, rows.map((p) => p.id)));
+  // The summary, its bill and the marks on what it covers commit together: the tokens are spent now,
+  // whether or not this step later completes (it may stop at its budget or be killed).
+  const summary = await db.transaction(async (tx) => {
+    const written = await writePage(tx, { agentId: req.agentId, step: req.step, purpose, kind: 'summary', role: 'user', body, importance: 0.7, meta: { fromStep: from, toStep: to, pages: rows.length, method, covers: rows.map((p) => p.id), usage } });
+    if (usage.promptTokens + usage.completionTokens > 0) {
+      await bill(tx, { agentId: req.agentId, branch: req.billing.branch, step: req.step, part: 'summary', tenant: req.billing.tenant, model: req.model, ...usage, costUsd: costUsd(priceOf(req.model), usage.promptTokens, usage.completionTokens) });
+    }
+    await tx
+      .update(contextPages)
+      .set({ meta: sql`${contextPages.meta} || ${JSON.stringify({ summarisedIn: written.id })}::jsonb` })
+      .where(inArray(contextPages.id, rows.map((p) => p.id)));
+    return written;
+  });
   return { pages: rows.length, usage };
 }

@@ -1,7 +1,7 @@
 import { doublePrecision, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { agents } from './agents';
 
-/** Accounting: tokens and USD of every LLM step, per agent and tenant (one row per step). */
+/** Accounting: tokens and USD of every model call, per agent and tenant (a step's reply, and any summary written while assembling its prompt). */
 export const usageLedger = pgTable(
   'usage_ledger',
   {
@@ -11,6 +11,8 @@ export const usageLedger = pgTable(
     step: integer('step').notNull(),
     /** The agent's timeline (rewind count) when the step ran: a re-run step after a rewind is billed again. */
     branch: integer('branch').notNull().default(0),
+    /** What the tokens paid for: the step's `reply`, or a `summary` of paged-out context written while assembling it. */
+    part: text('part').notNull().default('reply'),
     tenant: text('tenant').notNull(),
     model: text('model').notNull(),
     promptTokens: integer('prompt_tokens').notNull(),
@@ -18,5 +20,5 @@ export const usageLedger = pgTable(
     costUsd: doublePrecision('cost_usd').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.agentId, t.branch, t.step] }), index('usage_ledger_tenant_idx').on(t.tenant)],
+  (t) => [primaryKey({ columns: [t.agentId, t.branch, t.step, t.part] }), index('usage_ledger_tenant_idx').on(t.tenant)],
 );
