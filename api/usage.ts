@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { ledgerTotals } from '../db/ledger';
 import { usageLedger } from '../db/schema';
 import type { ApiDeps } from './deps';
 import { validationHook } from './validation';
@@ -28,16 +29,8 @@ export function usageRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(tenantUsageRoute, async (c) => {
       const { tenant } = c.req.valid('param');
-      const [row] = await deps.db
-        .select({
-          steps: sql<number>`count(*)::int`,
-          promptTokens: sql<number>`coalesce(sum(${usageLedger.promptTokens}), 0)::int`,
-          completionTokens: sql<number>`coalesce(sum(${usageLedger.completionTokens}), 0)::int`,
-          costUsd: sql<number>`coalesce(sum(${usageLedger.costUsd}), 0)::float8`,
-        })
-        .from(usageLedger)
-        .where(eq(usageLedger.tenant, tenant));
-      return c.json({ tenant, steps: row?.steps ?? 0, promptTokens: row?.promptTokens ?? 0, completionTokens: row?.completionTokens ?? 0, costUsd: Number(row?.costUsd ?? 0) }, 200);
+      const { steps, spend } = await ledgerTotals(deps.db, eq(usageLedger.tenant, tenant));
+      return c.json({ tenant, steps, ...spend }, 200);
     })
     .openapi(toolsRoute, (c) => {
       const names = registry.names();

@@ -1,3 +1,5 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Spend } from '../kernel/cost/budget';
 import type { Db } from './client';
 import { usageLedger } from './schema';
 
@@ -7,4 +9,18 @@ export type LedgerEntry = typeof usageLedger.$inferInsert & { part: 'reply' | 's
 /** Records spend once: a retry that bills the same (agent, branch, step, part) again adds nothing. */
 export async function bill(db: Db, entry: LedgerEntry): Promise<void> {
   await db.insert(usageLedger).values(entry).onConflictDoNothing();
+}
+
+/** Totals of the ledger rows matching `where`: the spend, and how many steps it paid for (replies, not summaries). */
+export async function ledgerTotals(db: Db, where: SQL | undefined): Promise<{ steps: number; spend: Spend }> {
+  const [row] = await db
+    .select({
+      steps: sql<number>`(count(*) filter (where ${usageLedger.part} = 'reply'))::int`,
+      promptTokens: sql<number>`coalesce(sum(${usageLedger.promptTokens}), 0)::int`,
+      completionTokens: sql<number>`coalesce(sum(${usageLedger.completionTokens}), 0)::int`,
+      costUsd: sql<number>`coalesce(sum(${usageLedger.costUsd}), 0)::float8`,
+    })
+    .from(usageLedger)
+    .where(where);
+  return { steps: row?.steps ?? 0, spend: { promptTokens: row?.promptTokens ?? 0, completionTokens: row?.completionTokens ?? 0, costUsd: Number(row?.costUsd ?? 0) } };
 }

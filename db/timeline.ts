@@ -3,6 +3,7 @@ import type { Db } from './client';
 import type { ForkOrigin } from './scope';
 import { agents, checkpoints, contextPages, memories, toolCalls, usageLedger } from './schema';
 import type { Spend } from '../kernel/cost/budget';
+import { ledgerTotals } from './ledger';
 
 /** What a rewind did to the agent's records. */
 export interface RewindOutcome {
@@ -74,18 +75,11 @@ export async function rewindRecords(db: Db, agentId: string, toStep: number): Pr
     await tx.update(toolCalls).set({ id: sql`${toolCalls.id} || ${suffix}` }).where(and(eq(toolCalls.agentId, agentId), gt(toolCalls.step, toStep)));
     await tx.update(checkpoints).set({ abandonedBy: branch }).where(and(eq(checkpoints.agentId, agentId), gt(checkpoints.step, toStep), isNull(checkpoints.abandonedBy)));
 
-    const [spent] = await tx
-      .select({
-        promptTokens: sql<number>`coalesce(sum(${usageLedger.promptTokens}), 0)::int`,
-        completionTokens: sql<number>`coalesce(sum(${usageLedger.completionTokens}), 0)::int`,
-        costUsd: sql<number>`coalesce(sum(${usageLedger.costUsd}), 0)::float8`,
-      })
-      .from(usageLedger)
-      .where(eq(usageLedger.agentId, agentId));
+    const { spend: ledgerTotal } = await ledgerTotals(tx, eq(usageLedger.agentId, agentId));
     await tx
       .update(agents)
       .set({ branch, step: toStep, status: 'running', exitReason: null, resultPageId: null, error: null, finishedAt: null, updatedAt: new Date() })
       .where(eq(agents.id, agentId));
-    return { branch, archivedPages: archived.length, restoredPages: restored.length, copiedToForks, ledgerTotal: spent ?? { promptTokens: 0, completionTokens: 0, costUsd: 0 } };
+    return { branch, archivedPages: archived.length, restoredPages: restored.length, copiedToForks, ledgerTotal };
   });
 }

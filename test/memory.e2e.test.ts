@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq } from 'drizzle-orm';
 import { getAgentRecord } from '../db/agents';
+import { ledgerTotals } from '../db/ledger';
 import { pageMetas } from '../db/retrieval';
 import { scopeOf } from '../db/scope';
 import { auditLog, contextPages, usageLedger } from '../db/schema';
@@ -64,25 +65,41 @@ describe('paging', () => {
   });
 });
 
+/**
+ * Points the fake provider at a model that checks 12*12 with the calculator for eleven turns and then
+ * answers. A chat turn costs 110 tokens (100 + 10), a summary 320 (300 + 20); `charged` adds them up.
+ */
+function arithmeticModel(): { charged: number } {
+  const meter = { charged: 0 };
+  let chat = 0;
+  fake.respond = (body) => {
+    const messages = (body as { messages: Array<{ content: string | null }> }).messages;
+    if (messages[0]?.content?.startsWith('Summarise this excerpt')) {
+      meter.charged += 320;
+      return { body: { choices: [{ index: 0, message: { role: 'assistant', content: 'MODEL SUMMARY: the agent checked arithmetic.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 300, completion_tokens: 20 } } };
+    }
+    chat += 1;
+    meter.charged += 110;
+    const done = chat >= 12;
+    return {
+      body: {
+        choices: [{ index: 0, message: done ? { role: 'assistant', content: 'all checked' } : { role: 'assistant', content: 'Let me check the multiplication of twelve by twelve once more, carefully and step by step. '.repeat(2), tool_calls: [{ id: `call_${chat}`, type: 'function', function: { name: 'calculator', arguments: '{"expression":"12*12"}' } }] }, finish_reason: done ? 'stop' : 'tool_calls' }],
+        usage: { prompt_tokens: 100, completion_tokens: 10 },
+      },
+    };
+  };
+  return meter;
+}
+
+/** Spawns an agent on the arithmetic model in a 500-token window, so paging and summaries happen. */
+const spawnChecker = (name: string, constraints: Record<string, number> = {}) =>
+  agents.spawn({ name, model: 'openai:fake-model', tools: ['calculator'], input: 'Check 12*12 many times.', constraints: { maxSteps: 12, contextTokens: 500, maxTokensPerStep: 64, ...constraints } });
+
 describe('summaries by the agent’s model', () => {
   test('online, paged-out spans are summarised by the agent’s own model and the step pays for it', async () => {
-    let chat = 0;
-    fake.respond = (body) => {
-      const messages = (body as { messages: Array<{ content: string | null }> }).messages;
-      if (messages[0]?.content?.startsWith('Summarise this excerpt')) {
-        return { body: { choices: [{ index: 0, message: { role: 'assistant', content: 'MODEL SUMMARY: the agent checked arithmetic.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 300, completion_tokens: 20 } } };
-      }
-      chat += 1;
-      const done = chat >= 12;
-      return {
-        body: {
-          choices: [{ index: 0, message: done ? { role: 'assistant', content: 'all checked' } : { role: 'assistant', content: 'Let me check the multiplication of twelve by twelve once more, carefully and step by step. '.repeat(2), tool_calls: [{ id: `call_${chat}`, type: 'function', function: { name: 'calculator', arguments: '{"expression":"12*12"}' } }] }, finish_reason: done ? 'stop' : 'tool_calls' }],
-          usage: { prompt_tokens: 100, completion_tokens: 10 },
-        },
-      };
-    };
+    arithmeticModel();
     try {
-      const a = await agents.spawn({ name: 'summarised', model: 'openai:fake-model', tools: ['calculator'], input: 'Check 12*12 many times.', constraints: { maxSteps: 12, contextTokens: 500, maxTokensPerStep: 64 } });
+      const a = await spawnChecker('summarised');
       const done = await agents.settle(a.id);
       expect(done).toMatchObject({ status: 'completed', result: 'all checked' });
       const summaries = await stack.db.db.select().from(contextPages).where(and(eq(contextPages.agentId, a.id), eq(contextPages.kind, 'summary')));
@@ -104,29 +121,12 @@ describe('summaries by the agent’s model', () => {
 
 describe('billing summaries', () => {
   test('a summary written by a step that then stops at its budget is still billed, once, and the re-run step does not pay for it again', async () => {
-    let charged = 0;
-    let chat = 0;
-    fake.respond = (body) => {
-      const messages = (body as { messages: Array<{ content: string | null }> }).messages;
-      if (messages[0]?.content?.startsWith('Summarise this excerpt')) {
-        charged += 320;
-        return { body: { choices: [{ index: 0, message: { role: 'assistant', content: 'MODEL SUMMARY: arithmetic was checked.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 300, completion_tokens: 20 } } };
-      }
-      chat += 1;
-      charged += 110;
-      const done = chat >= 12;
-      return {
-        body: {
-          choices: [{ index: 0, message: done ? { role: 'assistant', content: 'all checked' } : { role: 'assistant', content: 'Let me check the multiplication of twelve by twelve once more, carefully and step by step. '.repeat(2), tool_calls: [{ id: `call_${chat}`, type: 'function', function: { name: 'calculator', arguments: '{"expression":"12*12"}' } }] }, finish_reason: done ? 'stop' : 'tool_calls' }],
-          usage: { prompt_tokens: 100, completion_tokens: 10 },
-        },
-      };
-    };
+    const model = arithmeticModel();
     const ledgerOf = async (id: string) => stack.db.db.select().from(usageLedger).where(eq(usageLedger.agentId, id));
     const total = (rows: Array<{ promptTokens: number; completionTokens: number }>) => rows.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0);
     try {
       // Nine steps of 110 tokens fit; the summary written while assembling step 10 (320 tokens) does not.
-      const a = await agents.spawn({ name: 'budget-summary', model: 'openai:fake-model', tools: ['calculator'], input: 'Check 12*12 many times.', constraints: { maxSteps: 12, contextTokens: 500, maxTokensPerStep: 64, maxTotalTokens: 1_450 } });
+      const a = await spawnChecker('budget-summary', { maxTotalTokens: 1_450 });
       const held = await agents.until(a.id, (v) => v.hold === 'budget_exhausted', 'budget stop');
       const stoppedAt = held.step + 1;
       const summary = await stack.db.db.select().from(contextPages).where(and(eq(contextPages.agentId, a.id), eq(contextPages.purpose, `summary:${stoppedAt}`)));
@@ -135,15 +135,19 @@ describe('billing summaries', () => {
       // Every token the provider charged is in the ledger, the stopped step's summary included.
       const stopped = await ledgerOf(a.id);
       expect(stopped.filter((r) => r.part === 'summary').map((r) => r.step)).toEqual([stoppedAt]);
-      expect(total(stopped)).toBe(charged);
+      expect(total(stopped)).toBe(model.charged);
 
       expect((await agents.post(`/agents/${a.id}/budget`, { maxTotalTokens: 100_000 })).status).toBe(200);
       const done = await agents.settle(a.id);
       expect(done).toMatchObject({ status: 'completed', result: 'all checked' });
       const ledger = await ledgerOf(a.id);
-      expect(total(ledger)).toBe(charged);
-      expect(done.usage.promptTokens + done.usage.completionTokens).toBe(charged);
+      expect(total(ledger)).toBe(model.charged);
+      expect(done.usage.promptTokens + done.usage.completionTokens).toBe(model.charged);
       expect(ledger.filter((r) => r.part === 'summary' && r.step === stoppedAt)).toHaveLength(1);
+      // Totals count steps by their replies; a summary line is spend, not a step.
+      const totals = await ledgerTotals(stack.db.db, eq(usageLedger.agentId, a.id));
+      expect(totals.steps).toBe(12);
+      expect(totals.spend.promptTokens + totals.spend.completionTokens).toBe(model.charged);
     } finally {
       fake.respond = undefined;
     }
