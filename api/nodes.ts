@@ -23,12 +23,14 @@ const nodeSchema = z.object({
 
 /** Who asks (for the audit log). */
 const actorBody = z.object({ actor: z.string().min(1).max(100).default('api') });
+/** A node action's path and optional body. */
+const nodeAction = { params: z.object({ id: z.string().min(1).max(200) }), body: { required: false, content: { 'application/json': { schema: actorBody } } } };
 
 const drainRoute = createRoute({
   method: 'post',
   path: '/nodes/{id}/drain',
   summary: 'Drain a node: it stops taking shared work and every agent pinned to it moves to other nodes',
-  request: { params: z.object({ id: z.string().min(1).max(200) }), body: { required: false, content: { 'application/json': { schema: actorBody } } } },
+  request: nodeAction,
   responses: {
     202: { description: 'Draining', content: { 'application/json': { schema: z.object({ node: z.string(), status: z.literal('draining'), moving: z.array(z.object({ agentId: z.string(), to: z.string().nullable() })) }) } } },
     404: problemResponse('Unknown node'),
@@ -40,7 +42,7 @@ const undrainRoute = createRoute({
   method: 'post',
   path: '/nodes/{id}/undrain',
   summary: 'Return a draining node to service: it takes shared work again and placement may choose it (agents moved off stay where they are)',
-  request: { params: z.object({ id: z.string().min(1).max(200) }), body: { required: false, content: { 'application/json': { schema: actorBody } } } },
+  request: nodeAction,
   responses: {
     200: { description: 'In service', content: { 'application/json': { schema: z.object({ node: z.string(), status: z.literal('alive') }) } } },
     404: problemResponse('Unknown node'),

@@ -1,4 +1,5 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import type { Budget, Spend } from '../kernel/cost/budget';
 import type { Db } from './client';
 import { agents, checkpoints, contextPages } from './schema';
 
@@ -6,8 +7,8 @@ import { agents, checkpoints, contextPages } from './schema';
 export interface BoundaryState {
   status: string;
   priority: number;
-  usage: { promptTokens: number; completionTokens: number; costUsd: number };
-  budget: { maxTotalTokens: number | null; maxCostUsd: number | null };
+  usage: Spend;
+  budget: Budget;
 }
 
 /** A stored checkpoint. */

@@ -85,13 +85,13 @@ export async function markUndrained(db: Db, id: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Live agents pinned to a node (not finished), by id. */
-export async function agentsOnNode(db: Db, nodeId: string): Promise<string[]> {
+/** Live agents pinned to a node (not finished): id, workflow, and whether they need a GPU. */
+export async function agentsOnNode(db: Db, nodeId: string): Promise<Array<{ id: string; workflowId: string; needsGpu: boolean }>> {
   const rows = await db
-    .select({ id: agents.id })
+    .select({ id: agents.id, workflowId: agents.workflowId, needsGpu: sql<boolean>`(${agents.definition}->'placement'->>'gpuMemoryMiB') is not null` })
     .from(agents)
     .where(and(eq(agents.node, nodeId), notInArray(agents.status, [...TERMINAL_STATUSES])));
-  return rows.map((r) => r.id);
+  return rows;
 }
 
 /** How many live agents each alive (not draining) node holds, for spreading moved agents. */

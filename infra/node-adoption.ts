@@ -1,5 +1,4 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { getAgentRecord } from '../db/agents';
 import type { Db } from '../db/client';
 import { claimLease, releaseLeases } from '../db/leases';
 import { agentsOnNode, nodeLoads } from '../db/nodes';
@@ -20,16 +19,13 @@ export interface MoveOffDeps {
  * Returns where each was sent (null: any node). Agents whose workflow is gone are skipped.
  */
 export async function moveAgentsOff(deps: MoveOffDeps, nodeId: string, reason: PlacementReason): Promise<Array<{ agentId: string; to: string | null }>> {
-  const ids = await agentsOnNode(deps.db, nodeId);
-  const targets = spreadAcross(ids, await nodeLoads(deps.db, [nodeId]));
+  const pinned = await agentsOnNode(deps.db, nodeId);
+  const targets = spreadAcross(pinned.map((a) => a.id), await nodeLoads(deps.db, [nodeId]));
   const moved: Array<{ agentId: string; to: string | null }> = [];
-  for (const agentId of ids) {
-    const row = await getAgentRecord(deps.db, agentId);
-    if (!row) continue;
-    const needsGpu = Boolean((row.definition as { placement?: { gpuMemoryMiB?: number } }).placement?.gpuMemoryMiB);
+  for (const { id: agentId, workflowId, needsGpu } of pinned) {
     const to = needsGpu ? null : (targets.get(agentId) ?? null);
     try {
-      await deps.client.workflow.getHandle(row.workflowId).signal(migrateSignal, { node: to, reason, avoid: [nodeId] });
+      await deps.client.workflow.getHandle(workflowId).signal(migrateSignal, { node: to, reason, avoid: [nodeId] });
       moved.push({ agentId, to });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
