@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { countTextTokens } from '../kernel/llm/tokens';
+import { countTextTokensAsync } from '../kernel/llm/tokens';
 import type { PageRef } from '../kernel/agent/state';
 import { pageId } from '../kernel/agent/prompt';
 import type { Db } from './client';
@@ -34,6 +34,8 @@ export function toPageRef(row: Pick<PageRow, 'id' | 'kind' | 'role' | 'tokens' |
  */
 export async function writePage(db: Db, page: NewPage): Promise<PageRow> {
   const id = pageId(page.agentId, page.step, page.purpose);
+  // Counted without holding the event loop: a page may be a megabyte of text.
+  const tokens = page.tokens ?? (await countTextTokensAsync(page.body));
   const inserted = await db
     .insert(contextPages)
     .values({
@@ -44,7 +46,7 @@ export async function writePage(db: Db, page: NewPage): Promise<PageRow> {
       kind: page.kind,
       role: page.role,
       body: page.body,
-      tokens: page.tokens ?? countTextTokens(page.body),
+      tokens,
       importance: page.importance ?? 0.5,
       pinned: page.pinned ?? false,
       lastAccessStep: page.step,
