@@ -12,6 +12,8 @@ export interface FakeLlmServer {
   url: string;
   /** Requests received: path, headers and parsed JSON body. */
   requests: Array<{ path: string; headers: Record<string, string>; body: unknown }>;
+  /** Requests whose answer was due (after any delay), in order: whether the client had hung up by then. */
+  answered: Array<{ aborted: boolean }>;
   /** Queues replies; when the queue is empty, `fallback` answers. */
   enqueue(...replies: FakeReply[]): void;
   /** Answers by looking at the request first (before the queue), when set. */
@@ -52,6 +54,7 @@ export function anthropicReply(text: string, stopReason = 'end_turn'): FakeReply
 export function startFakeLlm(fallback: FakeReply = openAiReply('fallback answer')): FakeLlmServer {
   const queue: FakeReply[] = [];
   const requests: FakeLlmServer['requests'] = [];
+  const answered: FakeLlmServer['answered'] = [];
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
@@ -60,6 +63,7 @@ export function startFakeLlm(fallback: FakeReply = openAiReply('fallback answer'
       requests.push({ path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body });
       const reply = fake.respond?.(body) ?? queue.shift() ?? fallback;
       if (reply.delayMs) await Bun.sleep(reply.delayMs);
+      answered.push({ aborted: req.signal.aborted });
       const streamed = (body as { stream?: boolean } | null)?.stream === true && (reply.status ?? 200) === 200;
       if (streamed) return new Response(toOpenAiStream(reply.body), { headers: { 'content-type': 'text/event-stream' } });
       return Response.json(reply.body, { status: reply.status ?? 200, headers: reply.headers });
@@ -68,6 +72,7 @@ export function startFakeLlm(fallback: FakeReply = openAiReply('fallback answer'
   const fake: FakeLlmServer = {
     url: `http://127.0.0.1:${server.port}`,
     requests,
+    answered,
     enqueue: (...replies) => queue.push(...replies),
     respond: undefined,
     stop: () => server.stop(true),
