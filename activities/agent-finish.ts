@@ -1,48 +1,62 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, eq, notInArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { appendAudit } from '../db/audit';
-import { updateAgentRecord } from '../db/agents';
+import { closeAgentRecord } from '../db/agent-close';
+import { getAgentRecord } from '../db/agents';
 import { emitEvent } from '../db/events';
-import { releaseLeases } from '../db/leases';
 import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import type { PubSub } from '../db/notify';
+import { agents } from '../db/schema';
+import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { AgentResult } from '../kernel/agent/state';
+import type { PendingApproval } from '../kernel/tools/policy';
+import { isLatestRun } from './run-identity';
 
 /** What the workflow reports when an agent exits. */
 export type FinishAgentInput = AgentResult & { runId: string; error: string | null; boundary?: { historyEventId: number; state: BoundaryState } };
 
-/** Builds the `finishAgent` activity: stores the outcome on the agent row and audits it (idempotent). */
+/** Builds the `finishAgent` activity: stores the outcome on the agent row and audits it (idempotent; a leftover run's report is ignored). */
 export function createFinishAgent(db: Db, pubsub: PubSub) {
   return async function finishAgent(input: FinishAgentInput): Promise<void> {
+    const row = await getAgentRecord(db, input.agentId);
+    if (!row) throw ApplicationFailure.nonRetryable(`agent ${input.agentId} is not in the database`, 'AgentNotFound');
+    // A run that is no longer the workflow's latest (it was reset) does not speak for the agent.
+    if (row.runId && row.runId !== input.runId && !(await isLatestRun())) return;
     if (input.boundary) await recordCheckpoint(db, { agentId: input.agentId, runId: input.runId, step: input.steps, historyEventId: input.boundary.historyEventId, state: input.boundary.state });
-    await updateAgentRecord(db, input.agentId, {
-      status: input.status,
-      step: input.steps,
-      exitReason: input.exitReason,
-      resultPageId: input.resultPageId,
-      promptTokens: input.usage.promptTokens,
-      completionTokens: input.usage.completionTokens,
-      costUsd: input.usage.costUsd,
-      error: input.error,
+    await closeAgentRecord(db, pubsub, {
+      agentId: input.agentId,
       runId: input.runId,
-      finishedAt: new Date(),
+      status: input.status,
+      exitReason: input.exitReason,
+      error: input.error,
+      step: input.steps,
+      usage: input.usage,
+      resultPageId: input.resultPageId,
+      closedBy: 'kernel',
     });
-    // Completion, failure or kill frees whatever the agent reserved (its GPU).
-    await releaseLeases(db, input.agentId);
-    await appendAudit(db, {
-      actor: 'kernel',
-      action: `agent.${input.status}`,
-      subject: input.agentId,
-      data: { exitReason: input.exitReason, steps: input.steps, usage: input.usage },
-      idempotencyKey: `agent.finish:${input.agentId}:${input.runId}`,
-    });
-    await emitEvent(db, pubsub, { agentId: input.agentId, step: input.steps, kind: 'agent.finished', data: { status: input.status, exitReason: input.exitReason } });
   };
 }
 
-/** Builds the `recordHold` activity: mirrors a suspension or wait onto the agent row (for listings). */
+/** What a hold looks like on the agent's row. */
+export interface RecordHoldInput {
+  agentId: string;
+  step: number;
+  status: string;
+  hold: string | null;
+  detail?: string;
+  /** The tool call waiting for a decision (hold `approval`). */
+  pendingApproval?: PendingApproval | null;
+}
+
+/** Builds the `recordHold` activity: mirrors a suspension or wait onto the agent row (the list reads it), never over a terminal one. */
 export function createRecordHold(db: Db, pubsub: PubSub) {
-  return async function recordHold(input: { agentId: string; step: number; status: string; hold: string | null; detail?: string }): Promise<void> {
-    await updateAgentRecord(db, input.agentId, { status: input.status });
+  return async function recordHold(input: RecordHoldInput): Promise<void> {
+    const updated = await db
+      .update(agents)
+      .set({ status: input.status, hold: input.hold, holdDetail: input.detail ?? null, pendingApproval: input.pendingApproval ?? null, updatedAt: new Date() })
+      .where(and(eq(agents.id, input.agentId), notInArray(agents.status, [...TERMINAL_STATUSES])))
+      .returning({ id: agents.id });
+    if (updated.length === 0) return;
     await emitEvent(db, pubsub, { agentId: input.agentId, step: input.step, kind: 'agent.status', data: { status: input.status, hold: input.hold, ...(input.detail ? { detail: input.detail } : {}) } });
   };
 }

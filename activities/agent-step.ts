@@ -1,16 +1,17 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { getAgentRecord, updateAgentRecord } from '../db/agents';
-import { emitEvent } from '../db/events';
+import { emitFencedEvent, fenceCheck } from '../db/fence';
 import type { PubSub } from '../db/notify';
+import { agentEvents, agents } from '../db/schema';
+import { EVENTS_CHANNEL } from '../db/events';
 import { findPage, toPageRef, writePage, type PageRow } from '../db/pages';
 import { scopeOf } from '../db/scope';
 import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import type { VectorRetrieval } from '../db/retrieval';
 import { buildContext, type PressureThresholds, type Summariser } from './context/build-context';
 import { countTextTokens } from '../kernel/llm/tokens';
-import { bill } from '../db/ledger';
-import { addSpend, type PageRef } from '../kernel/agent/state';
+import { bill, discardedPart } from '../db/ledger';
+import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
 import { checkBudget, type Budget, type Spend } from '../kernel/cost/budget';
 import { costUsd, priceOf } from '../kernel/cost/prices';
 import { ProviderError } from '../kernel/llm/errors';
@@ -18,6 +19,9 @@ import type { LlmProvider, StopReason, ToolCall } from '../kernel/llm/types';
 import type { ProviderGuard } from './llm/guard';
 import type { ToolRegistry } from './tools/registry';
 import { renewGpuLease } from './placement';
+import { currentRun } from './run-identity';
+import { claimStep, fencedOut, type DetectedRewind } from './step-claim';
+import { eq } from 'drizzle-orm';
 
 /** What one agent step needs: ids, limits and what was spent (bodies are read from Postgres). */
 export interface LlmStepInput {
@@ -31,6 +35,8 @@ export interface LlmStepInput {
   boundary?: { historyEventId: number; state: BoundaryState };
   /** The GPU reservation the agent holds, renewed by every step. */
   gpuLease?: string;
+  /** The agent's own spend before this step (mirrored onto its row with the reply). */
+  usage?: Spend;
 }
 
 /** What one agent step returns to the workflow: a reference to the reply, never its text. */
@@ -40,9 +46,13 @@ export interface LlmStepResult {
   stopReason: StopReason;
   /** The calls the model asked for, by id and tool (their arguments stay in the reply page). */
   toolCalls: Array<{ id: string; name: string }>;
+  /** Set when this step found the workflow reset outside the kernel and rewound the agent's records. */
+  rewound?: DetectedRewind;
 }
 
 interface ReplyMeta {
+  /** The run that wrote the reply (a reply of another run at the same step means the workflow was reset). */
+  runId?: string;
   usage: Spend;
   stopReason: StopReason;
   usageSource: string;
@@ -68,8 +78,8 @@ function resultFrom(row: PageRow): LlmStepResult {
   return { page: toPageRef(row), usage: meta.usage, stopReason: meta.stopReason, toolCalls: meta.toolCalls.map((c) => ({ id: c.id, name: c.name })) };
 }
 
-/** Streams token events in batches (every 100 ms) so a long answer costs a few rows, not thousands. */
-function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number) {
+/** Streams token events in batches (every 100 ms) so a long answer costs a few rows, not thousands; fenced, so none follows a kill. */
+function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number, fence: number) {
   let buffer = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
   let chain = Promise.resolve();
@@ -78,7 +88,7 @@ function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number) {
     if (!buffer) return;
     const text = buffer;
     buffer = '';
-    chain = chain.then(() => emitEvent(deps.db, deps.pubsub, { agentId, step, kind: 'token', data: { text } })).then(() => undefined);
+    chain = chain.then(() => emitFencedEvent(deps.db, deps.pubsub, { agentId, step, kind: 'token', data: { text } }, fence)).then(() => undefined);
   };
   return {
     onToken(text: string) {
@@ -101,13 +111,21 @@ export function createLlmStep(deps: LlmStepDeps) {
       const runId = Context.current().info.workflowExecution?.runId ?? "unknown";
       await recordCheckpoint(db, { agentId: input.agentId, runId, step: input.step - 1, historyEventId: input.boundary.historyEventId, state: input.boundary.state });
     }
-    if (input.gpuLease) await renewGpuLease(db, input.agentId, input.gpuLease, deps.gpuLeaseMs ?? 120_000);
     // A retry after the reply was stored returns it: the model is never billed twice for a step.
+    const { runId } = currentRun();
     const done = await findPage(db, input.agentId, input.step, 'reply');
-    if (done) return resultFrom(done);
+    const writer = (done?.meta as ReplyMeta | undefined)?.runId;
+    if (done && (!writer || writer === runId)) return resultFrom(done);
+    // Claims the agent (a fencing token for every write below); a reply of another run here means a reset.
+    const claim = await claimStep(deps, {
+      agentId: input.agentId,
+      runId,
+      foreignRecord: done !== undefined,
+      boundary: { toStep: input.step - 1, usage: input.boundary?.state.usage ?? input.usage ?? ZERO_SPEND },
+    });
+    const { agent, fence } = claim;
+    if (input.gpuLease) await renewGpuLease(db, input.agentId, input.gpuLease, deps.gpuLeaseMs ?? 120_000);
 
-    const agent = await getAgentRecord(db, input.agentId);
-    if (!agent) throw ApplicationFailure.nonRetryable(`agent ${input.agentId} is not in the database`, 'AgentNotFound');
     const definition = agent.definition as { tools?: string[]; constraints?: { contextTokens?: number } };
     const allowed = (definition.tools ?? []).filter((t) => deps.tools.get(t));
     const tools = deps.tools.schemas(allowed);
@@ -142,6 +160,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       vectors: deps.vectors,
       summariser,
       billing: { tenant: agent.tenant, branch: agent.branch },
+      fence,
     });
     const { messages, promptTokens } = context;
 
@@ -160,8 +179,8 @@ export function createLlmStep(deps: LlmStepDeps) {
       });
     }
 
-    await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null } });
-    const stream = tokenStreamer(deps, input.agentId, input.step);
+    await emitFencedEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null } }, fence);
+    const stream = tokenStreamer(deps, input.agentId, input.step, fence);
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
     try {
@@ -178,10 +197,16 @@ export function createLlmStep(deps: LlmStepDeps) {
     // The step pays for its reply and for any summary written while assembling its context.
     const replyUsage: Spend = { ...response.usage, costUsd: costUsd(price, response.usage.promptTokens, response.usage.completionTokens) };
     const usage = addSpend(replyUsage, summarySpend);
-    const meta: ReplyMeta = { usage, stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
-    // The reply and its bill commit together: a crash between them would leave a stored reply that a
-    // retry returns as done, with its step never billed.
+    const meta: ReplyMeta = { runId, usage, stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
+    // The reply, its bill and the agent's row commit together, and only while this attempt's fence
+    // holds: a step that finishes after its agent was killed (or after a newer attempt took over) writes
+    // nothing but the bill the provider already charged, marked as discarded.
     const row = await db.transaction(async (tx) => {
+      const refusal = await fenceCheck(tx, input.agentId, fence);
+      if (refusal) {
+        await bill(tx, { agentId: input.agentId, branch: agent.branch, step: input.step, part: discardedPart('reply', refusal, fence), tenant: agent.tenant, model: input.model, ...replyUsage });
+        return refusal;
+      }
       const written = await writePage(tx, {
         agentId: input.agentId,
         step: input.step,
@@ -196,11 +221,17 @@ export function createLlmStep(deps: LlmStepDeps) {
       // The ledger bills the reply alone; summaries of this step were billed when they were written.
       const reply = (written.meta as { replyUsage?: Spend }).replyUsage ?? replyUsage;
       await bill(tx, { agentId: input.agentId, branch: agent.branch, step: input.step, part: 'reply', tenant: agent.tenant, model: input.model, ...reply });
+      const own = addSpend(input.usage ?? { promptTokens: agent.promptTokens, completionTokens: agent.completionTokens, costUsd: agent.costUsd }, usage);
+      await tx
+        .update(agents)
+        .set({ status: 'running', step: input.step, hold: null, holdDetail: null, pendingApproval: null, promptTokens: own.promptTokens, completionTokens: own.completionTokens, costUsd: own.costUsd, updatedAt: new Date() })
+        .where(eq(agents.id, input.agentId));
+      await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'step.completed', data: { stopReason: response.stopReason, usage, toolCalls: response.toolCalls.map((c) => c.name) } });
       return written;
     });
-    const stored = row.meta as ReplyMeta;
-    await updateAgentRecord(db, input.agentId, { status: 'running', step: input.step });
-    await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.completed', data: { stopReason: stored.stopReason, usage: stored.usage, toolCalls: stored.toolCalls.map((c) => c.name) } });
-    return resultFrom(row);
+    if (typeof row === 'string') throw fencedOut(input.agentId, input.step, row);
+    await deps.pubsub.notify(EVENTS_CHANNEL, input.agentId);
+    return { ...resultFrom(row), ...(claim.rewound ? { rewound: claim.rewound } : {}) };
   };
 }
+

@@ -1,11 +1,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { getAgentRecord } from '../db/agents';
-import { emitEvent } from '../db/events';
+import { EVENTS_CHANNEL } from '../db/events';
+import { fenceCheck } from '../db/fence';
 import type { PubSub } from '../db/notify';
 import { findPage, toPageRef, writePage } from '../db/pages';
-import { toolCalls } from '../db/schema';
+import { agentEvents, toolCalls } from '../db/schema';
 import type { PageRef } from '../kernel/agent/state';
+import type { Spend } from '../kernel/cost/budget';
+import { currentRun } from './run-identity';
+import { claimStep, fencedOut, type DetectedRewind } from './step-claim';
 import type { ToolCall } from '../kernel/llm/types';
 import type { ApprovalDecision } from '../kernel/tools/policy';
 import type { ToolRegistry } from './tools/registry';
@@ -17,7 +21,12 @@ export interface RunToolInput {
   callId: string;
   /** The human decision for tools that require approval. */
   decision?: ApprovalDecision;
+  /** The agent's own spend so far (where a reset that lands before this call rewinds to). */
+  usage?: Spend;
 }
+
+/** A tool result's page, and the rewind this call detected if the workflow was reset before it. */
+export type RunToolResult = PageRef & { rewound?: DetectedRewind };
 
 /** What the tool activity needs from its node. */
 export interface RunToolDeps {
@@ -33,16 +42,32 @@ export interface RunToolDeps {
  */
 export function createRunTool(deps: RunToolDeps) {
   const { db } = deps;
-  return async function runTool(input: RunToolInput): Promise<PageRef> {
+  return async function runTool(input: RunToolInput): Promise<RunToolResult> {
     const purpose = `tool:${input.callId}`;
+    const { runId } = currentRun();
     const done = await findPage(db, input.agentId, input.step, purpose);
-    if (done) return toPageRef(done);
+    const writer = (done?.meta as { runId?: string } | undefined)?.runId;
+    if (done && (!writer || writer === runId)) return toPageRef(done);
+
+    const row = await getAgentRecord(db, input.agentId);
+    // Claims the agent; this call's result written by another run means the workflow was reset
+    // between the step's reply and this call: what the step did from this call on is rewound.
+    const claim = await claimStep(deps, {
+      agentId: input.agentId,
+      runId,
+      foreignRecord: done !== undefined,
+      boundary: {
+        toStep: input.step - 1,
+        usage: input.usage ?? { promptTokens: row?.promptTokens ?? 0, completionTokens: row?.completionTokens ?? 0, costUsd: row?.costUsd ?? 0 },
+        cut: done ? { step: input.step, at: done.createdAt } : undefined,
+      },
+    });
+    const { agent, fence } = claim;
 
     const reply = await findPage(db, input.agentId, input.step, 'reply');
     const call = ((reply?.meta as { toolCalls?: ToolCall[] } | undefined)?.toolCalls ?? []).find((c) => c.id === input.callId);
     if (!call) throw ApplicationFailure.nonRetryable(`no tool call ${input.callId} in step ${input.step} of ${input.agentId}`, 'UnknownToolCall');
-    const agent = await getAgentRecord(db, input.agentId);
-    const allowed = (agent?.definition as { tools?: string[] } | undefined)?.tools ?? [];
+    const allowed = (agent.definition as { tools?: string[] } | undefined)?.tools ?? [];
     const tool = deps.tools.get(call.name);
 
     const started = performance.now();
@@ -61,18 +86,33 @@ export function createRunTool(deps: RunToolDeps) {
         result = `error: invalid arguments for ${call.name}: ${args.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
       } else {
         const ctx = Context.current();
+        // Heartbeats carry a kill to the tool within a second (its signal aborts it).
+        const beat = setInterval(() => ctx.heartbeat(), 1_000);
         try {
-          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent?.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal });
+          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal });
           status = 'succeeded';
         } catch (err) {
+          if (ctx.cancellationSignal.aborted) throw err;
           status = 'failed';
           result = `error: ${call.name} failed: ${(err as Error).message}`;
+        } finally {
+          clearInterval(beat);
         }
       }
     }
 
-    // The result page and its tool_calls row commit together, so a retry never finds one without the other.
+    // The result page and its tool_calls row commit together, so a retry never finds one without the
+    // other, and only while this attempt's fence holds: a tool that finishes after its agent was killed
+    // leaves a record that it ran (its effect happened) and nothing the agent would read.
     const page = await db.transaction(async (tx) => {
+      const refusal = await fenceCheck(tx, input.agentId, fence);
+      if (refusal) {
+        await tx
+          .insert(toolCalls)
+          .values({ id: `${input.agentId}:${input.callId}`, agentId: input.agentId, step: input.step, callId: input.callId, tool: call.name, arguments: call.arguments, status: refusal === 'terminal' ? 'killed' : 'superseded', decidedBy: input.decision?.approver ?? null, result, durationMs: Math.round(performance.now() - started) })
+          .onConflictDoNothing();
+        return refusal;
+      }
       const written = await writePage(tx, {
         agentId: input.agentId,
         step: input.step,
@@ -80,7 +120,7 @@ export function createRunTool(deps: RunToolDeps) {
         kind: 'tool_result',
         role: 'tool',
         body: result,
-        meta: { toolCallId: call.id, toolName: call.name, status },
+        meta: { toolCallId: call.id, toolName: call.name, status, runId },
       });
       await tx
         .insert(toolCalls)
@@ -98,9 +138,11 @@ export function createRunTool(deps: RunToolDeps) {
           durationMs: Math.round(performance.now() - started),
         })
         .onConflictDoNothing();
+      await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'tool.completed', data: { callId: call.id, tool: call.name, status } });
       return written;
     });
-    await emitEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'tool.completed', data: { callId: call.id, tool: call.name, status } });
-    return toPageRef(page);
+    if (typeof page === 'string') throw fencedOut(input.agentId, input.step, page);
+    await deps.pubsub.notify(EVENTS_CHANNEL, input.agentId);
+    return { ...toPageRef(page), ...(claim.rewound ? { rewound: claim.rewound } : {}) };
   };
 }

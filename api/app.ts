@@ -1,8 +1,10 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
+import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { edgeGuard } from './edge-guard';
 import { checkpointRoutes } from './agents/checkpoint-routes';
-import { agentControlRoutes } from './agents/control-routes';
+import { agentControlRoutes, registerEventStreamDoc } from './agents/control-routes';
 import { agentRoutes } from './agents/routes';
 import { memoryRoutes } from './memories';
 import { nodeRoutes } from './nodes';
@@ -11,6 +13,21 @@ import type { ApiDeps } from './deps';
 import { errorToProblem, sendProblem } from './problem';
 import { validationHook } from './validation';
 
+const HEALTH_DEADLINE_MS = 2_000;
+const healthSchema = z.object({ status: z.enum(['ok', 'degraded']), checks: z.object({ database: z.enum(['ok', 'down']), temporal: z.enum(['ok', 'down']) }) });
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/health',
+  summary: 'Whether the database and Temporal answer (503 when either does not)',
+  responses: {
+    200: { description: 'Both answer', content: { 'application/json': { schema: healthSchema } } },
+    503: { description: 'Degraded', content: { 'application/json': { schema: healthSchema } } },
+  },
+});
+
+/** The largest request body accepted (a 1,000,000-character input, JSON-escaped, fits). */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
 /** The control-plane HTTP API: agents, health, and the OpenAPI document at /openapi.json. */
 export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
@@ -18,27 +35,32 @@ export function createApp(deps: ApiDeps) {
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    deps.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), requestId: c.get('requestId') }, 'request');
+    // The route pattern, not the path: ids and names in a path can be user content.
+    deps.logger.debug({ method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started), requestId: c.get('requestId') }, 'request');
   });
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => sendProblem(c, 413, 'too_large', `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`) }));
+  app.use(edgeGuard);
 
-  app.get('/health', async (c) => {
-    const checks = { database: 'ok', temporal: 'ok' };
+  app.openapi(healthRoute, async (c) => {
+    const checks = { database: 'ok' as 'ok' | 'down', temporal: 'ok' as 'ok' | 'down' };
     try {
-      await deps.db.execute(sql`select 1`);
+      await Promise.race([deps.db.execute(sql`select 1`), Bun.sleep(HEALTH_DEADLINE_MS).then(() => Promise.reject(new Error('timeout')))]);
     } catch {
       checks.database = 'down';
     }
     try {
-      await deps.client.connection.withDeadline(Date.now() + 2_000, () => deps.client.workflowService.getSystemInfo({}));
+      await deps.client.connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () => deps.client.workflowService.getSystemInfo({}));
     } catch {
       checks.temporal = 'down';
     }
     const ok = checks.database === 'ok' && checks.temporal === 'ok';
-    return c.json({ status: ok ? 'ok' : 'degraded', checks }, ok ? 200 : 503);
+    if (!ok) c.header('retry-after', '5');
+    return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), checks }, ok ? 200 : 503);
   });
 
   app.route('/', agentRoutes(deps));
   app.route('/', agentControlRoutes(deps));
+  registerEventStreamDoc(app);
   app.route('/', usageRoutes(deps));
   app.route('/', memoryRoutes(deps));
   app.route('/', nodeRoutes(deps));
@@ -46,6 +68,6 @@ export function createApp(deps: ApiDeps) {
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Agent OS Kernel', version: '0.1.0' } });
 
   app.notFound((c) => sendProblem(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
-  app.onError((err, c) => errorToProblem(err, c, (e) => deps.logger.error({ err: e, path: c.req.path }, 'request failed')));
+  app.onError((err, c) => errorToProblem(err, c, (e) => deps.logger.error({ err: e, route: c.req.routePath, requestId: c.get('requestId') }, 'request failed')));
   return app;
 }

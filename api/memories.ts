@@ -71,12 +71,7 @@ export function memoryRoutes(deps: ApiDeps) {
     })
     .openapi(feedbackRoute, async (c) => {
       const { memoryId } = c.req.valid('param');
-      let row;
-      try {
-        row = await correctMemory(deps.db, memoryId, c.req.valid('json'));
-      } catch (err) {
-        throw new KernelError('conflict', (err as Error).message, { cause: err });
-      }
+      const row = await correctMemory(deps.db, memoryId, c.req.valid('json'));
       if (!row) throw new KernelError('not_found', `no memory with id "${memoryId}"`);
       return c.json(view(row), 201);
     })

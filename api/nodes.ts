@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { effectiveStatus, listNodes } from '../db/nodes';
 import { gpuReservations } from '../db/leases';
-import { drainNode, undrainNode } from './agents/migrate';
+import { drainNode, undrainNode } from '../control/migrate';
 import { problemResponse } from './openapi-common';
 import type { ApiDeps } from './deps';
 import { validationHook } from './validation';

@@ -21,14 +21,20 @@ const TITLES: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   409: 'Conflict',
+  413: 'Content Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
-/** Sends `problem` as `application/problem+json`. */
-export function sendProblem(c: Context, status: number, code: string, detail: string, extra: Partial<Problem> = {}): Response {
-  const body: Problem = { type: `urn:aok:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, instance: c.req.path, ...extra };
-  return c.body(JSON.stringify(body), status as ContentfulStatusCode, { 'content-type': 'application/problem+json' });
+/** Seconds a client should wait before retrying a 503 when the error names none. */
+export const DEFAULT_RETRY_AFTER_S = 5;
+
+/** Sends `problem` as `application/problem+json`; a 503 carries Retry-After. */
+export function sendProblem(c: Context, status: number, code: string, detail: string, extra: Partial<Problem> = {}, retryAfterS?: number): Response {
+  const body: Problem = { type: `urn:aok:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, instance: c.req.path.slice(0, 300), ...extra };
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  if (status === 503) headers['retry-after'] = String(retryAfterS ?? DEFAULT_RETRY_AFTER_S);
+  return c.body(JSON.stringify(body), status as ContentfulStatusCode, headers);
 }
 
 /** Turns zod issues into the problem's `issues` list. */
@@ -40,10 +46,10 @@ export function zodIssues(error: z.ZodError): NonNullable<Problem['issues']> {
 export function errorToProblem(err: Error, c: Context, log: (err: Error) => void): Response {
   if (isKernelError(err)) {
     if (err.status >= 500) log(err);
-    return sendProblem(c, err.status, err.code, err.message);
+    return sendProblem(c, err.status, err.code, err.message, {}, err.retryAfterS);
   }
-  if (err instanceof HTTPException && err.status < 500) return sendProblem(c, err.status, 'invalid_input', err.message);
-  if (err instanceof SyntaxError) return sendProblem(c, 400, 'invalid_json', `the body is not valid JSON: ${err.message}`);
+  if (err instanceof HTTPException && err.status < 500) return sendProblem(c, err.status, err.status === 413 ? 'too_large' : 'invalid_input', err.message);
+  if (err instanceof SyntaxError) return sendProblem(c, 400, 'invalid_json', 'the body is not valid JSON');
   log(err);
   return sendProblem(c, 500, 'internal', 'an unexpected error occurred; it has been logged');
 }

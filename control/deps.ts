@@ -4,8 +4,8 @@ import type { PubSub } from '../db/notify';
 import type { Logger } from '../infra/logger';
 import type { ToolRegistry } from '../activities/tools/registry';
 
-/** What the control plane needs: Temporal, the database, and where things are. */
-export interface ApiDeps {
+/** What the kernel's control operations need: Temporal, the database, and where things are. */
+export interface ControlDeps {
   client: Client;
   db: Db;
   pubsub: PubSub;

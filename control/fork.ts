@@ -1,18 +1,19 @@
-import { getAgentRecord } from '../../db/agents';
-import { appendAudit } from '../../db/audit';
-import { getCheckpoint } from '../../db/checkpoints';
-import { toPageRef, writePage } from '../../db/pages';
-import type { ForkOrigin } from '../../db/scope';
-import { agents } from '../../db/schema';
-import { newAgentId, type SpawnAgent } from '../../kernel/agent/spawn';
-import type { PageRef } from '../../kernel/agent/state';
-import { KernelError } from '../../kernel/errors';
-import type { ApiDeps } from '../deps';
-import { describeAgent } from './service';
-import { startAgentRun } from './start-run';
+import { getAgentRecord } from '../db/agents';
+import { appendAudit } from '../db/audit';
+import { getCheckpoint } from '../db/checkpoints';
+import { toPageRef, writePage } from '../db/pages';
+import type { ForkOrigin } from '../db/scope';
+import { agents } from '../db/schema';
+import { agentRunInput } from '../kernel/agent/run-input';
+import { newAgentId, type SpawnAgent } from '../kernel/agent/spawn';
+import type { PageRef } from '../kernel/agent/state';
+import type { AgentView } from '../kernel/agent/view';
+import { KernelError } from '../kernel/errors';
+import type { ControlDeps } from './deps';
 import { placementOverrides } from './migrate';
-import { agentRunInput } from '../../kernel/agent/run-input';
-import type { AgentView } from './view';
+import { failStart, startError } from './spawn';
+import { startAgentRun } from './start-run';
+import { describeAgent } from './views';
 
 /** What a fork may change: where it branches, its name, and a new message to start from. */
 export interface ForkRequest {
@@ -25,9 +26,10 @@ export interface ForkRequest {
 
 /**
  * Forks an agent at a step: a new agent (new id, lineage recorded) that sees the parent's pages up
- * to that step — shared, not copied — and only its own after it, and runs from there.
+ * to that step — shared, not copied — and only its own after it, and runs from there. The fork's
+ * row, its input page and the audit entry commit together; a start that fails marks it failed.
  */
-export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkRequest): Promise<AgentView> {
+export async function forkAgent(deps: ControlDeps, parentId: string, req: ForkRequest, actor = 'api'): Promise<AgentView> {
   const parent = await getAgentRecord(deps.db, parentId);
   if (!parent) throw new KernelError('not_found', `no agent with id "${parentId}"`);
   let step = req.step ?? parent.step;
@@ -42,27 +44,29 @@ export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkReques
   const name = req.name ?? `${parent.name} fork`;
   const id = newAgentId(name);
 
-  const pages: PageRef[] = [];
-  await deps.db.insert(agents).values({
-    id,
-    name,
-    role: parent.role,
-    goal: parent.goal,
-    backstory: parent.backstory,
-    model: parent.model,
-    tenant: parent.tenant,
-    priority: parent.priority,
-    maxSteps: parent.maxSteps,
-    parentId: parent.id,
-    step,
-    workflowId: id,
-    definition: { ...definition, name, lineage, forkOf: { agentId: parent.id, step } },
+  // Placement is checked before anything is stored.
+  const placement = await placementOverrides(deps, { gpuMemoryMiB: definition.placement?.gpuMemoryMiB });
+  const pages: PageRef[] = await deps.db.transaction(async (tx) => {
+    await tx.insert(agents).values({
+      id,
+      name,
+      role: parent.role,
+      goal: parent.goal,
+      backstory: parent.backstory,
+      model: parent.model,
+      tenant: parent.tenant,
+      priority: parent.priority,
+      maxSteps: parent.maxSteps,
+      parentId: parent.id,
+      step,
+      workflowId: id,
+      definition: { ...definition, name, lineage, forkOf: { agentId: parent.id, step } },
+    });
+    const own: PageRef[] = [];
+    if (req.input) own.push(toPageRef(await writePage(tx, { agentId: id, step, purpose: 'input', kind: 'message', role: 'user', body: req.input, importance: 1, pinned: true })));
+    await appendAudit(tx, { actor, action: 'agent.forked', subject: id, data: { from: parent.id, step, checkpointId: req.checkpointId ?? null }, idempotencyKey: `agent.fork:${id}` });
+    return own;
   });
-  if (req.input) {
-    const page = await writePage(deps.db, { agentId: id, step, purpose: 'input', kind: 'message', role: 'user', body: req.input, importance: 1, pinned: true });
-    pages.push(toPageRef(page));
-  }
-  await appendAudit(deps.db, { actor: 'api', action: 'agent.forked', subject: id, data: { from: parent.id, step, checkpointId: req.checkpointId ?? null }, idempotencyKey: `agent.fork:${id}` });
   const constraints = definition.constraints;
   const run = agentRunInput(
     { agentId: id, model: parent.model, taskQueue: deps.taskQueue, pages, maxSteps: parent.maxSteps },
@@ -76,9 +80,14 @@ export async function forkAgent(deps: ApiDeps, parentId: string, req: ForkReques
       agingIntervalMs: deps.agingIntervalMs,
       step,
       // A fork needs what its parent needed (a GPU); it is not pinned to the parent's node.
-      ...(await placementOverrides(deps, { gpuMemoryMiB: definition.placement?.gpuMemoryMiB })),
+      ...placement,
     },
   );
-  await startAgentRun(deps, run, { name, summary: `${name}: fork of ${parent.id} at step ${step}`, memo: { name, role: parent.role, forkOf: parent.id, forkStep: step } });
+  try {
+    await startAgentRun(deps, run, { name, summary: `${name}: fork of ${parent.id} at step ${step}`, memo: { name, role: parent.role, forkOf: parent.id, forkStep: step } });
+  } catch (err) {
+    await failStart(deps, id, err);
+    throw startError(err);
+  }
   return describeAgent(deps, id);
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { getAgentRecord } from '../../db/agents';
-import { appendAudit } from '../../db/audit';
-import { effectiveStatus, getNode, markDraining, markUndrained } from '../../db/nodes';
-import type { MigrationRequest } from '../../kernel/agent/placement';
-import type { AgentRunInput } from '../../kernel/agent/state';
-import { KernelError, rootMessage } from '../../kernel/errors';
-import { moveAgentsOff } from '../../infra/node-adoption';
-import { migrateSignal } from '../../workflows/agent-api';
-import { isTerminal } from '../../kernel/agent/lifecycle';
-import type { ApiDeps } from '../deps';
+import { getAgentRecord } from '../db/agents';
+import { appendAudit } from '../db/audit';
+import { effectiveStatus, getNode, markDraining, markUndrained } from '../db/nodes';
+import type { MigrationRequest } from '../kernel/agent/placement';
+import type { AgentRunInput } from '../kernel/agent/state';
+import { KernelError, rootMessage } from '../kernel/errors';
+import { moveAgentsOff } from '../infra/node-adoption';
+import { migrateSignal } from '../workflows/agent-api';
+import { isTerminal } from '../kernel/agent/lifecycle';
+import type { ControlDeps } from './deps';
+import { withTemporal } from './temporal';
 
 
 /** Where an agent may run, as asked at spawn (or inherited by a fork). */
@@ -17,7 +18,7 @@ export interface PlacementSpec {
   gpuMemoryMiB?: number;
 }
 
-async function liveNode(deps: ApiDeps, id: string) {
+async function liveNode(deps: ControlDeps, id: string) {
   const node = await getNode(deps.db, id);
   if (!node) throw new KernelError('not_found', `no node with id "${id}"`);
   const status = effectiveStatus(node);
@@ -26,22 +27,23 @@ async function liveNode(deps: ApiDeps, id: string) {
 }
 
 /** The run-input fields for a placement asked at spawn: the agent places itself before its first step. */
-export async function placementOverrides(deps: ApiDeps, spec: PlacementSpec | undefined): Promise<Pick<AgentRunInput, 'gpu' | 'pendingPlacement'>> {
+export async function placementOverrides(deps: ControlDeps, spec: PlacementSpec | undefined): Promise<Pick<AgentRunInput, 'gpu' | 'pendingPlacement'>> {
   if (!spec || (!spec.node && !spec.gpuMemoryMiB)) return { gpu: null, pendingPlacement: null };
   if (spec.node) await liveNode(deps, spec.node);
   return { gpu: spec.gpuMemoryMiB ? { memoryMiB: spec.gpuMemoryMiB } : null, pendingPlacement: { node: spec.node ?? null, reason: 'spawn' } };
 }
 
 /** Asks a running agent to move to `node` at its next step boundary; audited. */
-export async function migrateAgent(deps: ApiDeps, id: string, node: string, actor: string): Promise<{ agentId: string; from: string | null; to: string }> {
+export async function migrateAgent(deps: ControlDeps, id: string, node: string, actor: string): Promise<{ agentId: string; from: string | null; to: string }> {
   const row = await getAgentRecord(deps.db, id);
   if (!row) throw new KernelError('not_found', `no agent with id "${id}"`);
   if (isTerminal(row.status)) throw new KernelError('conflict', `agent ${id} is ${row.status}; only a running agent can move`);
   await liveNode(deps, node);
   const request: MigrationRequest = { node, reason: 'migrate' };
   try {
-    await deps.client.workflow.getHandle(row.workflowId).signal(migrateSignal, request);
+    await withTemporal(deps, 'move the agent', () => deps.client.workflow.getHandle(row.workflowId).signal(migrateSignal, request));
   } catch (err) {
+    if (err instanceof KernelError) throw err;
     throw new KernelError('conflict', `agent ${id} cannot be moved: ${rootMessage(err)}`, { cause: err });
   }
   await appendAudit(deps.db, { actor, action: 'agent.migrate', subject: id, data: { from: row.node, to: node }, idempotencyKey: `agent.migrate:${id}:${randomUUID()}` });
@@ -49,7 +51,7 @@ export async function migrateAgent(deps: ApiDeps, id: string, node: string, acto
 }
 
 /** Drains a node: it takes no new work (it stops polling shared queues) and its agents move to other nodes. */
-export async function drainNode(deps: ApiDeps, id: string, actor: string): Promise<{ node: string; status: 'draining'; moving: Array<{ agentId: string; to: string | null }> }> {
+export async function drainNode(deps: ControlDeps, id: string, actor: string): Promise<{ node: string; status: 'draining'; moving: Array<{ agentId: string; to: string | null }> }> {
   const node = await getNode(deps.db, id);
   if (!node) throw new KernelError('not_found', `no node with id "${id}"`);
   if (!(await markDraining(deps.db, id))) throw new KernelError('conflict', `node ${id} is ${node.status}; only a live node can be drained`);
@@ -59,7 +61,7 @@ export async function drainNode(deps: ApiDeps, id: string, actor: string): Promi
 }
 
 /** Returns a draining node to service: it polls the shared queues again and placement may choose it. Audited. */
-export async function undrainNode(deps: ApiDeps, id: string, actor: string): Promise<{ node: string; status: 'alive' }> {
+export async function undrainNode(deps: ControlDeps, id: string, actor: string): Promise<{ node: string; status: 'alive' }> {
   const node = await getNode(deps.db, id);
   if (!node) throw new KernelError('not_found', `no node with id "${id}"`);
   if (!(await markUndrained(deps.db, id))) throw new KernelError('conflict', `node ${id} is ${effectiveStatus(node)}; only a draining node with a live lease can be undrained`);

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
-import { getAgentRecord, updateAgentRecord } from '../../db/agents';
-import { appendAudit } from '../../db/audit';
-import { getCheckpoint, type BoundaryState } from '../../db/checkpoints';
-import { emitEvent } from '../../db/events';
-import { rewindRecords } from '../../db/timeline';
-import type { AgentSnapshot } from '../../kernel/agent/state';
-import { KernelError, rootMessage } from '../../kernel/errors';
-import { pauseSignal, rewoundSignal } from '../../workflows/agent-api';
-import { isTerminal } from '../../kernel/agent/lifecycle';
-import type { ApiDeps } from '../deps';
+import { getAgentRecord, updateAgentRecord } from '../db/agents';
+import { getCheckpoint, type BoundaryState } from '../db/checkpoints';
+import { recordRewind } from '../db/rewind';
+import { isTerminal } from '../kernel/agent/lifecycle';
+import type { AgentSnapshot } from '../kernel/agent/state';
+import { KernelError, rootMessage } from '../kernel/errors';
+import { pauseSignal, rewoundSignal } from '../workflows/agent-api';
+import type { ControlDeps } from './deps';
+import { withTemporal } from './temporal';
 
 const { EventType } = temporal.api.enums.v1;
 const PARK_TIMEOUT_MS = 30_000;
@@ -35,7 +34,7 @@ export interface RewindResult {
  * that boundary. The new run replays up to the checkpoint and carries on from there; signals sent
  * after the checkpoint are not re-applied. What the abandoned steps cost still counts.
  */
-export async function rewindAgent(deps: ApiDeps, agentId: string, checkpointId: string, actor: string): Promise<RewindResult> {
+export async function rewindAgent(deps: ControlDeps, agentId: string, checkpointId: string, actor: string): Promise<RewindResult> {
   const row = await getAgentRecord(deps.db, agentId);
   if (!row) throw new KernelError('not_found', `no agent with id "${agentId}"`);
   const checkpoint = await getCheckpoint(deps.db, agentId, checkpointId);
@@ -46,39 +45,33 @@ export async function rewindAgent(deps: ApiDeps, agentId: string, checkpointId: 
   const resetTo = await resetPoint(deps, row.workflowId, checkpoint.runId, checkpoint.historyEventId);
   if (!isTerminal(row.status)) await park(deps, row.workflowId, agentId);
 
-  const outcome = await rewindRecords(deps.db, agentId, checkpoint.step);
+  const at = (checkpoint.state as { usage: BoundaryState['usage'] }).usage;
+  const outcome = await recordRewind(deps.db, deps.pubsub, { agentId, toStep: checkpoint.step, usageAtBoundary: at, actor, via: 'api', checkpointId });
   let runId: string;
   try {
-    const reset: temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await deps.client.workflowService.resetWorkflowExecution({
+    const reset: temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await withTemporal(deps, 'reset the workflow', () => deps.client.workflowService.resetWorkflowExecution({
       namespace: deps.client.options.namespace,
       workflowExecution: { workflowId: row.workflowId, runId: checkpoint.runId },
       reason: `rewind to ${checkpointId} by ${actor}`,
       workflowTaskFinishEventId: Long.fromNumber(resetTo),
       requestId: randomUUID(),
       resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
-    });
+    }));
     runId = reset.runId ?? '';
   } catch (err) {
     throw new KernelError('unavailable', `the agent's records were rewound to step ${checkpoint.step} but the workflow reset failed (${rootMessage(err)}); retry the rewind`, { cause: err });
   }
-  const at = (checkpoint.state as { usage: BoundaryState['usage'] }).usage;
-  const sunk = {
-    promptTokens: Math.max(0, outcome.ledgerTotal.promptTokens - at.promptTokens),
-    completionTokens: Math.max(0, outcome.ledgerTotal.completionTokens - at.completionTokens),
-    costUsd: Math.max(0, Math.round((outcome.ledgerTotal.costUsd - at.costUsd) * 1e9) / 1e9),
-  };
-  await deps.client.workflow.getHandle(row.workflowId, runId).signal(rewoundSignal, { branch: outcome.branch, toStep: checkpoint.step, sunk });
+  const { sunk } = outcome;
   await updateAgentRecord(deps.db, agentId, { runId });
-  await emitEvent(deps.db, deps.pubsub, { agentId, step: checkpoint.step, kind: 'agent.rewound', data: { checkpointId, branch: outcome.branch, runId, archivedPages: outcome.archivedPages } });
-  await appendAudit(deps.db, { actor, action: 'agent.rewind', subject: agentId, data: { checkpointId, toStep: checkpoint.step, branch: outcome.branch, runId, sunk, copiedToForks: outcome.copiedToForks }, idempotencyKey: `agent.rewind:${agentId}:${outcome.branch}` });
+  await withTemporal(deps, 'tell the agent what the rewind cost', () => deps.client.workflow.getHandle(row.workflowId, runId).signal(rewoundSignal, { branch: outcome.branch, toStep: checkpoint.step, sunk }));
   return { agentId, checkpointId, toStep: checkpoint.step, branch: outcome.branch, runId, archivedPages: outcome.archivedPages, restoredPages: outcome.restoredPages, copiedToForks: outcome.copiedToForks };
 }
 
 /** The workflow task that ended at the checkpoint's boundary: the first one completed after the recorded history position. */
-async function resetPoint(deps: ApiDeps, workflowId: string, runId: string, historyEventId: number): Promise<number> {
+async function resetPoint(deps: ControlDeps, workflowId: string, runId: string, historyEventId: number): Promise<number> {
   let history;
   try {
-    history = await deps.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    history = await withTemporal(deps, 'read the agent’s history', () => deps.client.workflow.getHandle(workflowId, runId).fetchHistory(), 30_000);
   } catch (err) {
     throw new KernelError('conflict', `the run ${runId} of the checkpoint is no longer in Temporal (${rootMessage(err)}); fork from the checkpoint instead`, { cause: err });
   }
@@ -88,16 +81,17 @@ async function resetPoint(deps: ApiDeps, workflowId: string, runId: string, hist
 }
 
 /** Pauses a running agent and waits until it is parked at a step boundary with nothing in flight. */
-async function park(deps: ApiDeps, workflowId: string, agentId: string): Promise<void> {
+async function park(deps: ControlDeps, workflowId: string, agentId: string): Promise<void> {
   const handle = deps.client.workflow.getHandle(workflowId);
   try {
-    await handle.signal(pauseSignal, { reason: 'rewind' });
+    await withTemporal(deps, 'pause the agent for the rewind', () => handle.signal(pauseSignal, { reason: 'rewind' }));
   } catch (err) {
+    if (err instanceof KernelError) throw err;
     throw new KernelError('conflict', `agent ${agentId} cannot be paused for the rewind: ${rootMessage(err)}`, { cause: err });
   }
   const deadline = Date.now() + PARK_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const description = await handle.describe();
+    const description = await withTemporal(deps, 'watch the agent park', () => handle.describe());
     if (description.status.name !== 'RUNNING') return;
     const pending = description.raw.pendingActivities?.length ?? 0;
     const state = await handle.query<AgentSnapshot>('state').catch(() => null);

@@ -1,8 +1,9 @@
-import { updateAgentRecord } from '../../db/agents';
-import type { AgentRunInput } from '../../kernel/agent/state';
-import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../../kernel/search-attributes';
-import type { agentWorkflow } from '../../workflows/agent';
-import type { ApiDeps } from '../deps';
+import { updateAgentRecord } from '../db/agents';
+import type { AgentRunInput } from '../kernel/agent/state';
+import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../kernel/search-attributes';
+import type { agentWorkflow } from '../workflows/agent';
+import type { ControlDeps } from './deps';
+import { withTemporal } from './temporal';
 
 /** How the run shows in the Temporal UI. */
 export interface RunLabel {
@@ -12,8 +13,8 @@ export interface RunLabel {
 }
 
 /** Starts an agent's workflow, named and searchable in the Temporal UI, and records its run id. */
-export async function startAgentRun(deps: ApiDeps, run: AgentRunInput, label: RunLabel): Promise<string> {
-  const handle = await deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
+export async function startAgentRun(deps: ControlDeps, run: AgentRunInput, label: RunLabel): Promise<string> {
+  const handle = await withTemporal(deps, 'start the agent', () => deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
     workflowId: run.agentId,
     taskQueue: deps.taskQueue,
     args: [run],
@@ -26,7 +27,7 @@ export async function startAgentRun(deps: ApiDeps, run: AgentRunInput, label: Ru
       { key: AGENT_TENANT, value: run.tenant },
       { key: AGENT_STEP, value: run.step },
     ],
-  });
+  }));
   await updateAgentRecord(deps.db, run.agentId, { runId: handle.firstExecutionRunId });
   return handle.firstExecutionRunId;
 }

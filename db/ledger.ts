@@ -3,8 +3,16 @@ import type { Spend } from '../kernel/cost/budget';
 import type { Db } from './client';
 import { usageLedger } from './schema';
 
+/** What a ledger line paid for: a step's reply or a summary — or either, from an attempt whose result was discarded (the provider charged it all the same). */
+export type LedgerPart = 'reply' | 'summary' | `${'reply' | 'summary'}:killed` | `${'reply' | 'summary'}:superseded#${number}`;
+
 /** One line of the usage ledger: what one model call cost, on which timeline and step, and for what. */
-export type LedgerEntry = typeof usageLedger.$inferInsert & { part: 'reply' | 'summary' };
+export type LedgerEntry = typeof usageLedger.$inferInsert & { part: LedgerPart };
+
+/** The ledger part for a model call whose result a fence refused: killed (the agent ended) or superseded (a newer attempt took over). */
+export function discardedPart(part: 'reply' | 'summary', refusal: 'terminal' | 'superseded', fence: number): LedgerPart {
+  return refusal === 'terminal' ? `${part}:killed` : `${part}:superseded#${fence}`;
+}
 
 /** Records spend once: a retry that bills the same (agent, branch, step, part) again adds nothing. */
 export async function bill(db: Db, entry: LedgerEntry): Promise<void> {

@@ -6,6 +6,7 @@ import { writePage } from './pages';
 import { agents, contextPages, memories } from './schema';
 import { crewRecordId } from './scope';
 import { enteringStep } from './agents';
+import { KernelError } from '../kernel/errors';
 
 /** A stored memory version. */
 export type MemoryRow = typeof memories.$inferSelect;
@@ -66,15 +67,18 @@ export async function memoryHistory(db: Db, id: string): Promise<MemoryRow[]> {
  * the table and the correction (with both contents) in the audit log.
  */
 export async function correctMemory(db: Db, id: string, fb: { mode: 'replace' | 'amend'; content: string; reason?: string; actor: string }): Promise<MemoryRow | undefined> {
-  const [old] = await db.select().from(memories).where(eq(memories.id, id)).limit(1);
-  if (!old || !old.agentId) return undefined;
-  const [newer] = await db.select({ id: memories.id }).from(memories).where(and(eq(memories.supersedesId, id), eq(memories.abandoned, false))).limit(1);
-  if (newer) throw new Error(`memory ${id} was already corrected by ${newer.id}; correct the current version`);
-  const content = fb.mode === 'replace' ? fb.content : `${old.content}\n(amended) ${fb.content}`;
-  const [owner] = await db.select({ step: agents.step }).from(agents).where(eq(agents.id, old.agentId)).limit(1);
-  const row = await createMemory(db, old.agentId, enteringStep(owner ?? { step: 0 }), { scope: old.scope as MemoryScope, key: old.key, content }, old);
-  await db.update(contextPages).set({ retired: true }).where(and(eq(contextPages.agentId, old.agentId), eq(contextPages.purpose, `memory:${old.id}`)));
-  await appendAudit(db, { actor: fb.actor, action: 'memory.corrected', subject: id, data: { mode: fb.mode, reason: fb.reason ?? null, before: old.content, after: content, newVersion: row.id }, idempotencyKey: `memory.corrected:${id}` });
-  return row;
+  // One transaction holding the old version's row: two corrections of one version cannot both win.
+  return db.transaction(async (tx) => {
+    const [old] = await tx.select().from(memories).where(eq(memories.id, id)).for('update');
+    if (!old || !old.agentId) return undefined;
+    const [newer] = await tx.select({ id: memories.id }).from(memories).where(and(eq(memories.supersedesId, id), eq(memories.abandoned, false))).limit(1);
+    if (newer) throw new KernelError('conflict', `memory ${id} was already corrected by ${newer.id}; correct the current version`);
+    const content = fb.mode === 'replace' ? fb.content : `${old.content}\n(amended) ${fb.content}`;
+    const [owner] = await tx.select({ step: agents.step }).from(agents).where(eq(agents.id, old.agentId)).limit(1);
+    const row = await createMemory(tx, old.agentId, enteringStep(owner ?? { step: 0 }), { scope: old.scope as MemoryScope, key: old.key, content }, old);
+    await tx.update(contextPages).set({ retired: true }).where(and(eq(contextPages.agentId, old.agentId), eq(contextPages.purpose, `memory:${old.id}`)));
+    await appendAudit(tx, { actor: fb.actor, action: 'memory.corrected', subject: id, data: { mode: fb.mode, reason: fb.reason ?? null, before: old.content, after: content, newVersion: row.id }, idempotencyKey: `memory.corrected:${id}` });
+    return row;
+  });
 }
 

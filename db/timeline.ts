@@ -1,4 +1,5 @@
-import { and, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from './client';
 import type { ForkOrigin } from './scope';
 import { agents, checkpoints, contextPages, memories, toolCalls, usageLedger } from './schema';
@@ -17,6 +18,12 @@ export interface RewindOutcome {
   ledgerTotal: Spend;
 }
 
+/** A rewind that lands inside a step (a reset between its reply and its tool calls): what `step` wrote from `at` on is abandoned, the rest of it kept. */
+export interface MidStepCut {
+  step: number;
+  at: Date;
+}
+
 /**
  * Rewinds an agent's records to the boundary after `toStep`, in one transaction holding the agent's
  * row: pages written after it move to an archive (renamed `…~r<n>`, retired, kept for the record),
@@ -25,7 +32,10 @@ export interface RewindOutcome {
  * marked abandoned. Forks that branched later than `toStep` first get their own copies of the pages
  * they shared (copy-on-write), so a rewind never takes pages from another agent's view.
  */
-export async function rewindRecords(db: Db, agentId: string, toStep: number): Promise<RewindOutcome> {
+export async function rewindRecords(db: Db, agentId: string, toStep: number, cut?: MidStepCut): Promise<RewindOutcome> {
+  // What the rewind abandons: everything after the boundary — or, cut inside the next step, what that step wrote from the cut on.
+  const abandoned = (step: AnyPgColumn, createdAt: AnyPgColumn): SQL =>
+    cut ? (or(gt(step, cut.step), and(eq(step, cut.step), gte(createdAt, cut.at))) as SQL) : gt(step, toStep);
   return db.transaction(async (tx) => {
     const [agent] = await tx.select().from(agents).where(eq(agents.id, agentId)).for('update');
     if (!agent) throw new Error(`agent ${agentId} is not in the database`);
@@ -56,7 +66,7 @@ export async function rewindRecords(db: Db, agentId: string, toStep: number): Pr
       .select({ id: memories.id, supersedesId: memories.supersedesId })
       .from(memories)
       .innerJoin(contextPages, and(eq(contextPages.agentId, agentId), eq(contextPages.purpose, sql`'memory:' || ${memories.id}`)))
-      .where(and(eq(memories.agentId, agentId), gt(contextPages.step, toStep)));
+      .where(and(eq(memories.agentId, agentId), abandoned(contextPages.step, contextPages.createdAt)));
     if (abandonedMemories.length > 0) {
       await tx.update(memories).set({ abandoned: true }).where(inArray(memories.id, abandonedMemories.map((m) => m.id)));
     }
@@ -70,15 +80,15 @@ export async function rewindRecords(db: Db, agentId: string, toStep: number): Pr
     const archived = await tx
       .update(contextPages)
       .set({ id: sql`${contextPages.id} || ${suffix}`, purpose: sql`${contextPages.purpose} || ${suffix}`, retired: true, meta: sql`${contextPages.meta} || ${JSON.stringify({ rewound: branch })}::jsonb` })
-      .where(and(eq(contextPages.agentId, agentId), gt(contextPages.step, toStep)))
+      .where(and(eq(contextPages.agentId, agentId), abandoned(contextPages.step, contextPages.createdAt)))
       .returning({ id: contextPages.id });
-    await tx.update(toolCalls).set({ id: sql`${toolCalls.id} || ${suffix}` }).where(and(eq(toolCalls.agentId, agentId), gt(toolCalls.step, toStep)));
+    await tx.update(toolCalls).set({ id: sql`${toolCalls.id} || ${suffix}` }).where(and(eq(toolCalls.agentId, agentId), abandoned(toolCalls.step, toolCalls.createdAt)));
     await tx.update(checkpoints).set({ abandonedBy: branch }).where(and(eq(checkpoints.agentId, agentId), gt(checkpoints.step, toStep), isNull(checkpoints.abandonedBy)));
 
     const { spend: ledgerTotal } = await ledgerTotals(tx, eq(usageLedger.agentId, agentId));
     await tx
       .update(agents)
-      .set({ branch, step: toStep, status: 'running', exitReason: null, resultPageId: null, error: null, finishedAt: null, updatedAt: new Date() })
+      .set({ branch, step: cut ? cut.step : toStep, status: 'running', hold: null, holdDetail: null, pendingApproval: null, exitReason: null, resultPageId: null, error: null, finishedAt: null, updatedAt: new Date() })
       .where(eq(agents.id, agentId));
     return { branch, archivedPages: archived.length, restoredPages: restored.length, copiedToForks, ledgerTotal };
   });

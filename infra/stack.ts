@@ -11,6 +11,8 @@ import { adoptDeadNode } from './node-adoption';
 import { nodeTaskQueue as nodeQueueOf } from '../kernel/agent/placement';
 import { createProviderRegistry } from '../activities/llm/registry';
 import { createApp } from '../api/app';
+import type { ControlDeps } from '../control/deps';
+import { startClosureSweep } from './closure-sweep';
 import { databaseOptionsFromConfig, openDatabase, type Database, type OpenDatabaseOptions } from '../db/client';
 import type { Config } from '../kernel/config';
 import type { Logger } from './logger';
@@ -47,7 +49,8 @@ export interface Stack {
   node: KernelNode | undefined;
   /** This process's node id when it runs a worker. */
   nodeId: string | undefined;
-  temporal: { address: string; uiUrl: string | undefined; namespace: string };
+  /** Where Temporal is; `devServer` is set when this stack started its own (tests stop it to see the kernel without Temporal). */
+  temporal: { address: string; uiUrl: string | undefined; namespace: string; devServer?: DevServer };
   apiUrl: string | undefined;
   /** Stops API, worker, connections, database and (if started here) the dev server, in that order. */
   stop(): Promise<void>;
@@ -91,6 +94,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE, logger);
 
     const tools = builtinTools();
+    const control: ControlDeps = {
+      client,
+      db: db.db,
+      pubsub: db.pubsub,
+      taskQueue: config.TASK_QUEUE,
+      defaultModel: config.MODEL,
+      agingIntervalMs: config.AGING_INTERVAL_MS,
+      tools,
+      temporalUiUrl: dev?.uiUrl ?? process.env.TEMPORAL_UI_URL,
+      logger,
+    };
     let node: KernelNode | undefined;
     let nodeId: string | undefined;
     if (options.worker ?? true) {
@@ -141,21 +155,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           logger,
         ),
       );
+      cleanups.push(startClosureSweep(control, { nodeId: id, intervalMs: config.RECONCILE_INTERVAL_MS }));
     }
 
     let apiUrl: string | undefined;
     if (options.api ?? true) {
-      const app = createApp({
-        client,
-        db: db.db,
-        pubsub: db.pubsub,
-        taskQueue: config.TASK_QUEUE,
-        defaultModel: config.MODEL,
-        agingIntervalMs: config.AGING_INTERVAL_MS,
-        tools,
-        temporalUiUrl: dev?.uiUrl ?? process.env.TEMPORAL_UI_URL,
-        logger,
-      });
+      const app = createApp(control);
       const server = Bun.serve({ hostname: config.API_HOST, port: options.apiPort ?? config.API_PORT, fetch: app.fetch });
       cleanups.push(async () => {
         await server.stop(true);
@@ -168,7 +173,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       client,
       node,
       nodeId,
-      temporal: { address: target.address, uiUrl: dev?.uiUrl, namespace: config.TEMPORAL_NAMESPACE },
+      temporal: { address: target.address, uiUrl: dev?.uiUrl, namespace: config.TEMPORAL_NAMESPACE, devServer: dev },
       apiUrl,
       stop,
     };

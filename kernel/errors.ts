@@ -26,6 +26,8 @@ export interface KernelErrorOptions {
   cause?: unknown;
   /** Structured detail, e.g. zod issues, rendered into the problem body. */
   details?: unknown;
+  /** For `unavailable`: seconds after which a retry may succeed (the HTTP Retry-After header). */
+  retryAfterS?: number;
 }
 
 /** The one typed error of the kernel: a code, an HTTP status, a sentence and a cause. */
@@ -34,12 +36,14 @@ export class KernelError extends Error {
   readonly code: KernelErrorCode;
   readonly status: number;
   readonly details: unknown;
+  readonly retryAfterS: number | undefined;
 
   constructor(code: KernelErrorCode, message: string, options: KernelErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? STATUS_BY_CODE[code];
     this.details = options.details;
+    this.retryAfterS = options.retryAfterS;
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq } from 'drizzle-orm';
 import { memories, usageLedger } from '../db/schema';
 import { AGENT_PRIORITY } from '../kernel/search-attributes';
+import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
@@ -134,7 +135,7 @@ describe('lifecycle', () => {
     await suite.agents.settle(a.id);
     const { pages } = (await (await fetch(`${suite.stack.apiUrl}/agents/${a.id}/pages`)).json()) as { pages: Array<{ id: string; body: string }> };
     expect(pages.find((p) => p.id === pageId)?.body).toBe('please also mention penguins');
-    const state = await suite.stack.client.workflow.getHandle(a.id).query<{ pages: Array<{ id: string }> }>('state');
+    const state = await inspectingClient(suite.stack).workflow.getHandle(a.id).query<{ pages: Array<{ id: string }> }>('state');
     expect(state.pages.map((p) => p.id)).toContain(pageId);
     const history = JSON.stringify(await suite.stack.client.workflow.getHandle(a.id).fetchHistory());
     expect(history).not.toContain('penguins');
@@ -187,7 +188,7 @@ describe('budgets and cost', () => {
     expect(childLive.status).toBe('completed');
     const started = await suite.stack.client.workflow.getHandle(child.id).describe();
     expect(started.status.name).toBe('COMPLETED');
-    const childState = await suite.stack.client.workflow.getHandle(child.id).query<{ budget: { maxTotalTokens: number } }>('state');
+    const childState = await inspectingClient(suite.stack).workflow.getHandle(child.id).query<{ budget: { maxTotalTokens: number } }>('state');
     expect(childState.budget.maxTotalTokens).toBeLessThanOrEqual(3000);
     expect(childState.budget.maxTotalTokens).toBeGreaterThan(0);
     const orphan = await suite.agents.post('/agents', { name: 'orphan', role: 'r', goal: 'g', input: 'i', parentId: 'no-such-parent' });

@@ -10,6 +10,7 @@ import {
   isCancellation,
   log,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setHandler,
   TimeoutFailure,
@@ -29,9 +30,22 @@ import { AGENT_NODE, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP } from '../kernel/s
 import type { GpuLease, MigrationRequest } from '../kernel/agent/placement';
 import { validateApproval, type ApprovalDecision } from '../kernel/tools/policy';
 import {
+  approvalPayloadSchema,
+  budgetPatchSchema,
+  checkPayload,
+  childFinishedPayloadSchema,
+  isOwnPage,
+  lifecyclePayloadSchema,
+  messagePayloadSchema,
+  migratePayloadSchema,
+  reservePayloadSchema,
+  rewoundPayloadSchema,
+} from '../kernel/agent/signal-payloads';
+import {
   approveToolCallUpdate,
   childFinishedSignal,
   killSignal,
+  legacySignals,
   messageSignal,
   migrateSignal,
   pauseSignal,
@@ -53,6 +67,8 @@ const { finishAgent, recordHold, placeAgent } = proxyActivities<KernelActivities
 const HEARTBEAT_TIMEOUT_MS = 15_000;
 /** How often an agent that cannot be placed (no GPU fits) asks again. */
 const PLACEMENT_RETRY_MS = 5_000;
+/** Patch id: a kill cancels a tool call in flight (runs recorded before it let the tool finish). */
+const KILL_CANCELS_TOOLS = 'kill-cancels-tools';
 const STEP_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 } as const;
 
 /**
@@ -108,33 +124,71 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     upsertSearchAttributes([{ key: AGENT_STATE, value: next }]);
   };
 
-  setHandler(stateQuery, () => s);
-  setHandler(stepQuery, () => s.step);
-  setHandler(usageQuery, () => s.usage);
-  setHandler(pauseSignal, () => {
-    paused = true;
-  });
+  /** Parses a signal's payload; a payload that does not fit is dropped with a log line, never let into the state. */
+  const accept = <T>(signal: string, schema: Parameters<typeof checkPayload<T>>[0], payload: unknown): T | null => {
+    const checked = checkPayload(schema, payload);
+    if (checked.ok) return checked.value;
+    log.warn('signal payload dropped', { agentId: input.agentId, signal, reason: checked.reason });
+    return null;
+  };
+  const onMigrate = (payload: unknown) => {
+    const request = accept('kernel.migrate', migratePayloadSchema, payload);
+    if (request) migration = request;
+  };
+  const onChildFinished = (payload: unknown) => {
+    const report = accept('kernel.childFinished', childFinishedPayloadSchema, payload);
+    if (!report) return;
+    delete reservations[report.childId];
+    childUsage = addSpend(childUsage, report.spent);
+  };
+  const onRewound = (payload: unknown) => {
+    const report = accept('kernel.rewound', rewoundPayloadSchema, payload);
+    if (report) sunk = report.sunk;
+  };
+
+  setHandler(stateQuery, () => s, { description: 'The live state: status, hold, step, page table (references), budget and usage.' });
+  setHandler(stepQuery, () => s.step, { description: 'Steps taken.' });
+  setHandler(usageQuery, () => s.usage, { description: 'Tokens and USD the agent itself spent.' });
+  setHandler(
+    pauseSignal,
+    (payload: unknown) => {
+      if (accept('pause', lifecyclePayloadSchema, payload ?? {})) paused = true;
+    },
+    { description: 'Suspend at the next step boundary. Payload: {reason?}.' },
+  );
   setHandler(resumeSignal, () => {
     paused = false;
-  });
-  setHandler(killSignal, ({ reason }) => {
-    killed = true;
-    s.error = reason ?? 'killed';
-    stepScope?.cancel();
-  });
-  setHandler(messageSignal, (page) => {
-    inbox.push(page);
-  });
-  setHandler(migrateSignal, (request) => {
-    migration = request;
-  });
-  setHandler(rewoundSignal, ({ sunk: total }) => {
-    sunk = total;
-  });
-  setHandler(childFinishedSignal, ({ childId, spent }) => {
-    delete reservations[childId];
-    childUsage = addSpend(childUsage, spent);
-  });
+  }, { description: 'Resume a paused agent.' });
+  setHandler(
+    killSignal,
+    (payload: unknown) => {
+      const body = accept('kill', lifecyclePayloadSchema, payload ?? {});
+      if (!body) return;
+      killed = true;
+      s.error = body.reason || 'killed';
+      stepScope?.cancel();
+    },
+    { description: 'Terminate the agent: the step or tool call in flight is cancelled. Payload: {reason?}.' },
+  );
+  setHandler(
+    messageSignal,
+    (payload: unknown) => {
+      const page = accept('message', messagePayloadSchema, payload);
+      if (!page) return;
+      if (!isOwnPage(input.agentId, page.id)) {
+        log.warn('signal payload dropped', { agentId: input.agentId, signal: 'message', reason: 'the page is not this agent\'s' });
+        return;
+      }
+      inbox.push(page);
+    },
+    { description: 'A message page the API stored for this agent (use POST /agents/:id/messages).' },
+  );
+  setHandler(migrateSignal, onMigrate, { description: 'Kernel-internal (POST /agents/:id/migrate, drain): move at the next step boundary.' });
+  setHandler(childFinishedSignal, onChildFinished, { description: 'Kernel-internal: a child agent reports its spend.' });
+  setHandler(rewoundSignal, onRewound, { description: 'Kernel-internal (POST /agents/:id/rewind): what abandoned timelines cost.' });
+  setHandler(legacySignals.migrate, onMigrate, { description: 'Legacy name of kernel.migrate, kept for agents started before it was renamed.' });
+  setHandler(legacySignals.childFinished, onChildFinished, { description: 'Legacy name of kernel.childFinished, kept for agents started before it was renamed.' });
+  setHandler(legacySignals.rewound, onRewound, { description: 'Legacy name of kernel.rewound, kept for agents started before it was renamed.' });
   setHandler(
     setPriorityUpdate,
     (priority) => {
@@ -146,6 +200,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       validator: (priority) => {
         if (!Number.isInteger(priority) || priority < 1 || priority > 10) throw new Error('priority must be a whole number from 1 to 10');
       },
+      description: 'Change the scheduling priority (1 most urgent … 10).',
     },
   );
   setHandler(
@@ -156,21 +211,26 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     },
     {
       validator: (d) => {
-        const problem = validateApproval(s.pendingApproval, d, input.agentId);
+        const checked = checkPayload(approvalPayloadSchema, d);
+        if (!checked.ok) throw new Error(`invalid decision: ${checked.reason}`);
+        const problem = validateApproval(s.pendingApproval, checked.value, input.agentId);
         if (problem) throw new Error(problem);
       },
+      description: 'Approve or reject the pending tool call by its exact id: {callId, approved, approver, reason?}.',
     },
   );
   setHandler(
     raiseBudgetUpdate,
     (patch) => {
-      s.budget = { ...s.budget, ...patch };
+      s.budget = { ...s.budget, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
       budgetRaised = true;
       return s.budget;
     },
     {
       validator: (patch) => {
         if (isTerminal(s.status)) throw new Error(`agent is ${s.status}`);
+        const checked = checkPayload(budgetPatchSchema, patch);
+        if (!checked.ok) throw new Error(`invalid budget: ${checked.reason}`);
         for (const key of ['maxTotalTokens', 'maxCostUsd'] as const) {
           const v = patch[key];
           if (v === undefined || v === null) continue;
@@ -178,6 +238,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
           if (!(v >= 0) || (current !== null && v < current)) throw new Error(`${key} can only be raised (now ${current}, asked ${v})`);
         }
       },
+      description: 'Raise the budget: {maxTotalTokens?, maxCostUsd?}; a budget-suspended agent resumes.',
     },
   );
   setHandler(
@@ -192,16 +253,19 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       return grant;
     },
     {
-      validator: ({ childId }) => {
+      validator: (payload) => {
+        const checked = checkPayload(reservePayloadSchema, payload);
+        if (!checked.ok) throw new Error(`invalid reservation: ${checked.reason}`);
         if (isTerminal(s.status)) throw new Error(`parent agent is ${s.status}`);
-        if (reservations[childId]) throw new Error(`child ${childId} already holds a reservation`);
+        if (reservations[checked.value.childId]) throw new Error(`child ${checked.value.childId} already holds a reservation`);
       },
+      description: 'Kernel-internal: lend part of the remaining budget to a child agent.',
     },
   );
 
   const hold = async (status: 'suspend' | 'wait', reason: HoldReason, until: () => boolean) => {
     apply(status, reason);
-    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: reason });
+    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: reason, pendingApproval: s.pendingApproval });
     await condition(() => until() || killed);
     if (killed) return;
     apply(status === 'wait' ? 'unblock' : 'resume');
@@ -218,7 +282,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         // The step heartbeats while it waits on the model, so a dead node is noticed in seconds.
         heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, input.stepTimeoutMs),
         priority: { priorityKey: key, fairnessKey: fairnessKey(input.tenant) },
-        retry: { ...STEP_RETRY, nonRetryableErrorTypes: ['BudgetExhausted', 'InvalidModel', 'AgentNotFound'] },
+        retry: { ...STEP_RETRY, nonRetryableErrorTypes: ['BudgetExhausted', 'InvalidModel', 'AgentNotFound', 'AgentFinished', 'StaleRun', 'StepSuperseded'] },
       });
       try {
         return await CancellationScope.cancellable(async () => {
@@ -232,6 +296,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
             spent: committed(),
             boundary: boundaryOf(s),
             gpuLease: s.gpuLease?.resource,
+            usage: s.usage,
           });
         });
       } catch (err) {
@@ -325,6 +390,8 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         }
         throw err;
       }
+      // A reset from the Temporal UI or CLI was detected and rewound by the step: its abandoned spend still counts.
+      if (reply.rewound) sunk = reply.rewound.sunk;
       s.pages.push(reply.page);
       s.step = step;
       s.usage = addSpend(s.usage, reply.usage);
@@ -344,9 +411,30 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         }
         const { runTool } = proxyActivities<KernelActivities>({
           startToCloseTimeout: policy?.timeoutMs ?? 30_000,
+          // The tool heartbeats every second, so a kill reaches it (and a dead node is noticed) quickly.
+          heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, policy?.timeoutMs ?? 30_000),
           retry: { initialInterval: '1 second', maximumAttempts: 5 },
         });
-        s.pages.push(await runTool({ agentId: input.agentId, step, callId: call.id, decision: d }));
+        const toolInput = { agentId: input.agentId, step, callId: call.id, decision: d, usage: s.usage };
+        let result;
+        if (patched(KILL_CANCELS_TOOLS)) {
+          try {
+            result = await CancellationScope.cancellable(async () => {
+              stepScope = CancellationScope.current();
+              return runTool(toolInput);
+            });
+          } catch (err) {
+            if (killed && isCancellation(err)) break;
+            throw err;
+          } finally {
+            stepScope = null;
+          }
+        } else {
+          result = await runTool(toolInput);
+        }
+        const { rewound, ...page } = result;
+        if (rewound) sunk = rewound.sunk;
+        s.pages.push(page);
       }
       if (killed) break;
       if (reply.toolCalls.length === 0 && reply.stopReason !== 'continue') {

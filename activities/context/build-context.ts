@@ -4,7 +4,9 @@ import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { emitEvent } from '../../db/events';
 import type { PubSub } from '../../db/notify';
-import { bill } from '../../db/ledger';
+import { bill, discardedPart } from '../../db/ledger';
+import { fenceCheck } from '../../db/fence';
+import { fencedOut } from '../step-claim';
 import { findPage, readPages, toPageRef, writePage } from '../../db/pages';
 import { candidatePages, type PageScope, type VectorRetrieval } from '../../db/retrieval';
 import { contextPages } from '../../db/schema';
@@ -46,6 +48,8 @@ export interface ContextRequest {
   summariser?: Summariser;
   /** Who a model-written summary is billed to (the agent's tenant and timeline). */
   billing: { tenant: string; branch: number };
+  /** The step attempt's fencing token: a summary commits only while it holds (see db/fence.ts). */
+  fence?: number;
 }
 
 /** A model-backed summariser: text in, summary and the tokens it cost out. */
@@ -186,6 +190,13 @@ async function summariseEvicted(db: Db, req: ContextRequest, selected: ReadonlyA
   // The summary, its bill and the marks on what it covers commit together: the tokens are spent now,
   // whether or not this step later completes (it may stop at its budget or be killed).
   const summary = await db.transaction(async (tx) => {
+    const refusal = req.fence === undefined ? null : await fenceCheck(tx, req.agentId, req.fence);
+    if (refusal) {
+      if (usage.promptTokens + usage.completionTokens > 0) {
+        await bill(tx, { agentId: req.agentId, branch: req.billing.branch, step: req.step, part: discardedPart('summary', refusal, req.fence!), tenant: req.billing.tenant, model: req.model, ...usage, costUsd: costUsd(priceOf(req.model), usage.promptTokens, usage.completionTokens) });
+      }
+      return refusal;
+    }
     const written = await writePage(tx, { agentId: req.agentId, step: req.step, purpose, kind: 'summary', role: 'user', body, importance: 0.7, meta: { fromStep: from, toStep: to, pages: rows.length, method, covers: rows.map((p) => p.id), usage } });
     if (usage.promptTokens + usage.completionTokens > 0) {
       await bill(tx, { agentId: req.agentId, branch: req.billing.branch, step: req.step, part: 'summary', tenant: req.billing.tenant, model: req.model, ...usage, costUsd: costUsd(priceOf(req.model), usage.promptTokens, usage.completionTokens) });
@@ -196,5 +207,6 @@ async function summariseEvicted(db: Db, req: ContextRequest, selected: ReadonlyA
       .where(inArray(contextPages.id, rows.map((p) => p.id)));
     return written;
   });
+  if (typeof summary === 'string') throw fencedOut(req.agentId, req.step, summary);
   return { pages: rows.length, usage };
 }

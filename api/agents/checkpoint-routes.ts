@@ -5,7 +5,7 @@ import { getCheckpoint, listCheckpoints, type CheckpointRow } from '../../db/che
 import { diffCheckpoints, type CheckpointState } from '../../kernel/agent/checkpoint-diff';
 import { KernelError } from '../../kernel/errors';
 import type { ApiDeps } from '../deps';
-import { rewindAgent } from './rewind';
+import { rewindAgent } from '../../control/rewind';
 import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
 

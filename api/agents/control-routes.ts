@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
-import { decideToolCall, listToolCalls, raiseBudget, sendMessage, setPriority, signalLifecycle } from './control';
+import { decideToolCall, listToolCalls, raiseBudget, sendMessage, setPriority, signalLifecycle } from '../../control/steer';
 import { streamAgentEvents } from './events';
-import { forkAgent } from './fork';
-import { migrateAgent } from './migrate';
-import { agentViewSchema } from './view';
+import { forkAgent } from '../../control/fork';
+import { migrateAgent } from '../../control/migrate';
+import { agentViewSchema } from '../../kernel/agent/view';
 import { agentMetrics } from './metrics';
 
 const idParam = z.object({ id: z.string().min(1).max(200) });
@@ -120,4 +120,24 @@ export function agentControlRoutes(deps: ApiDeps) {
     })
     .openapi(metricsRoute, async (c) => c.json({ steps: await agentMetrics(deps, c.req.valid('param').id) }, 200))
     .get('/agents/:id/events', (c) => streamAgentEvents(deps, c, c.req.param('id')));
+}
+
+/** The event stream, described for /openapi.json (its handler is a plain route: it answers with a stream). */
+export function registerEventStreamDoc(app: OpenAPIHono) {
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/agents/{id}/events',
+    summary: 'Server-Sent Events of an agent: step.started, token, step.completed, tool.completed, agent.status, agent.finished',
+    description: 'The backlog after Last-Event-ID (or ?after=), then live events until agent.finished. A comment line (": keep-alive") follows every 5 s of quiet.',
+    request: {
+      params: idParam,
+      query: z.object({ after: z.string().regex(/^\d{1,15}$/).optional() }),
+      headers: z.object({ 'last-event-id': z.string().regex(/^\d{1,15}$/).optional() }),
+    },
+    responses: {
+      200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+      400: errors[400],
+      404: errors[404],
+    },
+  });
 }

@@ -1,23 +1,42 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { getAgentRecord } from '../../db/agents';
 import { EVENTS_CHANNEL } from '../../db/events';
 import { agentEvents } from '../../db/schema';
+import { reconcileQuietly } from '../../control/reconcile';
+import { agentRow } from '../../control/views';
 import { KernelError } from '../../kernel/errors';
 import type { ApiDeps } from '../deps';
 
 const TERMINAL_EVENT = 'agent.finished';
+/** A comment line goes out after this long without an event, so idle connections are never cut. */
+export const KEEP_ALIVE_MS = 5_000;
+const BATCH = 500;
+
+/** The cursor from `Last-Event-ID` or `?after=`: a whole, non-negative, safe number, else a 400. */
+export function parseCursor(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  if (!/^\d{1,15}$/.test(raw)) throw new KernelError('invalid_input', 'Last-Event-ID (or ?after=) must be a whole number of at most 15 digits: the id of the last event received');
+  return Number(raw);
+}
+
+/** The Bun server behind a request, when the API runs on Bun.serve (per-request idle timeouts). */
+interface BunServerLike {
+  timeout?: (request: Request, seconds: number) => void;
+}
 
 /**
  * `GET /agents/:id/events`: Server-Sent Events of an agent — the backlog after `Last-Event-ID`
  * (or `?after=`), then live events as Postgres NOTIFYs them, until the agent finishes or the
- * client leaves. Tokens stream here without ever entering workflow history.
+ * client leaves. Headers go out at once; a keep-alive comment follows every quiet spell; an agent
+ * whose run was closed outside the kernel is reconciled first, so its stream ends.
  */
 export async function streamAgentEvents(deps: ApiDeps, c: Context, id: string): Promise<Response> {
-  const row = await getAgentRecord(deps.db, id);
-  if (!row) throw new KernelError('not_found', `no agent with id "${id}"`);
-  let cursor = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
+  const cursorHeader = c.req.header('last-event-id');
+  let cursor = parseCursor(cursorHeader ?? c.req.query('after'));
+  await reconcileQuietly(deps, await agentRow(deps, id));
+  // The stream may stay quiet for long: no server idle timeout for it (keep-alives cover proxies).
+  (c.env as BunServerLike | undefined)?.timeout?.(c.req.raw, 0);
 
   return streamSSE(c, async (stream) => {
     let wake: (() => void) | undefined;
@@ -26,18 +45,21 @@ export async function streamAgentEvents(deps: ApiDeps, c: Context, id: string): 
     });
     stream.onAbort(() => wake?.());
     try {
+      await stream.write(': connected\n\n');
       let finished = false;
       while (!finished && !stream.aborted) {
         const pending = new Promise<void>((resolve) => {
           wake = resolve;
         });
-        const rows = await deps.db.select().from(agentEvents).where(and(eq(agentEvents.agentId, id), gt(agentEvents.seq, cursor))).orderBy(asc(agentEvents.seq)).limit(500);
+        const rows = await deps.db.select().from(agentEvents).where(and(eq(agentEvents.agentId, id), gt(agentEvents.seq, cursor))).orderBy(asc(agentEvents.seq)).limit(BATCH);
         for (const e of rows) {
           await stream.writeSSE({ id: String(e.seq), event: e.kind, data: JSON.stringify({ step: e.step, ...(e.data as object), at: e.createdAt.toISOString() }) });
           cursor = e.seq;
           if (e.kind === TERMINAL_EVENT) finished = true;
         }
-        if (!finished && rows.length < 500) await Promise.race([pending, stream.sleep(15_000)]);
+        if (finished || rows.length === BATCH) continue;
+        const woken = await Promise.race([pending.then(() => true), stream.sleep(KEEP_ALIVE_MS).then(() => false)]);
+        if (!woken && !stream.aborted) await stream.write(': keep-alive\n\n');
       }
     } finally {
       await unlisten();

@@ -4,8 +4,9 @@ import { spawnAgentSchema } from '../../kernel/agent/spawn';
 import type { ApiDeps } from '../deps';
 import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
-import { agentPages, describeAgent, listAgents, spawnAgent } from './service';
-import { agentViewSchema, pageViewSchema } from './view';
+import { spawnAgent } from '../../control/spawn';
+import { agentPages, describeAgent, listAgents } from '../../control/views';
+import { agentViewSchema, pageViewSchema } from '../../kernel/agent/view';
 
 const idParam = z.object({ id: z.string().min(1).max(200) });
 

@@ -1,4 +1,4 @@
-import { doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** State role: one row per agent process (the registry); live state comes from its workflow. */
 export const agents = pgTable(
@@ -22,6 +22,17 @@ export const agents = pgTable(
     node: text('node'),
     /** Rewinds so far: pages, ledger rows and checkpoints written on abandoned timelines stay, archived. */
     branch: integer('branch').notNull().default(0),
+    /**
+     * The fencing token: every step or tool attempt takes the next value, and its writes commit only
+     * while the value is still its own and the agent is live (a killed agent's late step, or an
+     * attempt a retry superseded, is refused in the same transaction).
+     */
+    fence: bigint('fence', { mode: 'number' }).notNull().default(0),
+    /** Why a live agent is held (paused, budget_exhausted, approval, placement), mirrored from its workflow. */
+    hold: text('hold'),
+    holdDetail: text('hold_detail'),
+    /** The tool call waiting for a person's decision, mirrored from the workflow. */
+    pendingApproval: jsonb('pending_approval'),
     promptTokens: integer('prompt_tokens').notNull().default(0),
     completionTokens: integer('completion_tokens').notNull().default(0),
     costUsd: doublePrecision('cost_usd').notNull().default(0),

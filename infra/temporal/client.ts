@@ -10,14 +10,17 @@ export function temporalAddress(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPO
   return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
 }
 
-/** Connects a Temporal client (API side). */
+/**
+ * Connects a Temporal client (API side). Queries are rejected once a run has closed, so a closed
+ * agent is never read as live from a replay of its history: the kernel learns it closed instead.
+ */
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   const connection = await Connection.connect({
     address: target.address,
     tls: target.TEMPORAL_TLS ? {} : undefined,
     apiKey: target.TEMPORAL_API_KEY,
   });
-  return new Client({ connection, namespace: target.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: target.TEMPORAL_NAMESPACE, workflow: { queryRejectCondition: 'NOT_OPEN' } });
 }
 
 /** Connects a native connection (worker side). */

@@ -3,6 +3,13 @@ import { bundleWorkflowCode, DefaultLogger, type NativeConnection, Worker, type 
 import { createActivities, type ActivityDeps } from '../../activities';
 import { PROVIDERS } from '../../kernel/llm/task-queue';
 
+/**
+ * How often an activity's heartbeats reach the server at most. The SDK's default (80% of the
+ * heartbeat timeout, 12 s for a step) let a step run on for seconds after its agent was killed: a
+ * cancellation is only delivered in the answer to a heartbeat. One second bounds that.
+ */
+export const HEARTBEAT_THROTTLE = '1 second';
+
 /** The workflow bundle's entry point. */
 export const WORKFLOWS_PATH = new URL('../../workflows/index.ts', import.meta.url).pathname;
 
@@ -60,6 +67,7 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       taskQueue: options.taskQueue,
       identity,
       activities: { ...kernelActivities, ...options.extraActivities },
+      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
       ...code,
     });
     const llm = await Promise.all(
@@ -71,6 +79,7 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
           identity,
           activities: { llmStep },
           maxConcurrentActivityTaskExecutions: options.llmSlots,
+          maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
         }),
       ),
     );
@@ -84,6 +93,7 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       taskQueue,
       identity,
       activities: { ...kernelActivities, llmStep },
+      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
       // A pinned agent's cached workflow lives on this node; if the node dies, its next workflow
       // task returns to the node queue (where an adopter polls) after this long, not the default 10 s.
       stickyQueueScheduleToStartTimeout: '3 seconds',

@@ -25,3 +25,6 @@ export const TERMINAL_STATUSES = ['completed', 'failed', 'terminated'] as const 
 export function isTerminal(status: string): boolean {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }
+
+/** The states of an agent that is still alive (its workflow should be running). */
+export const LIVE_STATUSES = ['ready', 'running', 'waiting', 'suspended'] as const satisfies readonly AgentStatus[];

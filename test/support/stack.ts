@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { createLogger } from '../../infra/logger';
 import { startStack, type Stack } from '../../infra/stack';
@@ -14,8 +15,17 @@ export function testBundle(): Promise<WorkflowBundle> {
 }
 
 /** A whole kernel for one test file: a headless dev server, a database, a worker and the API on a free port. */
-export async function startTestStack(options: { database: 'postgres' | 'pglite'; env?: Record<string, string>; worker?: boolean }): Promise<Stack & { config: Config; databaseUrl: string | undefined }> {
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'error');
+export async function startTestStack(options: {
+  database: 'postgres' | 'pglite';
+  env?: Record<string, string>;
+  worker?: boolean;
+  /** Log level of the stack's logger (default TEST_LOG_LEVEL or error). */
+  logLevel?: string;
+  /** Receives every log line (tests that check what is logged). */
+  logSink?: (line: string) => void;
+}): Promise<Stack & { config: Config; databaseUrl: string | undefined }> {
+  const sink = options.logSink;
+  const logger = createLogger(options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'error', 'aok', sink ? { write: (line: string) => sink(line) } : undefined);
   const fresh = options.database === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig({ LOG_LEVEL: 'error', TASK_QUEUE: `test-${Math.random().toString(36).slice(2, 8)}`, ...options.env });
   try {
@@ -46,4 +56,9 @@ export async function startTestStack(options: { database: 'postgres' | 'pglite';
 /** POSTs JSON to the stack's API. */
 export function postJson(stack: Stack, path: string, body: unknown): Promise<Response> {
   return fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** A client on the stack's connection that may query closed workflows (the kernel's own client refuses to, by design). */
+export function inspectingClient(stack: Stack): Client {
+  return new Client({ connection: stack.client.connection, namespace: stack.temporal.namespace });
 }

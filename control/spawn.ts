@@ -1,0 +1,92 @@
+import { createAgentRecord, getAgentRecord, updateAgentRecord } from '../db/agents';
+import { appendAudit } from '../db/audit';
+import { toPageRef } from '../db/pages';
+import { agentRunInput } from '../kernel/agent/run-input';
+import { newAgentId, type SpawnAgent } from '../kernel/agent/spawn';
+import type { AgentView } from '../kernel/agent/view';
+import type { Budget } from '../kernel/cost/budget';
+import { KernelError, rootMessage } from '../kernel/errors';
+import { childFinishedSignal, reserveBudgetUpdate } from '../workflows/agent-api';
+import type { ControlDeps } from './deps';
+import { placementOverrides } from './migrate';
+import { startAgentRun } from './start-run';
+import { isTemporalUnreachable, withTemporal } from './temporal';
+import { describeAgent } from './views';
+
+/**
+ * Spawns an agent — the one way every door does it (the API, crews, schedules, the spawn_agent tool):
+ * validates its tools and placement, borrows its budget from a parent of the same tenant, stores the
+ * agent, its input page and the audit entry in one transaction, then starts its workflow. A start that
+ * fails marks the row failed (never left `ready`) and returns what it borrowed; Temporal unreachable is
+ * a 503.
+ */
+export async function spawnAgent(deps: ControlDeps, spec: SpawnAgent, actor = 'api'): Promise<AgentView> {
+  const model = spec.model ?? deps.defaultModel;
+  const registry = deps.tools;
+  const unknown = spec.tools.filter((t) => !registry.get(t));
+  if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')} (available: ${registry.names().join(', ')})`);
+  const placement = await placementOverrides(deps, spec.placement);
+  const id = newAgentId(spec.name);
+  let budget: Budget = { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd };
+  if (spec.parentId) budget = await reserveFromParent(deps, spec.parentId, spec.tenant, id, budget);
+  const { agent, input } = await deps.db.transaction(async (tx) => {
+    const created = await createAgentRecord(tx, id, { ...spec, model });
+    await appendAudit(tx, { actor, action: 'agent.spawned', subject: id, data: { name: spec.name, model, tenant: spec.tenant, parentId: spec.parentId ?? null }, idempotencyKey: `agent.spawn:${id}` });
+    return created;
+  });
+  try {
+    const run = agentRunInput(
+      { agentId: id, model, taskQueue: deps.taskQueue, pages: [toPageRef(input)], maxSteps: spec.constraints.maxSteps },
+      {
+        tenant: spec.tenant,
+        priority: spec.priority,
+        maxTokensPerStep: spec.constraints.maxTokensPerStep,
+        stepTimeoutMs: spec.constraints.stepTimeoutMs,
+        budget,
+        tools: registry.policies(spec.tools),
+        agingIntervalMs: deps.agingIntervalMs,
+        parentId: spec.parentId ?? null,
+        ...placement,
+      },
+    );
+    await startAgentRun(deps, run, { name: spec.name, summary: `${spec.name}: ${spec.goal}`, memo: { name: spec.name, role: spec.role } });
+  } catch (err) {
+    await failStart(deps, agent.id, err);
+    if (spec.parentId) await returnBorrowed(deps, spec.parentId, id);
+    throw startError(err);
+  }
+  return describeAgent(deps, id);
+}
+
+/** Marks an agent whose workflow could not be started as failed, with the reason. */
+export async function failStart(deps: ControlDeps, id: string, err: unknown): Promise<void> {
+  await updateAgentRecord(deps.db, id, { status: 'failed', error: `its workflow could not be started: ${rootMessage(err)}`, exitReason: 'error', finishedAt: new Date() });
+}
+
+/** The error a failed start answers with: 503 (with Retry-After) when Temporal is unreachable. */
+export function startError(err: unknown): KernelError {
+  if (err instanceof KernelError) return err;
+  return new KernelError('unavailable', `could not start the agent's workflow${isTemporalUnreachable(err) ? ': Temporal is unreachable' : ''}; retry shortly`, { cause: err, retryAfterS: 5 });
+}
+
+/** Asks the parent's workflow to lend part of its remaining budget; refuses a parent that is gone or belongs to another tenant. */
+async function reserveFromParent(deps: ControlDeps, parentId: string, tenant: string, childId: string, request: Budget): Promise<Budget> {
+  const parent = await getAgentRecord(deps.db, parentId);
+  if (!parent) throw new KernelError('not_found', `no parent agent with id "${parentId}"`);
+  if (parent.tenant !== tenant) throw new KernelError('conflict', `parent ${parentId} belongs to another tenant; a child can only borrow from its own tenant's agents`);
+  try {
+    return await withTemporal(deps, 'reserve budget from the parent', () => deps.client.workflow.getHandle(parent.workflowId).executeUpdate(reserveBudgetUpdate, { args: [{ childId, request }] }));
+  } catch (err) {
+    if (err instanceof KernelError) throw err;
+    throw new KernelError('conflict', `parent ${parentId} cannot lend budget: ${rootMessage(err)}`, { cause: err });
+  }
+}
+
+/** Gives back what a child that never started borrowed (best effort: the parent settles it as spent nothing). */
+async function returnBorrowed(deps: ControlDeps, parentId: string, childId: string): Promise<void> {
+  try {
+    await withTemporal(deps, 'return the borrowed budget', () => deps.client.workflow.getHandle(parentId).signal(childFinishedSignal, { childId, spent: { promptTokens: 0, completionTokens: 0, costUsd: 0 } }));
+  } catch (err) {
+    deps.logger.warn({ parentId, childId, reason: rootMessage(err) }, 'could not return a failed child’s reservation to its parent');
+  }
+}
