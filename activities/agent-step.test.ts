@@ -3,7 +3,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { createAgentRecord } from '../db/agents';
 import { openDatabase, type Database } from '../db/client';
-import { contextPages } from '../db/schema';
+import { agentEvents, agents, contextPages, usageLedger } from '../db/schema';
+import { closeAgentRecord } from '../db/agent-close';
+import { claimAgent } from '../db/fence';
 import { spawnAgentSchema } from '../kernel/agent/spawn';
 import type { LlmProvider, LlmRequest } from '../kernel/llm/types';
 import { createLlmStep, type LlmStepResult } from './agent-step';
@@ -66,5 +68,68 @@ describe('llmStep activity', () => {
     expect((err as { type?: string }).type).toBe('BudgetExhausted');
     expect((err as { nonRetryable?: boolean }).nonRetryable).toBe(true);
     expect(model.calls).toBe(calls);
+  });
+});
+
+describe('fenced writes', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openDatabase({ pgliteDir: 'memory://' });
+  });
+  afterAll(() => database.close());
+
+  /** A provider that lets something happen to the agent while the model "thinks", then answers with a usage bill. */
+  const meanwhile = (act: () => Promise<void>): LlmProvider => ({
+    name: 'meanwhile',
+    async complete() {
+      await act();
+      return { text: 'a late answer', toolCalls: [], stopReason: 'end_turn', usage: { promptTokens: 120, completionTokens: 30 }, usageSource: 'provider' };
+    },
+  });
+
+  async function agent(id: string) {
+    const spec = spawnAgentSchema.parse({ name: id, role: 'r', goal: 'g', input: 'the input' });
+    await createAgentRecord(database.db, id, { ...spec, model: 'openai:fake' });
+  }
+
+  const run = (provider: LlmProvider, agentId: string) =>
+    new MockActivityEnvironment().run(
+      createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => provider, tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } }),
+      { agentId, step: 1, model: 'openai:fake', maxTokens: 64, budget: UNLIMITED, spent: ZERO_SPEND },
+    );
+
+  test('a step whose agent is killed while the model answers writes no reply, no event, no status — only the bill, once, marked killed', async () => {
+    await agent('killed-1');
+    const err = await run(meanwhile(() => closeAgentRecord(database.db, database.pubsub, { agentId: 'killed-1', runId: 'dev', status: 'terminated', exitReason: 'killed', error: 'killed', closedBy: 'kernel' }).then(() => undefined)), 'killed-1').catch((e: unknown) => e);
+    expect((err as { type?: string }).type).toBe('AgentFinished');
+    const pages = await database.db.select().from(contextPages).where(eq(contextPages.agentId, 'killed-1'));
+    expect(pages.filter((p) => p.purpose === 'reply')).toEqual([]);
+    const ledger = await database.db.select().from(usageLedger).where(eq(usageLedger.agentId, 'killed-1'));
+    expect(ledger.map((l) => ({ part: l.part, promptTokens: l.promptTokens, completionTokens: l.completionTokens }))).toEqual([{ part: 'reply:killed', promptTokens: 120, completionTokens: 30 }]);
+    const [row] = await database.db.select().from(agents).where(eq(agents.id, 'killed-1'));
+    expect(row).toMatchObject({ status: 'terminated', step: 0 });
+    const events = await database.db.select().from(agentEvents).where(eq(agentEvents.agentId, 'killed-1'));
+    expect(events.map((e) => e.kind)).toEqual(['step.started', 'agent.finished']);
+  });
+
+  test('an attempt that a newer attempt superseded writes nothing of its own', async () => {
+    await agent('superseded-1');
+    const err = await run(meanwhile(() => claimAgent(database.db, 'superseded-1', 'dev').then(() => undefined)), 'superseded-1').catch((e: unknown) => e);
+    expect((err as { type?: string }).type).toBe('StepSuperseded');
+    const pages = await database.db.select().from(contextPages).where(eq(contextPages.agentId, 'superseded-1'));
+    expect(pages.filter((p) => p.purpose === 'reply')).toEqual([]);
+    const ledger = await database.db.select().from(usageLedger).where(eq(usageLedger.agentId, 'superseded-1'));
+    expect(ledger.map((l) => l.part)).toEqual([expect.stringMatching(/^reply:superseded#\d+$/)]);
+  });
+
+  test('a terminal agent is not claimed: the model is never called', async () => {
+    await agent('done-1');
+    await closeAgentRecord(database.db, database.pubsub, { agentId: 'done-1', runId: '00000000-0000-0000-0000-000000000000', status: 'completed', exitReason: 'final_answer', error: null, closedBy: 'kernel' });
+    let called = false;
+    const err = await run(meanwhile(async () => {
+      called = true;
+    }), 'done-1').catch((e: unknown) => e);
+    expect((err as { type?: string }).type).toBe('AgentFinished');
+    expect(called).toBe(false);
   });
 });
