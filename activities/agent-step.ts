@@ -2,17 +2,19 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { emitFencedEvent, fenceCheck } from '../db/fence';
 import type { PubSub } from '../db/notify';
-import { agentEvents, agents } from '../db/schema';
+import { agentEvents, agents, usageLedger } from '../db/schema';
 import { EVENTS_CHANNEL } from '../db/events';
 import { findPage, toPageRef, writePage, type PageRow } from '../db/pages';
 import { scopeOf } from '../db/scope';
 import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
+import { appendAudit } from '../db/audit';
 import type { VectorRetrieval } from '../db/retrieval';
 import { buildContext, type PressureThresholds, type Summariser } from './context/build-context';
 import { countTextTokens } from '../kernel/llm/tokens';
-import { bill, discardedPart } from '../db/ledger';
+import { bill, discardedPart, ledgerTotals } from '../db/ledger';
 import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
-import { checkBudget, type Budget, type Spend } from '../kernel/cost/budget';
+import { overshoot, planCall, type Budget, type Spend } from '../kernel/cost/budget';
+import { promptMarginOf, recordPromptRatio } from '../db/calibration';
 import { costUsd, priceOf } from '../kernel/cost/prices';
 import { ProviderError } from '../kernel/llm/errors';
 import type { LlmProvider, StopReason, ToolCall } from '../kernel/llm/types';
@@ -37,6 +39,12 @@ export interface LlmStepInput {
   gpuLease?: string;
   /** The agent's own spend before this step (mirrored onto its row with the reply). */
   usage?: Spend;
+  /**
+   * Spend on others' account (children's, and what is lent to them). When given, the step takes the
+   * agent's own spend from the ledger — every timeline, every discarded bill — rather than from `spent`,
+   * so a rewind's abandoned spend counts from the very first step after it.
+   */
+  borrowed?: Spend;
 }
 
 /** What one agent step returns to the workflow: a reference to the reply, never its text. */
@@ -48,12 +56,18 @@ export interface LlmStepResult {
   toolCalls: Array<{ id: string; name: string }>;
   /** Set when this step found the workflow reset outside the kernel and rewound the agent's records. */
   rewound?: DetectedRewind;
+  /** Set when the provider's bill for this step went past the budget: the agent must stop now. */
+  overBudget?: { tokens: number; costUsd: number };
 }
 
 interface ReplyMeta {
   /** The run that wrote the reply (a reply of another run at the same step means the workflow was reset). */
   runId?: string;
   usage: Spend;
+  /** How far the provider's bill went past the budget (the agent stops at once). */
+  overBudget?: { tokens: number; costUsd: number };
+  /** The completion cap the budget set, when it was lower than the step's. */
+  completionCap?: number;
   stopReason: StopReason;
   usageSource: string;
   provider: string;
@@ -75,7 +89,7 @@ export interface LlmStepDeps {
 
 function resultFrom(row: PageRow): LlmStepResult {
   const meta = row.meta as ReplyMeta;
-  return { page: toPageRef(row), usage: meta.usage, stopReason: meta.stopReason, toolCalls: meta.toolCalls.map((c) => ({ id: c.id, name: c.name })) };
+  return { page: toPageRef(row), usage: meta.usage, stopReason: meta.stopReason, toolCalls: meta.toolCalls.map((c) => ({ id: c.id, name: c.name })), ...(meta.overBudget ? { overBudget: meta.overBudget } : {}) };
 }
 
 /** Streams token events in batches (every 100 ms) so a long answer costs a few rows, not thousands; fenced, so none follows a kill. */
@@ -168,8 +182,11 @@ export function createLlmStep(deps: LlmStepDeps) {
     const price = priceOf(input.model);
     const summaryUsage = context.metrics.summaryUsage;
     const summarySpend: Spend = { ...summaryUsage, costUsd: costUsd(price, summaryUsage.promptTokens, summaryUsage.completionTokens) };
-    const spentSoFar = addSpend(input.spent, summarySpend);
-    const verdict = checkBudget(input.budget, spentSoFar, { promptTokens, maxCompletionTokens: input.maxTokens, price });
+    // The ledger is the truth about the agent's own spend (summaries of this step are already in it).
+    const spentSoFar = input.borrowed ? addSpend((await ledgerTotals(db, eq(usageLedger.agentId, input.agentId))).spend, input.borrowed) : addSpend(input.spent, summarySpend);
+    // The completion is capped to what the budget leaves, the prompt reserved at the model's learned margin.
+    const margin = input.budget.maxTotalTokens === null && input.budget.maxCostUsd === null ? 1 : await promptMarginOf(db, input.model);
+    const verdict = planCall(input.budget, spentSoFar, { promptTokens, maxCompletionTokens: input.maxTokens, price, promptMargin: margin });
     if (!verdict.ok) {
       throw ApplicationFailure.create({
         message: `budget exhausted: step ${input.step} could spend ${verdict.wouldSpend} ${verdict.limit === 'cost' ? 'USD' : 'tokens'}, the limit is ${verdict.allowed}`,
@@ -184,7 +201,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
     try {
-      response = await deps.guard(provider, { messages, maxTokens: input.maxTokens, tools, onToken: stream.onToken, step: input.step }, promptTokens + input.maxTokens, ctx.cancellationSignal);
+      response = await deps.guard(provider, { messages, maxTokens: verdict.maxCompletionTokens, tools, onToken: stream.onToken, step: input.step }, verdict.reservedPromptTokens + verdict.maxCompletionTokens, ctx.cancellationSignal);
     } catch (err) {
       if (err instanceof ProviderError) {
         throw ApplicationFailure.create({ message: err.message, type: `ProviderError${err.status}`, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs, cause: err });
@@ -197,7 +214,12 @@ export function createLlmStep(deps: LlmStepDeps) {
     // The step pays for its reply and for any summary written while assembling its context.
     const replyUsage: Spend = { ...response.usage, costUsd: costUsd(price, response.usage.promptTokens, response.usage.completionTokens) };
     const usage = addSpend(replyUsage, summarySpend);
-    const meta: ReplyMeta = { runId, usage, stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
+    if (response.usageSource === 'provider') await recordPromptRatio(db, input.model, promptTokens, response.usage.promptTokens);
+    // The bill is the provider's figure; if it overshoots the budget (a prompt it counted as larger than
+    // our reservation), the overshoot is recorded and the agent stops before anything else happens.
+    const over = overshoot(input.budget, addSpend(spentSoFar, replyUsage));
+    const overBudget = over.tokens > 0 || over.costUsd > 0 ? over : undefined;
+    const meta: ReplyMeta = { runId, usage, ...(overBudget ? { overBudget } : {}), ...(verdict.capped ? { completionCap: verdict.maxCompletionTokens } : {}), stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
     // The reply, its bill and the agent's row commit together, and only while this attempt's fence
     // holds: a step that finishes after its agent was killed (or after a newer attempt took over) writes
     // nothing but the bill the provider already charged, marked as discarded.
@@ -227,6 +249,10 @@ export function createLlmStep(deps: LlmStepDeps) {
         .set({ status: 'running', step: input.step, hold: null, holdDetail: null, pendingApproval: null, promptTokens: own.promptTokens, completionTokens: own.completionTokens, costUsd: own.costUsd, updatedAt: new Date() })
         .where(eq(agents.id, input.agentId));
       await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'step.completed', data: { stopReason: response.stopReason, usage, toolCalls: response.toolCalls.map((c) => c.name) } });
+      if (overBudget) {
+        await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'budget.overshoot', data: { ...overBudget, budget: input.budget } });
+        await appendAudit(tx, { actor: 'kernel', action: 'budget.overshoot', subject: input.agentId, data: { step: input.step, ...overBudget, budget: input.budget, billed: replyUsage }, idempotencyKey: `budget.overshoot:${input.agentId}:${agent.branch}:${input.step}` });
+      }
       return written;
     });
     if (typeof row === 'string') throw fencedOut(input.agentId, input.step, row);

@@ -234,4 +234,32 @@ describe('GPU placement', () => {
     const nodesView = (await (await fetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; gpus: { gpus: unknown[] }; reservations: unknown[] }> };
     expect(nodesView.nodes.find((n) => n.id === 'gpu-v100')?.gpus.gpus).toHaveLength(1);
   });
+
+  test('a GPU reservation that lapses is noticed by the next step, and the agent is placed again and finishes', async () => {
+    await aliveNodes(['gpu-t4', 'gpu-v100']);
+    const a = await agents.spawn({ name: 'lapsing', model: 'scripted:6:400', placement: { gpuMemoryMiB: 5_000 }, constraints: { maxSteps: 6 } });
+    const resource = `gpu:${a.id}`;
+    await waitFor(() => db().select().from(leases).where(eq(leases.resource, resource)), (rows) => rows.length === 1, 30_000, 'the first reservation');
+    await waitFor(() => stepOf(a.id), (n) => n >= 1, 30_000, 'a first step');
+    // Paused, no step renews the reservation while it lapses.
+    expect((await agents.post(`/agents/${a.id}/pause`, {})).status).toBe(202);
+    await agents.until(a.id, (v) => v.status === 'suspended', 'paused', 30_000);
+    // The lease lapses (as if no step had renewed it for GPU_LEASE_MS), and the next placement — another
+    // agent's — releases it, as placement releases every lapsed reservation before it counts free memory.
+    await db().update(leases).set({ expiresAt: new Date(Date.now() - 1_000) }).where(eq(leases.resource, resource));
+    const other = await agents.spawn({ name: 'reaper', model: 'scripted:1', placement: { gpuMemoryMiB: 1_000 } });
+    await agents.settle(other.id);
+    expect(await db().select().from(leases).where(eq(leases.resource, resource))).toHaveLength(0);
+    expect((await agents.post(`/agents/${a.id}/resume`, {})).status).toBe(202);
+    const placed = await waitFor(
+      async () => (await stepNodes(a.id)).filter((e) => e.kind === 'agent.placed'),
+      (events) => events.some((e) => e.data.reason === 'gpu_lease_lost'),
+      30_000,
+      'a placement for the lost lease',
+    );
+    expect(placed.find((e) => e.data.reason === 'gpu_lease_lost')?.data.gpu).toMatchObject({ memoryMiB: 5_000 });
+    expect(await agents.settle(a.id)).toMatchObject({ status: 'completed', step: 6 });
+    await expectEachStepOnce(a.id, 6);
+    expect(await db().select().from(leases).where(eq(leases.resource, resource))).toHaveLength(0);
+  });
 });

@@ -4,6 +4,7 @@ import { memories, usageLedger } from '../db/schema';
 import { AGENT_PRIORITY } from '../kernel/search-attributes';
 import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
+import { waitFor } from './support/wait';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
 setDefaultTimeout(120_000);
@@ -132,7 +133,9 @@ describe('lifecycle', () => {
     const res = await suite.agents.post(`/agents/${a.id}/messages`, { text: 'please also mention penguins' });
     expect(res.status).toBe(202);
     const { pageId } = (await res.json()) as { pageId: string };
-    await suite.agents.settle(a.id);
+    const done = await suite.agents.settle(a.id);
+    // The model was sent the message: the scripted model quotes the latest user message it received.
+    expect(done.result).toContain('the last message says "please also mention penguins"');
     const { pages } = (await (await fetch(`${suite.stack.apiUrl}/agents/${a.id}/pages`)).json()) as { pages: Array<{ id: string; body: string }> };
     expect(pages.find((p) => p.id === pageId)?.body).toBe('please also mention penguins');
     const state = await inspectingClient(suite.stack).workflow.getHandle(a.id).query<{ pages: Array<{ id: string }> }>('state');
@@ -191,6 +194,16 @@ describe('budgets and cost', () => {
     const childState = await inspectingClient(suite.stack).workflow.getHandle(child.id).query<{ budget: { maxTotalTokens: number } }>('state');
     expect(childState.budget.maxTotalTokens).toBeLessThanOrEqual(3000);
     expect(childState.budget.maxTotalTokens).toBeGreaterThan(0);
+    // The parent settled the child's reservation and counts exactly what the child spent.
+    const parentState = await waitFor(
+      () => suite.stack.client.workflow.getHandle(parent.id).query<{ childUsage: { promptTokens: number; completionTokens: number }; childReservations: Record<string, unknown> }>('state'),
+      (st) => Object.keys(st.childReservations).length === 0,
+      10_000,
+      'the parent to settle the child',
+    );
+    expect(parentState.childUsage.promptTokens).toBe(childLive.usage.promptTokens);
+    expect(parentState.childUsage.completionTokens).toBe(childLive.usage.completionTokens);
+    expect(childLive.usage.totalTokens).toBeGreaterThan(0);
     const orphan = await suite.agents.post('/agents', { name: 'orphan', role: 'r', goal: 'g', input: 'i', parentId: 'no-such-parent' });
     expect(orphan.status).toBe(404);
     await suite.agents.post(`/agents/${parent.id}/kill`, {});

@@ -59,4 +59,28 @@ describe('priority scheduling on the real server', () => {
     expect(Math.min(...keys)).toBeLessThan(5);
     await Promise.all(high.map((a) => suite.agents.settle(a.id)));
   }, 60_000);
+
+  test('a tenant’s fairness key is honoured by the server: a small tenant is not queued behind a big one', async () => {
+    // Same priority everywhere; the big tenant's eight agents are spawned first and keep the one slot busy.
+    const big = [];
+    for (let i = 0; i < 8; i++) big.push(await suite.agents.spawn({ name: `big-${i}`, model: 'scripted:6:40', priority: 5, tenant: 'big-tenant' }));
+    const small = [];
+    for (let i = 0; i < 2; i++) small.push(await suite.agents.spawn({ name: `small-${i}`, model: 'scripted:6:40', priority: 5, tenant: 'small-tenant' }));
+    const finished = new Map<string, number>();
+    const t0 = performance.now();
+    await Promise.all([...big, ...small].map(async (a) => {
+      expect((await suite.agents.settle(a.id)).status).toBe('completed');
+      finished.set(a.id, performance.now() - t0);
+    }));
+    // First-come-first-served would give each of the ten agents a tenth of the slot, so the small
+    // tenant would finish with the rest; shared fairly between two tenants, it gets half while it waits.
+    const mean = (xs: Array<{ id: string }>) => xs.reduce((n, a) => n + finished.get(a.id)!, 0) / xs.length;
+    expect(Math.max(...small.map((a) => finished.get(a.id)!))).toBeLessThan(mean(big));
+    const replies = await replyOrder([...big, ...small].map((a) => a.id));
+    const smallIds = new Set(small.map((a) => a.id));
+    const positions = replies.flatMap((id, i) => (smallIds.has(id) ? [i] : []));
+    expect(positions).toHaveLength(12);
+    // The small tenant's twelve replies all land in the first two-thirds of the sixty.
+    expect(Math.max(...positions)).toBeLessThan(40);
+  }, 90_000);
 });

@@ -109,12 +109,11 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
   let stepScope: CancellationScope | null = null;
   const inbox: AgentSnapshot['pages'] = [];
 
-  /** Spend that counts against the budget: own, finished children's, and what is lent out. */
-  const committed = (): Spend =>
-    Object.values(reservations).reduce<Spend>(
-      (acc, r) => addSpend(acc, { promptTokens: r.maxTotalTokens ?? 0, completionTokens: 0, costUsd: r.maxCostUsd ?? 0 }),
-      addSpend(addSpend(s.usage, childUsage), sunk),
-    );
+  /** Spend on others' account: what finished children spent and what is lent to running ones. */
+  const borrowed = (): Spend =>
+    Object.values(reservations).reduce<Spend>((acc, r) => addSpend(acc, { promptTokens: r.maxTotalTokens ?? 0, completionTokens: 0, costUsd: r.maxCostUsd ?? 0 }), childUsage);
+  /** Spend that counts against the budget: own (on every timeline), and borrowed. */
+  const committed = (): Spend => addSpend(addSpend(s.usage, sunk), borrowed());
 
   const apply = (event: LifecycleEvent, hold: HoldReason = null) => {
     const next = transition(s.status, event);
@@ -146,7 +145,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     if (report) sunk = report.sunk;
   };
 
-  setHandler(stateQuery, () => s, { description: 'The live state: status, hold, step, page table (references), budget and usage.' });
+  setHandler(stateQuery, () => ({ ...s, childUsage, childReservations: reservations, sunkUsage: sunk }), { description: 'The live state: status, hold, step, page table (references), budget and usage.' });
   setHandler(stepQuery, () => s.step, { description: 'Steps taken.' });
   setHandler(usageQuery, () => s.usage, { description: 'Tokens and USD the agent itself spent.' });
   setHandler(
@@ -294,6 +293,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
             maxTokens: input.maxTokensPerStep,
             budget: s.budget,
             spent: committed(),
+            borrowed: borrowed(),
             boundary: boundaryOf(s),
             gpuLease: s.gpuLease?.resource,
             usage: s.usage,
@@ -396,6 +396,13 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       s.step = step;
       s.usage = addSpend(s.usage, reply.usage);
       upsertSearchAttributes([{ key: AGENT_STEP, value: step }]);
+      // The provider billed more than the budget allowed (its prompt count was above our reservation):
+      // stop at once — no tool runs — until the budget is raised.
+      if (reply.overBudget) {
+        budgetRaised = false;
+        await hold('suspend', 'budget_exhausted', () => budgetRaised);
+        if (killed) break;
+      }
 
       for (const call of reply.toolCalls) {
         const policy = input.tools.find((t) => t.name === call.name);

@@ -58,4 +58,23 @@ describe('provider guard', () => {
     for (let i = 0; i < 3; i++) expect(((await guard(p, request, 1).catch((e: unknown) => e)) as ProviderError).status).toBe(401);
     expect(await guard(p, request, 1)).toEqual(ok);
   });
+
+  test('an open circuit half-opens after its wait: one trial call goes through; success closes it, failure opens it again', async () => {
+    const guard = createProviderGuard({ requestsPerMinute: 0, tokensPerMinute: 0, breakerThreshold: 2, halfOpenAfterMs: 200 });
+    const p = flaky([500, 500, 503, 0, 0]);
+    for (let i = 0; i < 2; i++) await guard(p, request, 1).catch(() => undefined);
+    expect(((await guard(p, request, 1).catch((e: unknown) => e)) as { type: string }).type).toBe('CircuitOpen');
+    expect(p.calls).toBe(2);
+    await Bun.sleep(250);
+    // Half-open: the trial call reaches the provider, fails, and the circuit opens again at once.
+    expect(await guard(p, request, 1).catch((e: unknown) => e)).toBeInstanceOf(ProviderError);
+    expect(p.calls).toBe(3);
+    expect(((await guard(p, request, 1).catch((e: unknown) => e)) as { type: string }).type).toBe('CircuitOpen');
+    expect(p.calls).toBe(3);
+    await Bun.sleep(250);
+    // The next trial succeeds: the circuit closes, and calls flow again.
+    expect(await guard(p, request, 1)).toEqual(ok);
+    expect(await guard(p, request, 1)).toEqual(ok);
+    expect(p.calls).toBe(5);
+  });
 });

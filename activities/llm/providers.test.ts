@@ -90,14 +90,49 @@ describe('Anthropic provider over real HTTP', () => {
 describe('scripted model', () => {
   test('takes the scripted number of turns, deterministically, and counts tokens with a real tokenizer', async () => {
     const model = new ScriptedModel(2);
-    const first = await model.complete({ messages, maxTokens: 8 });
+    const first = await model.complete({ messages, maxTokens: 128 });
     expect(first.stopReason).toBe('continue');
     expect(first.text).toContain('check the wire format');
-    expect(await model.complete({ messages, maxTokens: 8 })).toEqual(first);
-    const second = await model.complete({ messages: [...messages, { role: 'assistant', content: first.text }], maxTokens: 8 });
+    expect(await model.complete({ messages, maxTokens: 128 })).toEqual(first);
+    const second = await model.complete({ messages: [...messages, { role: 'assistant', content: first.text }], maxTokens: 128 });
     expect(second.stopReason).toBe('end_turn');
     expect(second.text).toStartWith('Final answer (step 2/2)');
     expect(second.usage.promptTokens).toBe(countChatTokens([...messages, { role: 'assistant', content: first.text }]));
+  });
+
+  test('reads what it is sent: it quotes the latest user message, and its answers change with the conversation', async () => {
+    const model = new ScriptedModel(3);
+    const base = [{ role: 'system' as const, content: 'Goal: test' }, { role: 'user' as const, content: 'first question' }];
+    const a = await model.complete({ messages: base, maxTokens: 64, step: 1 });
+    const b = await model.complete({ messages: [...base, { role: 'user', content: 'please mention penguins' }], maxTokens: 64, step: 1 });
+    expect(a.text).toContain('"first question"');
+    expect(b.text).toContain('"please mention penguins"');
+    expect(a.text).not.toBe(b.text);
+  });
+
+  test('refuses a prompt without its input, or without the result of the call it made in the step before', async () => {
+    const model = new ScriptedModel(3);
+    const onlySystem = await model.complete({ messages: [{ role: 'system', content: 'Goal: x' }], maxTokens: 64, step: 3 }).catch((e: unknown) => e);
+    expect(onlySystem).toBeInstanceOf(ProviderError);
+    expect((onlySystem as ProviderError).retryable).toBe(false);
+    expect((onlySystem as Error).message).toContain('input is missing');
+    const script = { role: 'user' as const, content: 'CALL calculator {"expression":"6*7"}' };
+    const call = await model.complete({ messages: [script], maxTokens: 64, step: 1 });
+    expect(call.toolCalls.map((c) => c.id)).toEqual(['call_1_1']);
+    const withoutResult = await model.complete({ messages: [script, { role: 'assistant', content: call.text, toolCalls: call.toolCalls }], maxTokens: 64, step: 2 }).catch((e: unknown) => e);
+    expect((withoutResult as Error).message).toContain('the result of call_1_1 (asked at step 1) is not in the prompt');
+    const withResult = await model.complete({ messages: [script, { role: 'assistant', content: call.text, toolCalls: call.toolCalls }, { role: 'tool', content: '42', toolCallId: 'call_1_1', toolName: 'calculator' }], maxTokens: 64, step: 2 });
+    expect(withResult.text).toContain('working on');
+  });
+
+  test('keeps to its completion cap, as a provider does with max_tokens', async () => {
+    const model = new ScriptedModel(1);
+    const full = await model.complete({ messages: [{ role: 'user', content: 'hello there' }], maxTokens: 512, step: 1 });
+    const cut = await model.complete({ messages: [{ role: 'user', content: 'hello there' }], maxTokens: 5, step: 1 });
+    expect(full.stopReason).toBe('end_turn');
+    expect(cut.usage.completionTokens).toBe(5);
+    expect(cut.stopReason).toBe('max_tokens');
+    expect(full.text.startsWith(cut.text)).toBe(true);
   });
 });
 

@@ -8,5 +8,6 @@ export * from './leases';
 export * from './audit-log';
 export * from './tool-calls';
 export * from './usage-ledger';
+export * from './model-calibration';
 export * from './agent-events';
 export * from './relations';

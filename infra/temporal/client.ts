@@ -11,23 +11,25 @@ export function temporalAddress(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPO
 }
 
 /**
+ * The connection options both sides use: TLS with the system's roots when TEMPORAL_TLS is set (or an
+ * API key is given: Temporal Cloud requires TLS with one), and the API key, which the SDK sends as a
+ * bearer token on every call.
+ */
+export function connectionOptions(target: TemporalTarget): { address: string; tls: Record<string, never> | undefined; apiKey: string | undefined } {
+  const tls = target.TEMPORAL_TLS || target.TEMPORAL_API_KEY ? {} : undefined;
+  return { address: target.address, tls, apiKey: target.TEMPORAL_API_KEY };
+}
+
+/**
  * Connects a Temporal client (API side). Queries are rejected once a run has closed, so a closed
  * agent is never read as live from a replay of its history: the kernel learns it closed instead.
  */
 export async function connectClient(target: TemporalTarget): Promise<Client> {
-  const connection = await Connection.connect({
-    address: target.address,
-    tls: target.TEMPORAL_TLS ? {} : undefined,
-    apiKey: target.TEMPORAL_API_KEY,
-  });
+  const connection = await Connection.connect(connectionOptions(target));
   return new Client({ connection, namespace: target.TEMPORAL_NAMESPACE, workflow: { queryRejectCondition: 'NOT_OPEN' } });
 }
 
 /** Connects a native connection (worker side). */
 export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
-  return NativeConnection.connect({
-    address: target.address,
-    tls: target.TEMPORAL_TLS ? {} : undefined,
-    apiKey: target.TEMPORAL_API_KEY,
-  });
+  return NativeConnection.connect(connectionOptions(target));
 }

@@ -98,6 +98,12 @@ export interface AgentSnapshot {
   resultPageId: string | null;
   exitReason: ExitReason | null;
   error: string | null;
+  /** What finished children spent (it counts against this agent's budget). */
+  childUsage?: Spend;
+  /** Budget lent to children that are still running, by child id. */
+  childReservations?: Record<string, Budget>;
+  /** What timelines abandoned by rewinds spent (it still counts). */
+  sunkUsage?: Spend;
 }
 
 /** The workflow's return value. */

@@ -24,16 +24,20 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** The importance the seed gives every page unless told otherwise. */
+export const SEED_DEFAULT_IMPORTANCE = 0.5;
+
 /**
- * Baseline 2: the seed's policy — evict by idle time weighted by importance (importance as the seed
- * assigns it: random). Keeps the pages with the highest importance × 0.5^(idle / halfLife).
+ * Baseline 2: the seed's documented eviction rule — evict the page with the highest
+ * `lru · (1 − 0.5 · importance)`, where `lru` is the steps since the page was last accessed and
+ * importance defaults to 0.5 — i.e. keep the pages with the lowest score that fit.
  */
-export function assembleSeed(budget: number, pages: readonly PageMeta[], currentStep: number, importance: (p: PageMeta) => number, halfLifeSteps = 50): Assembly {
+export function assembleSeed(budget: number, pages: readonly PageMeta[], currentStep: number, importance: (p: PageMeta) => number = () => SEED_DEFAULT_IMPORTANCE): Assembly {
   const chosen = new Set<string>();
   let used = 0;
   const ranked = pages
-    .map((p) => ({ p, score: importance(p) * 0.5 ** (Math.max(0, currentStep - p.lastAccessStep) / halfLifeSteps) }))
-    .sort((a, b) => b.score - a.score);
+    .map((p) => ({ p, score: Math.max(0, currentStep - p.lastAccessStep) * (1 - 0.5 * importance(p)) }))
+    .sort((a, b) => a.score - b.score || b.p.step - a.p.step);
   for (const { p } of ranked) {
     if (used + p.tokens > budget) continue;
     chosen.add(p.id);

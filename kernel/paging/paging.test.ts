@@ -43,13 +43,26 @@ describe('baselines', () => {
     expect(a.pages.map((p) => p.step)).toEqual([98, 99, 100]);
   });
 
-  test('the seed policy keeps high importance × low idle time, within budget', () => {
-    const rand = seededRandom(7);
-    const imp = new Map(pages.map((p) => [p.id, rand()]));
-    const a = assembleSeed(100, pages, 100, (p) => imp.get(p.id)!);
-    expect(a.tokens).toBeLessThanOrEqual(100);
-    expect(a.pages).toHaveLength(10);
-    expect(seededRandom(7)()).toBe(seededRandom(7)());
+  test('the seed rule keeps the pages with the lowest lru · (1 − 0.5 · importance), within budget', () => {
+    // With the default importance (0.5) it is least-recently-used: the 10 most recently accessed pages.
+    const a = assembleSeed(100, pages, 100);
+    expect(a.tokens).toBe(100);
+    expect(a.pages.map((p) => p.step)).toEqual([91, 92, 93, 94, 95, 96, 97, 98, 99, 100]);
+    // Importance 1 scales a page's idle time by 0.5 instead of 0.75: page 93 (idle 7 → 3.5) now beats
+    // pages 95 (5 → 3.75) and 94 (6 → 4.5), but not page 96 (4 → 3.0).
+    const b = assembleSeed(60, pages, 100, (p) => (p.id === 'p093' ? 1 : 0.5));
+    expect(b.pages.map((p) => p.step)).toEqual([93, 96, 97, 98, 99, 100]);
+  });
+
+  test('the seeded generator is deterministic and spread over [0, 1)', () => {
+    const a = seededRandom(7);
+    const b = seededRandom(7);
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+    expect(new Set(xs).size).toBeGreaterThan(990);
+    expect(seededRandom(8)()).not.toBe(seededRandom(7)());
   });
 });
 

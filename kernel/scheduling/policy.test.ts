@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { isTerminal, transition } from '../agent/lifecycle';
-import { budgetPressure, checkBudget, remaining } from '../cost/budget';
+import { budgetPressure, overshoot, planCall, promptMargin, remaining } from '../cost/budget';
 import { costUsd, priceOf } from '../cost/prices';
 import { fairnessKey, priorityKey } from './priority';
 
@@ -44,14 +44,29 @@ describe('cost and budgets', () => {
     expect(priceOf('openai:my-local-llama').known).toBe(false);
     expect(costUsd({ inputPerMTok: 3, outputPerMTok: 15 }, 1_000_000, 100_000)).toBe(4.5);
   });
-  test('a call that would exceed the budget is refused before it is made', () => {
+  test('the next call is capped to what the budget leaves, and refused only when too little is left', () => {
     const price = { inputPerMTok: 1, outputPerMTok: 2 };
     const spent = { promptTokens: 800, completionTokens: 100, costUsd: 0.001 };
-    expect(checkBudget({ maxTotalTokens: 1000, maxCostUsd: null }, spent, { promptTokens: 50, maxCompletionTokens: 50, price })).toEqual({ ok: true });
-    expect(checkBudget({ maxTotalTokens: 1000, maxCostUsd: null }, spent, { promptTokens: 50, maxCompletionTokens: 51, price })).toEqual({ ok: false, limit: 'tokens', wouldSpend: 1001, allowed: 1000 });
-    const v = checkBudget({ maxTotalTokens: null, maxCostUsd: 0.0011 }, spent, { promptTokens: 100, maxCompletionTokens: 100, price });
-    expect(v.ok).toBe(false);
-    expect(checkBudget({ maxTotalTokens: null, maxCostUsd: null }, spent, { promptTokens: 1e9, maxCompletionTokens: 1e9, price })).toEqual({ ok: true });
+    const tokens = { maxTotalTokens: 1000, maxCostUsd: null };
+    // 100 tokens left, a 50-token prompt: the 1,024-token step cap becomes 50.
+    expect(planCall(tokens, spent, { promptTokens: 50, maxCompletionTokens: 1024, price, promptMargin: 1 })).toEqual({ ok: true, maxCompletionTokens: 50, reservedPromptTokens: 50, capped: true });
+    expect(planCall(tokens, spent, { promptTokens: 20, maxCompletionTokens: 64, price, promptMargin: 1 })).toEqual({ ok: true, maxCompletionTokens: 64, reservedPromptTokens: 20, capped: false });
+    // A learned margin reserves more prompt: 50 × 1.8 = 90 leaves 10 < 16 → refused.
+    expect(planCall(tokens, spent, { promptTokens: 50, maxCompletionTokens: 1024, price, promptMargin: 1.8 })).toEqual({ ok: false, limit: 'tokens', wouldSpend: 1006, allowed: 1000 });
+    // A margin below 1 is never used to reserve less than the kernel counted.
+    expect(planCall(tokens, spent, { promptTokens: 50, maxCompletionTokens: 1024, price, promptMargin: 0.5 })).toMatchObject({ ok: true, reservedPromptTokens: 50 });
+    // USD: $0.0011 left after $0.001 spent… of which the 100-token prompt takes $0.0001, leaving 500 completion tokens at $2/M.
+    expect(planCall({ maxTotalTokens: null, maxCostUsd: 0.0021 }, spent, { promptTokens: 100, maxCompletionTokens: 4096, price, promptMargin: 1 })).toEqual({ ok: true, maxCompletionTokens: 500, reservedPromptTokens: 100, capped: true });
+    expect(planCall({ maxTotalTokens: null, maxCostUsd: 0.0011 }, spent, { promptTokens: 100, maxCompletionTokens: 100, price, promptMargin: 1 }).ok).toBe(false);
+    expect(planCall({ maxTotalTokens: null, maxCostUsd: null }, spent, { promptTokens: 1e9, maxCompletionTokens: 1e9, price, promptMargin: 3 })).toMatchObject({ ok: true, maxCompletionTokens: 1e9 });
+  });
+  test('an overshoot is measured from the provider’s bill, and the margin from recent ratios', () => {
+    expect(overshoot({ maxTotalTokens: 200, maxCostUsd: null }, { promptTokens: 500, completionTokens: 10, costUsd: 0 })).toEqual({ tokens: 310, costUsd: 0 });
+    expect(overshoot({ maxTotalTokens: null, maxCostUsd: 0.01 }, { promptTokens: 0, completionTokens: 0, costUsd: 0.0125 })).toEqual({ tokens: 0, costUsd: 0.0025 });
+    expect(overshoot({ maxTotalTokens: 600, maxCostUsd: null }, { promptTokens: 500, completionTokens: 10, costUsd: 0 })).toEqual({ tokens: 0, costUsd: 0 });
+    expect(promptMargin([])).toBe(1);
+    expect(promptMargin([0.9, 1.2, 1.1])).toBe(1.2);
+    expect(promptMargin([0.8, Number.NaN])).toBe(1);
   });
   test('pressure and remaining budget', () => {
     const budget = { maxTotalTokens: 1000, maxCostUsd: 1 };

@@ -11,7 +11,7 @@ export interface FakeReply {
 export interface FakeLlmServer {
   url: string;
   /** Requests received: path, headers and parsed JSON body. */
-  requests: Array<{ path: string; headers: Record<string, string>; body: unknown }>;
+  requests: Array<{ path: string; headers: Record<string, string>; body: unknown; at: number }>;
   /** Requests whose answer was due (after any delay), in order: whether the client had hung up by then. */
   answered: Array<{ aborted: boolean }>;
   /** Queues replies; when the queue is empty, `fallback` answers. */
@@ -60,7 +60,7 @@ export function startFakeLlm(fallback: FakeReply = openAiReply('fallback answer'
     port: 0,
     async fetch(req) {
       const body = await req.json().catch(() => null);
-      requests.push({ path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body });
+      requests.push({ path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body, at: Date.now() });
       const reply = fake.respond?.(body) ?? queue.shift() ?? fallback;
       if (reply.delayMs) await Bun.sleep(reply.delayMs);
       answered.push({ aborted: req.signal.aborted });
@@ -99,4 +99,18 @@ export function toOpenAiStream(raw: unknown): string {
   chunks.push({ choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason }] });
   if (body.usage) chunks.push({ choices: [], usage: body.usage });
   return `${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`;
+}
+
+/** An OpenAI chat-completions body that asks for one tool call. */
+export function openAiToolCall(name: string, args: Record<string, unknown>, usage = { prompt_tokens: 11, completion_tokens: 7 }, id = `call_${name}`): FakeReply {
+  return {
+    body: {
+      id: 'chatcmpl-fake',
+      object: 'chat.completion',
+      created: 1_700_000_000,
+      model: 'fake-model',
+      choices: [{ index: 0, message: { role: 'assistant', content: '', tool_calls: [{ id, type: 'function', function: { name, arguments: JSON.stringify(args) } }] }, finish_reason: 'tool_calls' }],
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    },
+  };
 }
