@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createLogger } from '../infra/logger';
 import { main } from '../infra/main';
-import { startStack } from '../infra/stack';
+import { startStack, type Stack } from '../infra/stack';
 import { loadConfig } from '../kernel/config';
 
 interface Scenario {
@@ -16,11 +16,11 @@ interface Scenario {
   body: Record<string, unknown> | ((nodeId: string) => Record<string, unknown>);
   /** Record the first run (e.g. the one that placed the agent and continued as new elsewhere). */
   firstRun?: boolean;
-  /** Steers the running agent through the API (approvals, budget), given its id. */
-  steer?: (api: string, id: string) => Promise<void>;
+  /** Steers the running agent through the API (approvals, budget), given its id, the node id and the stack. */
+  steer?: (api: string, id: string, nodeId: string, stack: Stack) => Promise<void>;
 }
 
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown, method = 'POST') => fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** Polls the agent until `ready` holds of its view. */
 async function until(api: string, id: string, ready: (view: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
@@ -67,6 +67,91 @@ const SCENARIOS: Scenario[] = [
       await post(`${api}/agents/${id}/kill`, { reason: 'recorded' });
     },
   },
+  {
+    file: 'agent-pause-resume',
+    body: { name: 'replay-pause', role: 'a recorder', goal: 'be paused and resumed', input: 'pause me', model: 'scripted:4:300' },
+    steer: async (api, id) => {
+      await until(api, id, (v) => (v.step as number) >= 1);
+      await post(`${api}/agents/${id}/pause`, { reason: 'recorded' });
+      await until(api, id, (v) => v.status === 'suspended');
+      await post(`${api}/agents/${id}/resume`, {});
+    },
+  },
+  {
+    file: 'agent-killed-mid-step',
+    body: { name: 'replay-kill', role: 'a recorder', goal: 'be killed while thinking', input: 'kill me', model: 'scripted:10:1500' },
+    steer: async (api, id) => {
+      await until(api, id, (v) => (v.step as number) >= 1);
+      await Bun.sleep(500);
+      await post(`${api}/agents/${id}/kill`, { reason: 'recorded' });
+    },
+  },
+  {
+    file: 'agent-message-and-priority',
+    body: { name: 'replay-message', role: 'a recorder', goal: 'take a message and a new priority', input: 'talk to me', model: 'scripted:4:300' },
+    steer: async (api, id) => {
+      await until(api, id, (v) => (v.step as number) >= 1);
+      await post(`${api}/agents/${id}/messages`, { text: 'a message in flight' });
+      await post(`${api}/agents/${id}/priority`, { priority: 2 }, 'PUT');
+    },
+  },
+  {
+    file: 'agent-migrated',
+    body: { name: 'replay-migrate', role: 'a recorder', goal: 'move to a node', input: 'move me', model: 'scripted:4:300' },
+    firstRun: true,
+    steer: async (api, id, nodeId) => {
+      await until(api, id, (v) => (v.step as number) >= 1);
+      await post(`${api}/agents/${id}/migrate`, { node: nodeId });
+    },
+  },
+  {
+    file: 'agent-rewound',
+    body: { name: 'replay-rewind', role: 'a recorder', goal: 'be rewound', input: 'rewind me', model: 'scripted:4' },
+    steer: async (api, id, _node, stack) => {
+      await stack.client.workflow.getHandle(id).result();
+      const { checkpoints } = (await (await fetch(`${api}/agents/${id}/checkpoints`)).json()) as { checkpoints: Array<{ id: string; step: number }> };
+      await post(`${api}/agents/${id}/rewind`, { checkpointId: checkpoints.find((c) => c.step === 1)!.id });
+    },
+  },
+  {
+    file: 'agent-reset-outside',
+    body: { name: 'replay-reset', role: 'a recorder', goal: 'be reset from the CLI', input: 'reset me', model: 'scripted:4', tools: ['calculator'] },
+    steer: async (_api, id, _node, stack) => {
+      await stack.client.workflow.getHandle(id).result();
+      const events = (await stack.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+      const first = events.find((e) => e.activityTaskCompletedEventAttributes)!;
+      const boundary = events.find((e) => Number(e.eventId) > Number(first.eventId) && e.workflowTaskCompletedEventAttributes)!;
+      await stack.client.workflowService.resetWorkflowExecution({ namespace: stack.temporal.namespace, workflowExecution: { workflowId: id }, workflowTaskFinishEventId: boundary.eventId, requestId: crypto.randomUUID(), reason: 'recorded' });
+    },
+  },
+  {
+    file: 'agent-tool-calls',
+    body: { name: 'replay-tool-calls', role: 'a recorder', goal: 'use a tool twice', input: 'CALL calculator {"expression":"6*7"}\nCALL calculator {"expression":"2^10"}', model: 'scripted:3', tools: ['calculator'] },
+  },
+  {
+    file: 'agent-parent-of-child',
+    body: { name: 'replay-parent', role: 'a recorder', goal: 'lend budget to a child', input: 'parent me', model: 'scripted:30:200', constraints: { maxSteps: 30, maxTotalTokens: 100_000 } },
+    steer: async (api, id, _node, stack) => {
+      await until(api, id, (v) => (v.step as number) >= 1);
+      const res = await post(`${api}/agents`, { name: 'replay-child', role: 'a recorder', goal: 'spend a little', input: 'child', model: 'scripted:2', parentId: id, constraints: { maxTotalTokens: 5_000 } });
+      const { id: child } = (await res.json()) as { id: string };
+      await stack.client.workflow.getHandle(child).result();
+      await until(api, id, (v) => (v.step as number) >= 4);
+      await post(`${api}/agents/${id}/kill`, { reason: 'recorded' });
+    },
+  },
+  {
+    file: 'agent-continued-as-new',
+    body: { name: 'replay-long', role: 'a recorder', goal: 'run long enough to continue as new', input: 'go long', model: 'scripted:2000', constraints: { maxSteps: 2000 } },
+    firstRun: true,
+    steer: async (api, id, _node, stack) => {
+      const handle = stack.client.workflow.getHandle(id);
+      const firstRun = (await handle.describe()).runId;
+      // Until the first run has continued as new (history limits reached), then stop the agent.
+      while ((await handle.describe()).runId === firstRun) await Bun.sleep(1_000);
+      await post(`${api}/agents/${id}/kill`, { reason: 'recorded' });
+    },
+  },
 ];
 
 main(async () => {
@@ -81,11 +166,13 @@ main(async () => {
       const res = await fetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (res.status !== 201) throw new Error(`spawn ${scenario.file} answered ${res.status}: ${await res.text()}`);
       const { id, workflow } = (await res.json()) as { id: string; workflow: { runId: string } };
-      await scenario.steer?.(stack.apiUrl!, id);
+      await scenario.steer?.(stack.apiUrl!, id, stack.nodeId!, stack);
       await stack.client.workflow.getHandle(id).result().catch(() => undefined);
       const history = await stack.client.workflow.getHandle(id, scenario.firstRun ? workflow.runId : undefined).fetchHistory();
       const path = new URL(`../test/histories/${scenario.file}.json`, import.meta.url).pathname;
-      writeFileSync(path, `${historyToJSON(history)}\n`);
+      // Long histories are written compact (git compresses them well either way).
+      const json = historyToJSON(history);
+      writeFileSync(path, `${(history.events?.length ?? 0) > 1_000 ? JSON.stringify(JSON.parse(json)) : json}\n`);
       process.stdout.write(`recorded ${history.events?.length ?? 0} events → ${path}\n`);
     }
   } finally {

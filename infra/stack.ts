@@ -13,6 +13,7 @@ import { createProviderRegistry } from '../activities/llm/registry';
 import { createApp } from '../api/app';
 import type { ControlDeps } from '../control/deps';
 import { startClosureSweep } from './closure-sweep';
+import { loadToolModules } from './tool-modules';
 import { databaseOptionsFromConfig, openDatabase, type Database, type OpenDatabaseOptions } from '../db/client';
 import type { Config } from '../kernel/config';
 import type { Logger } from './logger';
@@ -94,6 +95,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE, logger);
 
     const tools = builtinTools();
+    for (const tool of await loadToolModules(config.TOOL_MODULES)) tools.register(tool);
     const control: ControlDeps = {
       client,
       db: db.db,

@@ -54,6 +54,8 @@ export const configSchema = z.object({
   MEMORY_WARN_RATIO: z.coerce.number().positive().default(0.7),
   /** …and summarise what falls out of the window from this share on. */
   MEMORY_FLUSH_RATIO: z.coerce.number().positive().default(1),
+  /** Modules with more tools (comma-separated paths; each exports `tools`); every node and the API load the same. */
+  TOOL_MODULES: optionalString,
   /** How often a node sweeps for agents whose runs were closed outside the kernel (terminated in the Temporal UI or CLI). */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

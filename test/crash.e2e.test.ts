@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf } from '../db/migrate';
-import { contextPages, memories, usageLedger } from '../db/schema';
+import { contextPages, memories, toolCalls, usageLedger } from '../db/schema';
 import { agentClient } from './support/agent-client';
 import { startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
@@ -14,10 +14,13 @@ setDefaultTimeout(120_000);
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let agents: ReturnType<typeof agentClient>;
 const nodes = nodeProcesses(() => stack);
-const startNode = () => nodes.start();
+const startNode = () => nodes.start({ TOOL_MODULES });
+
+/** A tool module with a slow tool that has a side effect (loaded by the API and every node). */
+const TOOL_MODULES = new URL('./support/tools/slow-effect.ts', import.meta.url).pathname;
 
 beforeAll(async () => {
-  stack = await startTestStack({ database: 'postgres', worker: false });
+  stack = await startTestStack({ database: 'postgres', worker: false, env: { TOOL_MODULES } });
   agents = agentClient(stack);
 });
 afterAll(async () => {
@@ -80,5 +83,31 @@ describe('a node killed with SIGKILL mid-step', () => {
       retriedAttempts += (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
     }
     expect(retriedAttempts).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+});
+
+describe('a node killed with SIGKILL while a slow side-effecting tool runs', () => {
+  test('the tool runs a second attempt on another node, and its effect happens once', async () => {
+    // Only the node about to be killed may run the tool: the earlier test's nodes go first.
+    await nodes.stopAll();
+    const first = startNode();
+    const a = await agents.spawn({ name: 'effectful', model: 'scripted:2', tools: ['slow_effect'], input: 'CALL slow_effect {"key":"charge-card","ms":2500}' });
+    const effects = () => stack.db.db.select().from(memories).where(and(eq(memories.agentId, a.id), eq(memories.scope, 'effect')));
+    // The tool has done its effect and is still working: kill the node under it.
+    await waitFor(effects, (rows) => rows.length === 1, 60_000, 'the effect');
+    await first.kill();
+    startNode();
+    const done = await agents.settle(a.id);
+    expect(done).toMatchObject({ status: 'completed', step: 2 });
+    expect(done.result).toContain('Last tool result: did charge-card');
+    expect(await effects()).toHaveLength(1);
+    // Two attempts of the tool call in the history: the one the kill interrupted and the retry.
+    const history = await stack.client.workflow.getHandle(a.id).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTool')!;
+    const started = events.filter((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(scheduled.eventId));
+    expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([2]);
+    const calls = await stack.db.db.select().from(toolCalls).where(eq(toolCalls.agentId, a.id));
+    expect(calls.map((c) => ({ tool: c.tool, status: c.status }))).toEqual([{ tool: 'slow_effect', status: 'succeeded' }]);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq } from 'drizzle-orm';
-import { memories, usageLedger } from '../db/schema';
+import { contextPages, memories, usageLedger } from '../db/schema';
 import { AGENT_PRIORITY } from '../kernel/search-attributes';
 import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
@@ -105,12 +105,17 @@ describe('lifecycle', () => {
   });
 
   test('kill cancels the in-flight step and terminates the agent', async () => {
-    const a = await suite.agents.spawn({ name: 'doomed', model: 'scripted:50:200', constraints: { maxSteps: 50 } });
-    await suite.agents.until(a.id, (v) => v.step >= 1, 'first step');
+    const a = await suite.agents.spawn({ name: 'doomed', model: 'scripted:50:2000', constraints: { maxSteps: 50 } });
+    await suite.agents.until(a.id, (v) => v.step >= 1, 'first step', 30_000);
     expect((await suite.agents.post(`/agents/${a.id}/kill`, { reason: 'runaway' })).status).toBe(202);
     const done = await suite.agents.settle(a.id);
     expect(done).toMatchObject({ status: 'terminated', exitReason: 'killed', error: 'runaway' });
-    expect(done.step).toBeLessThan(50);
+    // The step in flight was cancelled (the history says so), and it left no reply, even after its 2 s.
+    const history = await suite.stack.client.workflow.getHandle(a.id).fetchHistory();
+    expect((history.events ?? []).some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+    await Bun.sleep(2_500);
+    const replies = await suite.stack.db.db.select({ step: contextPages.step }).from(contextPages).where(and(eq(contextPages.agentId, a.id), eq(contextPages.purpose, 'reply')));
+    expect(replies.map((r) => r.step).sort((x, y) => x - y)).toEqual(Array.from({ length: done.step }, (_, i) => i + 1));
     expect((await suite.agents.post(`/agents/${a.id}/pause`, {})).status).toBe(409);
   });
 

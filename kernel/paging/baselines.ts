@@ -45,3 +45,20 @@ export function assembleSeed(budget: number, pages: readonly PageMeta[], current
   }
   return finish(pages, chosen);
 }
+
+/**
+ * Baseline 3: retrieval only — the pages a full-text search for the question ranks highest, in rank
+ * order, until the budget is full. No recency, no importance, no pinning: what "just retrieve" gives.
+ */
+export function assembleRetrieval(budget: number, pages: readonly PageMeta[], ranked: readonly string[]): Assembly {
+  const byId = new Map(pages.map((p) => [p.id, p]));
+  const chosen = new Set<string>();
+  let used = 0;
+  for (const id of ranked) {
+    const p = byId.get(id);
+    if (!p || used + p.tokens > budget) continue;
+    chosen.add(id);
+    used += p.tokens;
+  }
+  return finish(pages, chosen);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { assemble, DEFAULT_ASSEMBLY_POLICY } from './assemble';
-import { assembleRecency, assembleSeed, seededRandom } from './baselines';
+import { assembleRecency, assembleRetrieval, assembleSeed, seededRandom } from './baselines';
 import { orTsQuery } from './fts-query';
 import type { PageMeta } from './types';
 
@@ -52,6 +52,14 @@ describe('baselines', () => {
     // pages 95 (5 → 3.75) and 94 (6 → 4.5), but not page 96 (4 → 3.0).
     const b = assembleSeed(60, pages, 100, (p) => (p.id === 'p093' ? 1 : 0.5));
     expect(b.pages.map((p) => p.step)).toEqual([93, 96, 97, 98, 99, 100]);
+  });
+
+  test('retrieval only fills the budget in rank order, skipping what does not fit', () => {
+    const big = pages.map((p) => (p.id === 'p050' ? { ...p, tokens: 100 } : p));
+    const a = assembleRetrieval(35, big, ['p050', 'p007', 'p090', 'p003', 'p080']);
+    expect(a.pages.map((p) => p.id)).toEqual(['p003', 'p007', 'p090']);
+    expect(a.tokens).toBe(30);
+    expect(assembleRetrieval(100, pages, []).pages).toEqual([]);
   });
 
   test('the seeded generator is deterministic and spread over [0, 1)', () => {
