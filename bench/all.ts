@@ -1,0 +1,19 @@
+/**
+ * `bun run bench:all`: runs every benchmark one after the other (each alone on the machine), then
+ * renders bench/REPORT.md and the README's block from the results. About 40 minutes on 2 cores.
+ */
+const runs: string[][] = [
+  ['bench/step-overhead.ts', '--db', 'postgres'],
+  ['bench/step-overhead.ts', '--db', 'pglite'],
+  ['bench/checkpoint-overhead.ts'],
+  ['bench/scheduling.ts'],
+  ['bench/migration.ts'],
+  ['bench/locomo.ts'],
+  ['bench/locomo.ts', '--db', 'pglite', '--vector-weight', '0.3', '--scale-pages', '2000'],
+  ['bench/report.ts'],
+];
+for (const args of runs) {
+  process.stderr.write(`\n==> bun ${args.join(' ')}\n`);
+  const proc = Bun.spawn(['bun', ...args], { stdout: 'inherit', stderr: 'inherit', cwd: new URL('..', import.meta.url).pathname });
+  if ((await proc.exited) !== 0) throw new Error(`bun ${args.join(' ')} failed`);
+}

@@ -1,0 +1,186 @@
+/**
+ * Renders bench/REPORT.md and the README's benchmark block from the committed JSON results — the
+ * only place the project's figures come from. Pure: results in, markdown out.
+ */
+
+/** A summary of samples as bench/stats.ts writes it. */
+interface Summary {
+  n: number;
+  mean: number;
+  p50: number;
+  p95: number;
+}
+
+/** The results by benchmark name (the JSON file's name without `.json`). */
+export type Results = Record<string, Record<string, unknown> | undefined>;
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
+const sum = (v: unknown): Summary => ({ n: 0, mean: 0, p50: 0, p95: 0, ...obj(v) }) as Summary;
+const fmt = (n: unknown, digits = 1): string => (typeof n === 'number' ? n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: 0 }) : '–');
+const ms = (n: unknown) => `${fmt(n)} ms`;
+
+/** Where and when a result was measured, and by which command. */
+function provenance(r: Json, command: string): string {
+  const m = obj(r.machine);
+  return `_\`${command}\` → \`bench/results/${String(r.benchmark)}.json\`, ${String(r.date ?? '').slice(0, 10)}, ${fmt(m.cpus, 0)} × ${String(m.cpuModel ?? '?')}, Bun ${String(m.bun ?? '?')}._`;
+}
+
+function stepOverhead(results: Results): string[] {
+  const out: string[] = ['## Step overhead: the agent workflow against a bare Temporal workflow', ''];
+  out.push('Same dev server, same worker, same run, alternating. The bare workflow runs one no-op activity for every activity the agent ran (model calls and tool calls), so the ratio is the kernel\'s cost per unit of Temporal work. *light*: a 15-character input, no tools, started on the client. *realistic*: spawned through the API, 32 steps, a tool call in 15 of them, a 1,500-token window that pages and summarises.', '');
+  out.push('| database | agent | agent ms/step (mean · p50 · p95) | bare ms per step\'s activities (mean) | ratio | kernel ms/step |', '| --- | --- | --- | --- | --- | --- |');
+  const sources: string[] = [];
+  for (const db of ['postgres', 'pglite']) {
+    const r = results[`step-overhead-${db}`];
+    if (!r) continue;
+    sources.push(provenance(r, `bun bench/step-overhead.ts --db ${db}`));
+    for (const profile of ['light', 'realistic']) {
+      const p = obj(r[profile]);
+      if (!p.agentPerStepMs) continue;
+      const a = sum(p.agentPerStepMs);
+      out.push(`| ${db} | ${profile} (${fmt(p.steps, 0)} steps, ${fmt(p.activities, 0)} activities) | ${fmt(a.mean)} · ${fmt(a.p50)} · ${fmt(a.p95)} | ${fmt(sum(p.barePerStepMs).mean)} | ${fmt(p.ratio, 2)}× | ${fmt(p.overheadMsPerStep)} |`);
+    }
+  }
+  return [...out, '', ...sources, ''];
+}
+
+function checkpoints(results: Results): string[] {
+  const r = results['checkpoint-overhead-postgres'];
+  if (!r) return [];
+  const writes = obj(r.checkpointWriteMs);
+  const share = obj(r.overheadShareOfStep);
+  const out = ['## Checkpoints', '', `Writing the step-boundary checkpoint (its page table derived from Postgres), against the wall time of a whole agent step (${fmt(r.agentSteps, 0)} scripted steps, through the API) on the same stack:`, ''];
+  out.push('| pages | checkpoint write p50 · p95 |', '| --- | --- |');
+  for (const [k, v] of Object.entries(writes)) out.push(`| ${k.replace('pages', '')} | ${ms(sum(v).p50)} · ${ms(sum(v).p95)} |`);
+  out.push('', `A step takes ${ms(sum(r.stepWallMs).mean)} (mean) / ${ms(sum(r.stepWallMs).p50)} (p50); the checkpoint is **${fmt(Number(share.mean) * 100)}%** of it mean over mean, ${fmt(Number(share.p50) * 100)}% median over median.`, '', provenance(r, 'bun bench/checkpoint-overhead.ts'), '');
+  return out;
+}
+
+function scheduling(results: Results): string[] {
+  const r = results.scheduling;
+  if (!r) return [];
+  const t = obj(r.throughput);
+  const p = obj(r.priority);
+  return [
+    '## Scheduling',
+    '',
+    '| measure | result |',
+    '| --- | --- |',
+    `| ${fmt(t.agents, 0)} concurrent agents × ${fmt(t.stepsPerAgent, 0)} steps (scripted, no model latency) | **${fmt(t.stepsPerSecond)} steps/s**; step latency p50 ${ms(sum(t.stepLatencyMs).p50)}, p95 ${ms(sum(t.stepLatencyMs).p95)} |`,
+    `| saturated: ${fmt(p.slots, 0)} slots, ${fmt(p.agentsPerClass, 0)} high- + ${fmt(p.agentsPerClass, 0)} low-priority agents × ${fmt(p.stepsPerAgent, 0)} steps, ${fmt(p.modelLatencyMs, 0)} ms per call | high p50 ${ms(sum(p.high).p50)} / p95 ${ms(sum(p.high).p95)}; low p50 ${ms(sum(p.low).p50)} / p95 ${ms(sum(p.low).p95)} |`,
+    `| ratio low/high | p50 ${fmt(p.ratioP50LowOverHigh, 2)}×, p95 ${fmt(p.ratioP95LowOverHigh, 2)}× |`,
+    '',
+    provenance(r, 'bun bench/scheduling.ts'),
+    '',
+  ];
+}
+
+function migration(results: Results): string[] {
+  const r = results.migration;
+  if (!r) return [];
+  const m = obj(r.migrate);
+  const d = obj(r.drain);
+  const k = obj(r.nodeKilled);
+  return [
+    '## Migration, drain, node death',
+    '',
+    `Real \`bun run worker\` nodes (lease ${fmt(r.nodeLeaseMs, 0)} ms, step heartbeat timeout ${fmt(r.stepHeartbeatTimeoutMs, 0)} ms), agents on \`${String(r.model)}\`:`,
+    '',
+    '| measure | p50 | p95 |',
+    '| --- | --- | --- |',
+    `| migrate: request → first step on the new node | ${ms(sum(m.requestToFirstStepOnNewNodeMs).p50)} | ${ms(sum(m.requestToFirstStepOnNewNodeMs).p95)} |`,
+    `| … waiting for the step boundary | ${ms(sum(m.requestToBoundaryMs).p50)} | ${ms(sum(m.requestToBoundaryMs).p95)} |`,
+    `| … moving (continue-as-new, first step) | ${ms(sum(m.boundaryToFirstStepMs).p50)} | ${ms(sum(m.boundaryToFirstStepMs).p95)} |`,
+    `| drain: request → each of ${fmt(d.agents, 0)} agents' first step elsewhere | ${ms(sum(d.requestToFirstStepElsewhereMs).p50)} | ${ms(sum(d.requestToFirstStepElsewhereMs).p95)} |`,
+    `| SIGKILL of a node → each of ${fmt(k.agents, 0)} agents' first step elsewhere | ${ms(sum(k.killToFirstStepElsewhereMs).p50)} | ${ms(sum(k.killToFirstStepElsewhereMs).p95)} |`,
+    '',
+    provenance(r, 'bun bench/migration.ts'),
+    '',
+  ];
+}
+
+const POLICY_NOTE: Record<string, string> = {
+  kernel: 'the kernel (pinned, recent window, relevance × recency × importance, leftover to recent pages)',
+  retrieval: 'retrieval only (the full-text top pages for the question, filling the same budget)',
+  recency: 'recency-only truncation',
+  seed: "the seed's rule, evict by lru · (1 − 0.5 · importance), importance 0.5",
+};
+
+function locomo(results: Results): string[] {
+  const r = results.locomo;
+  if (!r) return [];
+  const recall = obj(r.recall);
+  const budgets = (r.budgets as number[] | undefined) ?? [];
+  const policies = Object.keys(recall);
+  const categories = Object.keys(obj(obj(recall.kernel)[String(budgets[0])]));
+  const out = ['## LoCoMo evidence recall', '', `${(r.conversations as unknown[] | undefined)?.length ?? 0} conversations, every question; the share of a question's evidence turns present in the assembled context. Every policy sees the question where it can use it:`, ''];
+  for (const p of policies) out.push(`- **${p}**: ${POLICY_NOTE[p] ?? p}`);
+  out.push('', `| budget | policy | ${categories.join(' | ')} |`, `| --- | --- | ${categories.map(() => '---').join(' | ')} |`);
+  for (const b of budgets) {
+    for (const p of policies) {
+      const row = obj(obj(recall[p])[String(b)]);
+      out.push(`| ${fmt(b / 1000, 0)}k | ${p === 'kernel' ? '**kernel**' : p} | ${categories.map((c) => (c === 'overall' && p === 'kernel' ? `**${fmt(obj(row[c]).recall, 3)}**` : fmt(obj(row[c]).recall, 3))).join(' | ')} |`);
+    }
+  }
+  const minus = obj(r.kernelMinus);
+  out.push('', 'Kernel minus each baseline, overall recall:', '', '| budget | − retrieval | − recency | − seed |', '| --- | --- | --- | --- |');
+  for (const b of budgets) {
+    const m = obj(minus[String(b)]);
+    const signed = (v: unknown) => (typeof v === 'number' ? `${v >= 0 ? '+' : ''}${fmt(v, 3)}` : '–');
+    out.push(`| ${fmt(b / 1000, 0)}k | ${signed(m.overRetrieval)} | ${signed(m.overRecency)} | ${signed(m.overSeed)} |`);
+  }
+  const per = obj(r.perConversationRecall);
+  const rows = obj(per.recall);
+  out.push('', `Per conversation at ${fmt(Number(per.budget) / 1000, 0)}k tokens (kernel / retrieval): ${Object.entries(rows).map(([id, v]) => `${id} ${fmt(obj(v).kernel, 3)} / ${fmt(obj(v).retrieval, 3)}`).join(', ')}.`, '');
+  out.push(`**Tuning:** ${String(r.tuning ?? '')}`, '');
+  const lat = obj(r.latencyMs);
+  const scale = obj(r.scale);
+  out.push(`Assembly latency per call: kernel p50 ${ms(obj(lat.kernel).p50)} / p95 ${ms(obj(lat.kernel).p95)}; one agent holding ${fmt(scale.pages, 0)} pages, ${fmt(Number(scale.budget) / 1000, 0)}k budget: p50 ${ms(obj(scale.latencyMs).p50)} / p95 ${ms(obj(scale.latencyMs).p95)}.`, '', provenance(r, 'bun bench/locomo.ts'), '');
+  const v = results['locomo-pglite-vectors'];
+  if (v) {
+    const vr = obj(obj(v.recall).kernel);
+    out.push(`With the local hashing embedder's similarity blended in (weight ${fmt(v.vectorWeight, 2)}, PGlite + pgvector), the kernel's overall recall is ${budgets.map((b) => `${fmt(b / 1000, 0)}k ${fmt(obj(obj(vr[String(b)]).overall).recall, 3)}`).join(', ')} — against ${budgets.map((b) => `${fmt(obj(obj(obj(recall.kernel)[String(b)]).overall).recall, 3)}`).join(', ')} full-text only, so vectors stay opt-in and are meant for a real embedding model.`, '', provenance(v, 'bun bench/locomo.ts --db pglite --vector-weight 0.3'), '');
+  }
+  return out;
+}
+
+/** bench/REPORT.md: every benchmark's figures, each with its command, file, date and machine. */
+export function renderReport(results: Results): string {
+  return [
+    '# Benchmark report',
+    '',
+    'Generated by `bun bench/report.ts` from the JSON files in `bench/results/`; do not edit by hand. Compare figures only within one file (one machine, one run): ratios are measured with both sides in the same process, back to back.',
+    '',
+    ...stepOverhead(results),
+    ...checkpoints(results),
+    ...scheduling(results),
+    ...migration(results),
+    ...locomo(results),
+  ].join('\n');
+}
+
+/** The README's summary block: headline figures only, each from a committed result. */
+export function renderReadmeBlock(results: Results): string {
+  const lines = ['| measure | figure | from |', '| --- | --- | --- |'];
+  const so = results['step-overhead-postgres'];
+  for (const profile of ['light', 'realistic']) {
+    const p = obj(so?.[profile]);
+    if (p.ratio !== undefined) lines.push(`| ${profile} agent step vs a bare Temporal step (Postgres) | ${fmt(sum(p.agentPerStepMs).mean)} vs ${fmt(sum(p.barePerStepMs).mean)} ms: **${fmt(p.ratio, 2)}×** | \`step-overhead-postgres.json\` |`);
+  }
+  const cp = results['checkpoint-overhead-postgres'];
+  if (cp) lines.push(`| checkpoint write, share of a step (mean over mean) | **${fmt(Number(obj(cp.overheadShareOfStep).mean) * 100)}%** | \`checkpoint-overhead-postgres.json\` |`);
+  const sch = results.scheduling;
+  if (sch) lines.push(`| ${fmt(obj(sch.throughput).agents, 0)} concurrent agents, scripted | **${fmt(obj(sch.throughput).stepsPerSecond)} steps/s** | \`scheduling.json\` |`);
+  if (sch) lines.push(`| saturated slots: low/high-priority step latency | p50 ${fmt(obj(sch.priority).ratioP50LowOverHigh, 2)}×, p95 ${fmt(obj(sch.priority).ratioP95LowOverHigh, 2)}× | \`scheduling.json\` |`);
+  const mig = results.migration;
+  if (mig) lines.push(`| migrate / drain / SIGKILL → first step elsewhere (p50) | ${ms(sum(obj(mig.migrate).requestToFirstStepOnNewNodeMs).p50)} / ${ms(sum(obj(mig.drain).requestToFirstStepElsewhereMs).p50)} / ${ms(sum(obj(mig.nodeKilled).killToFirstStepElsewhereMs).p50)} | \`migration.json\` |`);
+  const lo = results.locomo;
+  if (lo) {
+    const budgets = (lo.budgets as number[] | undefined) ?? [];
+    const b = budgets[1] ?? budgets[0];
+    const over = (p: string) => fmt(obj(obj(obj(obj(lo.recall)[p])[String(b)]).overall).recall, 3);
+    lines.push(`| LoCoMo evidence recall at ${fmt(Number(b) / 1000, 0)}k tokens: kernel / retrieval only / recency / seed | **${over('kernel')}** / ${over('retrieval')} / ${over('recency')} / ${over('seed')} (in-sample) | \`locomo.json\` |`);
+  }
+  return lines.join('\n');
+}
