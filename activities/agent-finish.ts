@@ -10,7 +10,9 @@ import { agents } from '../db/schema';
 import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { AgentResult } from '../kernel/agent/state';
 import type { PendingApproval } from '../kernel/tools/policy';
-import { isLatestRun } from './run-identity';
+import { currentRun, isLatestRun } from './run-identity';
+import { reviveIfReset } from './step-claim';
+import type { Spend } from '../kernel/cost/budget';
 
 /** What the workflow reports when an agent exits. */
 export type FinishAgentInput = AgentResult & { runId: string; error: string | null; boundary?: { historyEventId: number; state: BoundaryState } };
@@ -46,17 +48,32 @@ export interface RecordHoldInput {
   detail?: string;
   /** The tool call waiting for a decision (hold `approval`). */
   pendingApproval?: PendingApproval | null;
+  /** The agent's own spend at this boundary (where a reset that lands here rewinds to). */
+  usage?: Spend;
 }
 
-/** Builds the `recordHold` activity: mirrors a suspension or wait onto the agent row (the list reads it), never over a terminal one. */
+/**
+ * Builds the `recordHold` activity: mirrors a suspension or wait onto the agent row (the list reads
+ * it), never over a terminal one — unless the run is a Temporal reset of the ended agent that landed
+ * at this hold, which brings the agent back (see {@link reviveIfReset}).
+ */
 export function createRecordHold(db: Db, pubsub: PubSub) {
-  return async function recordHold(input: RecordHoldInput): Promise<void> {
-    const updated = await db
+  const mirror = (input: RecordHoldInput) =>
+    db
       .update(agents)
       .set({ status: input.status, hold: input.hold, holdDetail: input.detail ?? null, pendingApproval: input.pendingApproval ?? null, updatedAt: new Date() })
       .where(and(eq(agents.id, input.agentId), notInArray(agents.status, [...TERMINAL_STATUSES])))
       .returning({ id: agents.id });
-    if (updated.length === 0) return;
+  return async function recordHold(input: RecordHoldInput): Promise<void> {
+    let updated = await mirror(input);
+    if (updated.length === 0) {
+      const row = await getAgentRecord(db, input.agentId);
+      const { runId } = currentRun();
+      if (!row || !(await reviveIfReset({ db, pubsub }, row, { agentId: input.agentId, runId, boundary: { toStep: input.step, usage: input.usage ?? { promptTokens: row.promptTokens, completionTokens: row.completionTokens, costUsd: row.costUsd } } }))) return;
+      await db.update(agents).set({ runId }).where(eq(agents.id, input.agentId));
+      updated = await mirror(input);
+      if (updated.length === 0) return;
+    }
     await emitEvent(db, pubsub, { agentId: input.agentId, step: input.step, kind: 'agent.status', data: { status: input.status, hold: input.hold, ...(input.detail ? { detail: input.detail } : {}) } });
   };
 }

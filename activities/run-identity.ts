@@ -7,13 +7,28 @@ export function currentRun(): { workflowId: string; runId: string } {
   return { workflowId: workflowExecution.workflowId, runId: workflowExecution.runId };
 }
 
+/** What Temporal says of the current attempt's run: whether it is the workflow's latest, and when that run was made by a reset. */
+export interface RunStanding {
+  latest: boolean;
+  /** Set when the workflow's latest run was created by a reset (the time of that reset). */
+  resetAt: Date | null;
+}
+
 /**
- * Whether the current attempt's run is its workflow's latest run (asks Temporal). Used only when the
- * records and the attempt disagree about the run: a later run (a reset, a continue-as-new) means the
- * attempt is a leftover of a run that no longer steers the agent.
+ * Asks Temporal where the current attempt's run stands. Used only when the records and the attempt
+ * disagree: a later run means the attempt is a leftover; a reset time is the positive evidence that
+ * a run the kernel did not start came from a Temporal reset (and not, say, from a start the kernel
+ * gave up on).
  */
-export async function isLatestRun(): Promise<boolean> {
+export async function runStanding(): Promise<RunStanding> {
   const { workflowId, runId } = currentRun();
   const latest = await Context.current().client.workflow.getHandle(workflowId).describe();
-  return latest.runId === runId;
+  const reset = latest.raw.workflowExtendedInfo?.lastResetTime;
+  const seconds = reset?.seconds === undefined || reset.seconds === null ? null : Number(reset.seconds);
+  return { latest: latest.runId === runId, resetAt: seconds === null ? null : new Date(seconds * 1000 + Math.floor((reset?.nanos ?? 0) / 1e6)) };
+}
+
+/** Whether the current attempt's run is its workflow's latest run (asks Temporal). */
+export async function isLatestRun(): Promise<boolean> {
+  return (await runStanding()).latest;
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { enteringStep, type AgentRow } from '../db/agents';
 import { appendAudit } from '../db/audit';
+import { markKilling, unmarkKilling } from '../db/fence';
 import { toPageRef, writePage } from '../db/pages';
 import { contextPages, toolCalls } from '../db/schema';
 import { isTerminal } from '../kernel/agent/lifecycle';
@@ -49,9 +50,17 @@ async function control<T>(deps: ControlDeps, row: AgentRow, what: string, fn: ()
 export async function signalLifecycle(deps: ControlDeps, id: string, action: 'pause' | 'resume' | 'kill', reason: string | undefined, actor: string): Promise<void> {
   const row = await liveAgent(deps, id, action);
   const handle = deps.client.workflow.getHandle(row.workflowId);
-  await control(deps, row, action, () =>
-    action === 'pause' ? handle.signal(pauseSignal, { reason }) : action === 'resume' ? handle.signal(resumeSignal) : handle.signal(killSignal, { reason }),
-  );
+  // A kill fences the agent first: a step that answers from now on cannot commit, even before the
+  // cancellation reaches it.
+  if (action === 'kill') await markKilling(deps.db, id);
+  try {
+    await control(deps, row, action, () =>
+      action === 'pause' ? handle.signal(pauseSignal, { reason }) : action === 'resume' ? handle.signal(resumeSignal) : handle.signal(killSignal, { reason }),
+    );
+  } catch (err) {
+    if (action === 'kill') await unmarkKilling(deps.db, id);
+    throw err;
+  }
   await appendAudit(deps.db, { actor, action: `agent.${action}`, subject: id, data: { reason: reason ?? null }, idempotencyKey: `agent.${action}:${id}:${randomUUID()}` });
 }
 

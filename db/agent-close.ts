@@ -1,4 +1,4 @@
-import { and, eq, notInArray } from 'drizzle-orm';
+import { and, eq, gt, notInArray, sql } from 'drizzle-orm';
 import { isTerminal, TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { Spend } from '../kernel/cost/budget';
 import { appendAudit } from './audit';
@@ -6,7 +6,7 @@ import type { Db } from './client';
 import { EVENTS_CHANNEL } from './events';
 import { releaseLeases } from './leases';
 import type { PubSub } from './notify';
-import { agentEvents, agents } from './schema';
+import { agentEvents, agents, contextPages, usageLedger } from './schema';
 
 /** How an agent's run ended, as the kernel records it. */
 export interface Closing {
@@ -50,6 +50,9 @@ export async function closeAgentRecord(db: Db, pubsub: PubSub, c: Closing): Prom
         ...(c.usage ? { promptTokens: c.usage.promptTokens, completionTokens: c.usage.completionTokens, costUsd: c.usage.costUsd } : {}),
       })
       .where(and(eq(agents.id, c.agentId), notInArray(agents.status, [...TERMINAL_STATUSES])));
+    // A step that committed after the kill was requested but before this close (the cancellation had
+    // not reached it yet) is a killed step's too: its reply leaves the agent's view and its bill is marked.
+    if (c.status === 'terminated') await discardStepsAfter(tx, c.agentId, step);
     // Completion, failure or kill frees whatever the agent reserved (its GPU).
     await releaseLeases(tx, c.agentId);
     await tx.insert(agentEvents).values({ agentId: c.agentId, step, kind: 'agent.finished', data: { status: c.status, exitReason: c.exitReason, closedBy: c.closedBy } });
@@ -64,4 +67,16 @@ export async function closeAgentRecord(db: Db, pubsub: PubSub, c: Closing): Prom
   });
   if (closed) await pubsub.notify(EVENTS_CHANNEL, c.agentId);
   return closed;
+}
+
+/** Retires the replies of steps after `step` and marks their bills as a killed step's (once). */
+async function discardStepsAfter(tx: Db, agentId: string, step: number): Promise<void> {
+  await tx
+    .update(contextPages)
+    .set({ retired: true, meta: sql`${contextPages.meta} || '{"killed": true}'::jsonb` })
+    .where(and(eq(contextPages.agentId, agentId), gt(contextPages.step, step), eq(contextPages.retired, false)));
+  await tx.execute(sql`
+    update ${usageLedger} l set part = 'reply:killed'
+    where l.agent_id = ${agentId} and l.step > ${step} and l.part = 'reply'
+      and not exists (select 1 from ${usageLedger} k where k.agent_id = l.agent_id and k.branch = l.branch and k.step = l.step and k.part = 'reply:killed')`);
 }

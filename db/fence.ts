@@ -23,13 +23,32 @@ export async function claimAgent(db: Db, agentId: string, runId: string): Promis
 }
 
 /**
+ * Marks a live agent as being killed: the fence moves on (no attempt in flight may commit) and the
+ * kill is recorded as its exit reason, so what such an attempt was billed is marked a killed step's.
+ */
+export async function markKilling(db: Db, agentId: string): Promise<void> {
+  await db
+    .update(agents)
+    .set({ fence: sql`${agents.fence} + 1`, exitReason: 'killed' })
+    .where(and(eq(agents.id, agentId), notInArray(agents.status, [...TERMINAL_STATUSES])));
+}
+
+/** Takes back {@link markKilling} when the kill could not be delivered. */
+export async function unmarkKilling(db: Db, agentId: string): Promise<void> {
+  await db
+    .update(agents)
+    .set({ exitReason: null })
+    .where(and(eq(agents.id, agentId), eq(agents.exitReason, 'killed'), notInArray(agents.status, [...TERMINAL_STATUSES])));
+}
+
+/**
  * Inside a transaction: locks the agent's row and says whether `fence` may still write — null when
  * it may, else why not. Writes made in the same transaction after a null answer cannot interleave
  * with a kill or a newer attempt (both take the same row lock).
  */
 export async function fenceCheck(tx: Db, agentId: string, fence: number): Promise<FenceRefusal | null> {
-  const [row] = await tx.select({ status: agents.status, fence: agents.fence }).from(agents).where(eq(agents.id, agentId)).for('update');
-  if (!row || (TERMINAL_STATUSES as readonly string[]).includes(row.status)) return 'terminal';
+  const [row] = await tx.select({ status: agents.status, fence: agents.fence, exitReason: agents.exitReason }).from(agents).where(eq(agents.id, agentId)).for('update');
+  if (!row || (TERMINAL_STATUSES as readonly string[]).includes(row.status) || row.exitReason === 'killed') return 'terminal';
   return row.fence === fence ? null : 'superseded';
 }
 

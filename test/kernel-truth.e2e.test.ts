@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, like } from 'drizzle-orm';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
-import { agentEvents, agents, auditLog, contextPages, usageLedger } from '../db/schema';
+import { agentEvents, agents, auditLog, contextPages, memories, usageLedger } from '../db/schema';
 import type { AgentSnapshot } from '../kernel/agent/state';
 import { openAiReply, startFakeLlm } from './support/fake-llm';
 import { useStack } from './support/suite';
@@ -18,7 +18,8 @@ setDefaultTimeout(120_000);
 
 const { EventType } = temporal.api.enums.v1;
 const fake = startFakeLlm();
-const suite = useStack({ database: 'postgres', env: { OPENAI_BASE_URL: `${fake.url}/v1`, RECONCILE_INTERVAL_MS: '500' } });
+const TOOL_MODULES = new URL('./support/tools/slow-effect.ts', import.meta.url).pathname;
+const suite = useStack({ database: 'postgres', env: { OPENAI_BASE_URL: `${fake.url}/v1`, RECONCILE_INTERVAL_MS: '500', TOOL_MODULES } });
 
 const db = () => suite.stack.db.db;
 const eventsOf = (id: string) => db().select().from(agentEvents).where(eq(agentEvents.agentId, id)).orderBy(asc(agentEvents.seq));
@@ -154,6 +155,81 @@ describe('reset means rewind, whichever door it comes through', () => {
   });
 });
 
+/** The workflow task that completed right after the n-th completed activity of the given type. */
+async function boundaryAfter(id: string, activity: string, n = 1, runId?: string): Promise<number> {
+  const events = (await suite.stack.client.workflow.getHandle(id, runId).fetchHistory()).events ?? [];
+  const scheduled = new Map(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [Number(e.eventId), e.activityTaskScheduledEventAttributes!.activityType?.name]));
+  const done = events.filter((e) => e.activityTaskCompletedEventAttributes && scheduled.get(Number(e.activityTaskCompletedEventAttributes.scheduledEventId)) === activity)[n - 1]!;
+  return Number(events.find((e) => Number(e.eventId) > Number(done.eventId) && e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)!.eventId);
+}
+
+/**
+ * Resets like `temporal workflow reset`. `reapply: false` is the CLI's `--reapply-type None` (the UI's
+ * unticked "reapply signals"): without it, a kill sent after the reset point is applied again, and the
+ * revived agent is killed again — Temporal's semantics, which the kernel keeps.
+ */
+async function resetTo(id: string, eventId: number, reapply = true): Promise<string> {
+  const reset = await suite.stack.client.workflowService.resetWorkflowExecution({
+    namespace: suite.stack.temporal.namespace,
+    workflowExecution: { workflowId: id },
+    workflowTaskFinishEventId: Long.fromNumber(eventId),
+    requestId: randomUUID(),
+    reason: 'reset from the CLI',
+    ...(reapply ? {} : { resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_NONE }),
+  });
+  return reset.runId!;
+}
+
+describe('reset means rewind, on every path', () => {
+  test('a running agent reset to an earlier boundary rewinds and keeps one live reply per step', async () => {
+    const a = await suite.agents.spawn({ name: 'reset-running', model: 'scripted:6:300', constraints: { maxSteps: 6 } });
+    await waitFor(async () => (await pagesOf(a.id)).filter((p) => p.purpose === 'reply').length, (n) => n >= 3, 30_000, 'three steps');
+    const runId = await resetTo(a.id, await boundaryAfter(a.id, 'llmStep', 1));
+    await suite.stack.client.workflow.getHandle(a.id, runId).result();
+    expect(await suite.agents.get(a.id)).toMatchObject({ status: 'completed', step: 6, branch: 1 });
+    const replies = (await pagesOf(a.id)).filter((p) => p.purpose === 'reply' && !p.retired).map((p) => p.step).sort((x, y) => x - y);
+    expect(replies).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test('a reset between a reply and its tool call rewinds from that call: the tool runs again on the new timeline', async () => {
+    const a = await suite.agents.spawn({ name: 'reset-mid-step', model: 'scripted:2', tools: ['calculator'], input: 'CALL calculator {"expression":"6*7"}' });
+    await handle(a.id).result();
+    const runId = await resetTo(a.id, await boundaryAfter(a.id, 'llmStep', 1));
+    await suite.stack.client.workflow.getHandle(a.id, runId).result();
+    expect(await suite.agents.get(a.id)).toMatchObject({ status: 'completed', step: 2, branch: 1 });
+    const pages = await pagesOf(a.id);
+    expect(pages.filter((p) => p.purpose === 'tool:call_1_1~r1')).toHaveLength(1);
+    expect(pages.filter((p) => p.purpose === 'tool:call_1_1' && !p.retired)).toHaveLength(1);
+    expect(pages.filter((p) => p.purpose === 'reply' && p.step === 1)).toHaveLength(1);
+  });
+
+  test('an agent killed during a tool, reset to before the tool, comes back and finishes the call', async () => {
+    const a = await suite.agents.spawn({ name: 'reset-killed-tool', model: 'scripted:2', tools: ['slow_effect'], input: 'CALL slow_effect {"key":"k","ms":3000}' });
+    await waitFor(() => db().select().from(memories).where(eq(memories.agentId, a.id)), (rows) => rows.length === 1, 30_000, 'the tool under way');
+    expect((await suite.agents.post(`/agents/${a.id}/kill`, {})).status).toBe(202);
+    await handle(a.id).result().catch(() => undefined);
+    expect(await suite.agents.get(a.id)).toMatchObject({ status: 'terminated' });
+    const runId = await resetTo(a.id, await boundaryAfter(a.id, 'llmStep', 1), false);
+    await suite.stack.client.workflow.getHandle(a.id, runId).result();
+    const done = await suite.agents.get(a.id);
+    expect(done).toMatchObject({ status: 'completed', step: 2, branch: 1 });
+    expect(done.result).toContain('Last tool result: did k');
+  });
+
+  test('an agent killed while it waited for approval, reset to that wait, waits again and can be approved', async () => {
+    const a = await suite.agents.spawn({ name: 'reset-at-hold', model: 'scripted:2', tools: ['publish'], input: 'CALL publish {"channel":"c","text":"t"}' });
+    await suite.agents.until(a.id, (v) => v.pendingApproval !== null, 'pending approval');
+    expect((await suite.agents.post(`/agents/${a.id}/kill`, {})).status).toBe(202);
+    await handle(a.id).result().catch(() => undefined);
+    const runId = await resetTo(a.id, await boundaryAfter(a.id, 'llmStep', 1), false);
+    const waiting = await suite.agents.until(a.id, (v) => v.status === 'waiting' && v.pendingApproval !== null, 'waiting again');
+    expect(waiting.branch).toBe(1);
+    expect((await suite.agents.post(`/agents/${a.id}/approvals`, { callId: waiting.pendingApproval!.callId, approved: true, approver: 'reviewer' })).status).toBe(200);
+    await suite.stack.client.workflow.getHandle(a.id, runId).result();
+    expect(await suite.agents.get(a.id)).toMatchObject({ status: 'completed', step: 2 });
+  });
+});
+
 describe('signals from outside are validated', () => {
   test('malformed payloads on every signal are dropped and the agent stays well-formed', async () => {
     const a = await suite.agents.spawn({ name: 'signal-fuzz', model: 'scripted:2', tools: ['publish'], input: 'CALL publish {"channel":"c","text":"t"}' });
@@ -181,6 +257,10 @@ describe('signals from outside are validated', () => {
       expect(p.tokens).toBeGreaterThanOrEqual(0);
     }
     expect(Number.isFinite(state.usage.promptTokens)).toBe(true);
+    // None of the malformed internal signals reached the budget state.
+    expect(state.childUsage).toEqual({ promptTokens: 0, completionTokens: 0, costUsd: 0 });
+    expect(state.sunkUsage).toEqual({ promptTokens: 0, completionTokens: 0, costUsd: 0 });
+    expect(state.childReservations).toEqual({});
     const ok = await suite.agents.post(`/agents/${a.id}/approvals`, { callId: waiting.pendingApproval!.callId, approved: true, approver: 'reviewer' });
     expect(ok.status).toBe(200);
     expect(await suite.agents.settle(a.id)).toMatchObject({ status: 'completed' });

@@ -108,6 +108,9 @@ async function startOnce(options: DevServerOptions, freshPorts: boolean): Promis
   if (options.searchAttributes ?? true) for (const sa of KERNEL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=${sa.type}`);
 
   const proc = Bun.spawn(args, { stdout: 'ignore', stderr: 'pipe' });
+  // The server's stderr is read all the time (a full pipe would block the server); the last part is
+  // kept to say why it stopped, and written to DEV_SERVER_LOG when set.
+  const tail = drainTail(proc.stderr, process.env.TEMPORAL_DEV_SERVER_LOG);
   const killOnExit = () => proc.kill('SIGKILL');
   process.once('exit', killOnExit);
   let stopped = false;
@@ -124,9 +127,13 @@ async function startOnce(options: DevServerOptions, freshPorts: boolean): Promis
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   };
 
+  // A server that stops by itself (not through stop()) says so, with the end of its output.
+  void proc.exited.then((code) => {
+    if (!stopped) process.stderr.write(`temporal dev server exited unexpectedly (code ${code}):\n${startFailure(tail.text())}\n`);
+  });
   const address = `${HOST}:${port}`;
   try {
-    await waitUntilReady(address, namespace, proc, options.readyTimeoutMs ?? 60_000);
+    await waitUntilReady(address, namespace, proc, tail, options.readyTimeoutMs ?? 60_000);
   } catch (err) {
     await stop();
     throw err;
@@ -134,12 +141,28 @@ async function startOnce(options: DevServerOptions, freshPorts: boolean): Promis
   return { address, uiUrl: uiPort ? `http://${HOST}:${uiPort}` : undefined, namespace, pid: proc.pid, stop };
 }
 
-async function waitUntilReady(address: string, namespace: string, proc: Bun.Subprocess<'ignore', 'ignore', 'pipe'>, timeoutMs: number): Promise<void> {
+/** Reads a stream to its end, keeping its last 16 KB (and appending everything to `file`, when given). */
+function drainTail(stream: ReadableStream<Uint8Array>, file?: string): { text(): string; done: Promise<void> } {
+  let kept = '';
+  const decoder = new TextDecoder();
+  const sink = file ? Bun.file(file).writer() : undefined;
+  const done = (async () => {
+    for await (const chunk of stream) {
+      kept = (kept + decoder.decode(chunk, { stream: true })).slice(-16_384);
+      sink?.write(chunk);
+    }
+    await sink?.end();
+  })();
+  return { text: () => kept, done };
+}
+
+async function waitUntilReady(address: string, namespace: string, proc: Bun.Subprocess<'ignore', 'ignore', 'pipe'>, tail: { text(): string; done: Promise<void> }, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) {
-      const stderr = await new Response(proc.stderr).text();
+      await Promise.race([tail.done, Bun.sleep(1_000)]);
+      const stderr = tail.text();
       throw new KernelError('unavailable', `temporal server start-dev exited with code ${proc.exitCode}: ${startFailure(stderr)}`, { details: { exitCode: proc.exitCode } });
     }
     try {

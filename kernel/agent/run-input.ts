@@ -28,6 +28,7 @@ export function agentRunInput(e: RunInputEssentials, overrides: Partial<AgentRun
     pages: e.pages,
     step: 0,
     usage: ZERO_SPEND,
+    signalNames: 'kernel',
     ...overrides,
   };
 }

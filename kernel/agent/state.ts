@@ -74,6 +74,8 @@ export interface AgentRunInput {
   pendingPlacement?: MigrationRequest | null;
   /** Spend on timelines a rewind abandoned: the tokens were paid for, so they still count. */
   sunkUsage?: Spend;
+  /** `kernel`: the agent knows its internal signals only by their `kernel.` names (agents started before had the old names too). */
+  signalNames?: 'kernel';
 }
 
 /** The live state of an agent, returned by the `state` query. */

@@ -33,6 +33,16 @@ describe('token counting', () => {
     expect(countTextTokens(randomText(1_000_000, 0x4e00, 20_000))).toBeGreaterThan(1_000_000);
   });
 
+  test('long whitespace runs (spaces, tabs, newlines) are linear too', { timeout: 5_000 }, () => {
+    for (const ws of [' ', '\t', '\n', ' \t\n']) {
+      const text = `a${ws.repeat(Math.ceil(250_000 / ws.length))}b`;
+      const counted = countTextTokens(text);
+      expect(counted).toBeGreaterThan(0);
+      expect(counted).toBeLessThan(text.length);
+    }
+    expect(countTextTokens(`x${' '.repeat(100)}y`)).toBeGreaterThanOrEqual(countTokens(`x${' '.repeat(100)}y`));
+  });
+
   test('the async count equals the sync count and yields to the event loop on large texts', async () => {
     const text = `${randomText(200_000, 97, 26)} ${'word '.repeat(30_000)}`;
     let ticks = 0;
