@@ -10,7 +10,7 @@ import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import { appendAudit } from '../db/audit';
 import type { VectorRetrieval } from '../db/retrieval';
 import { buildContext, type PressureThresholds, type Summariser } from './context/build-context';
-import { countTextTokens } from '../kernel/llm/tokens';
+import { countChatTokens, countTextTokens } from '../kernel/llm/tokens';
 import { bill, discardedPart, ledgerTotals } from '../db/ledger';
 import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
 import { overshoot, planCall, type Budget, type Spend } from '../kernel/cost/budget';
@@ -150,15 +150,22 @@ export function createLlmStep(deps: LlmStepDeps) {
       throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidModel');
     }
     const ctx = Context.current();
-    // Online, paged-out spans are summarised by the agent's own model; the scripted model is offline.
+    const price = priceOf(input.model);
+    const limited = input.budget.maxTotalTokens !== null || input.budget.maxCostUsd !== null;
+    const margin = limited ? await promptMarginOf(db, input.model) : 1;
+    // The ledger is the truth about the agent's own spend (every timeline, discarded bills too).
+    const spentNow = async (): Promise<Spend> => (input.borrowed ? addSpend((await ledgerTotals(db, eq(usageLedger.agentId, input.agentId))).spend, input.borrowed) : input.spent);
+    // Online, paged-out spans are summarised by the agent's own model (the scripted model is offline),
+    // under the same hard budget as the step: a summary the budget cannot cover is written extractively.
     const summariser: Summariser | undefined = provider.name === 'scripted' ? undefined : async (text, maxTokens) => {
-      const out = await deps.guard(provider, {
-        messages: [
-          { role: 'system', content: 'Summarise this excerpt of an agent’s earlier context. Keep every name, date, number, decision and open question. Be brief.' },
-          { role: 'user', content: text },
-        ],
-        maxTokens,
-      }, countTextTokens(text) + maxTokens, ctx.cancellationSignal);
+      const messages = [
+        { role: 'system' as const, content: 'Summarise this excerpt of an agent’s earlier context. Keep every name, date, number, decision and open question. Be brief.' },
+        { role: 'user' as const, content: text },
+      ];
+      const plan = limited ? planCall(input.budget, await spentNow(), { promptTokens: countChatTokens(messages), maxCompletionTokens: maxTokens, price, promptMargin: margin }) : null;
+      if (plan && !plan.ok) throw new Error('the budget cannot cover a model-written summary');
+      const cap = plan?.ok ? plan.maxCompletionTokens : maxTokens;
+      const out = await deps.guard(provider, { messages, maxTokens: cap }, countTextTokens(text) + cap, ctx.cancellationSignal);
       return { text: out.text, usage: out.usage };
     };
     const context = await buildContext(db, deps.pubsub, {
@@ -179,13 +186,11 @@ export function createLlmStep(deps: LlmStepDeps) {
     const { messages, promptTokens } = context;
 
     // The budget is checked against this exact prompt before the call that would exceed it.
-    const price = priceOf(input.model);
     const summaryUsage = context.metrics.summaryUsage;
     const summarySpend: Spend = { ...summaryUsage, costUsd: costUsd(price, summaryUsage.promptTokens, summaryUsage.completionTokens) };
-    // The ledger is the truth about the agent's own spend (summaries of this step are already in it).
-    const spentSoFar = input.borrowed ? addSpend((await ledgerTotals(db, eq(usageLedger.agentId, input.agentId))).spend, input.borrowed) : addSpend(input.spent, summarySpend);
+    // Summaries of this step are already in the ledger; without it (older workflows), add them.
+    const spentSoFar = input.borrowed ? await spentNow() : addSpend(input.spent, summarySpend);
     // The completion is capped to what the budget leaves, the prompt reserved at the model's learned margin.
-    const margin = input.budget.maxTotalTokens === null && input.budget.maxCostUsd === null ? 1 : await promptMarginOf(db, input.model);
     const verdict = planCall(input.budget, spentSoFar, { promptTokens, maxCompletionTokens: input.maxTokens, price, promptMargin: margin });
     if (!verdict.ok) {
       throw ApplicationFailure.create({

@@ -8,6 +8,8 @@ import type { VectorRetrieval } from '../db/retrieval';
 import { createProviderGuard, type ProviderGuard } from './llm/guard';
 import { createPlaceAgent } from './placement';
 import { createRunTool } from './run-tool';
+import { createCrewActivities } from './crew';
+import { createScheduledRun } from './scheduled-run';
 import { builtinTools } from './tools/builtin';
 import type { ToolRegistry } from './tools/registry';
 
@@ -30,6 +32,10 @@ export interface ActivityDeps {
   nodeId?: string;
   /** How long a GPU reservation lives without renewal; defaults to 2 minutes. */
   gpuLeaseMs?: number;
+  /** The model agents get when they name none (crews spawn agents); defaults to `scripted`. */
+  defaultModel?: string;
+  /** Aging interval handed to agents a crew spawns; defaults to 30 s. */
+  agingIntervalMs?: number;
 }
 
 /** Every activity a node registers, bound to its dependencies. */
@@ -43,6 +49,8 @@ export function createActivities(deps: ActivityDeps) {
     runTool: createRunTool({ ...deps, tools }),
     finishAgent: createFinishAgent(deps.db, deps.pubsub),
     recordHold: createRecordHold(deps.db, deps.pubsub),
+    ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000 }),
+    ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000 }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { getAgentRecord } from '../db/agents';
 import { EVENTS_CHANNEL } from '../db/events';
@@ -25,6 +26,11 @@ export interface RunToolInput {
   usage?: Spend;
 }
 
+/** An agent row's spend (where a reset rewinds to when the workflow did not say). */
+function rowUsage(row: { promptTokens: number; completionTokens: number; costUsd: number } | undefined): Spend {
+  return { promptTokens: row?.promptTokens ?? 0, completionTokens: row?.completionTokens ?? 0, costUsd: row?.costUsd ?? 0 };
+}
+
 /** A tool result's page, and the rewind this call detected if the workflow was reset before it. */
 export type RunToolResult = PageRef & { rewound?: DetectedRewind };
 
@@ -33,6 +39,10 @@ export interface RunToolDeps {
   db: Db;
   pubsub: PubSub;
   tools: ToolRegistry;
+  /** Spawn defaults for tools that start agents. */
+  taskQueue: string;
+  defaultModel?: string;
+  agingIntervalMs?: number;
 }
 
 /**
@@ -56,11 +66,11 @@ export function createRunTool(deps: RunToolDeps) {
       agentId: input.agentId,
       runId,
       foreignRecord: done !== undefined,
-      boundary: {
-        toStep: input.step - 1,
-        usage: input.usage ?? { promptTokens: row?.promptTokens ?? 0, completionTokens: row?.completionTokens ?? 0, costUsd: row?.costUsd ?? 0 },
-        cut: done ? { step: input.step, at: done.createdAt } : undefined,
-      },
+      boundary: done
+        ? // The old run's result of this call: the reset landed inside the step, before this call.
+          { toStep: input.step - 1, usage: input.usage ?? rowUsage(row), cut: { step: input.step, at: done.createdAt } }
+        : // No result of this call anywhere: the reset landed after the step's reply (kept; it is in the new run's history).
+          { toStep: input.step, usage: input.usage ?? rowUsage(row) },
     });
     const { agent, fence } = claim;
 
@@ -89,7 +99,7 @@ export function createRunTool(deps: RunToolDeps) {
         // Heartbeats carry a kill to the tool within a second (its signal aborts it).
         const beat = setInterval(() => ctx.heartbeat(), 1_000);
         try {
-          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal });
+          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools } });
           status = 'succeeded';
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw err;
@@ -137,7 +147,12 @@ export function createRunTool(deps: RunToolDeps) {
           resultPageId: written.id,
           durationMs: Math.round(performance.now() - started),
         })
-        .onConflictDoNothing();
+        // A record left by a killed or superseded attempt gives way to the attempt that completed.
+        .onConflictDoUpdate({
+          target: toolCalls.id,
+          set: { status, decidedBy: input.decision?.approver ?? null, result, resultPageId: written.id, durationMs: Math.round(performance.now() - started) },
+          setWhere: inArray(toolCalls.status, ['killed', 'superseded']),
+        });
       await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'tool.completed', data: { callId: call.id, tool: call.name, status } });
       return written;
     });

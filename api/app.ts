@@ -4,6 +4,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { edgeGuard } from './edge-guard';
 import { checkpointRoutes } from './agents/checkpoint-routes';
+import { batchRoutes } from './crews/batches';
+import { crewRoutes } from './crews/routes';
+import { scheduleRoutes } from './schedules';
 import { agentControlRoutes, registerEventStreamDoc } from './agents/control-routes';
 import { agentRoutes } from './agents/routes';
 import { memoryRoutes } from './memories';
@@ -65,6 +68,9 @@ export function createApp(deps: ApiDeps) {
   app.route('/', memoryRoutes(deps));
   app.route('/', nodeRoutes(deps));
   app.route('/', checkpointRoutes(deps));
+  app.route('/', crewRoutes(deps));
+  app.route('/', batchRoutes(deps));
+  app.route('/', scheduleRoutes(deps));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Agent OS Kernel', version: '0.1.0' } });
 
   app.notFound((c) => sendProblem(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));

@@ -1,14 +1,10 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { EVENTS_CHANNEL } from '../../db/events';
-import { agentEvents } from '../../db/schema';
-import { reconcileQuietly } from '../../control/reconcile';
-import { agentRow } from '../../control/views';
-import { KernelError } from '../../kernel/errors';
-import type { ApiDeps } from '../deps';
-
-const TERMINAL_EVENT = 'agent.finished';
+import { EVENTS_CHANNEL } from '../db/events';
+import { agentEvents } from '../db/schema';
+import { KernelError } from '../kernel/errors';
+import type { ApiDeps } from './deps';
 /** A comment line goes out after this long without an event, so idle connections are never cut. */
 export const KEEP_ALIVE_MS = 5_000;
 const BATCH = 500;
@@ -25,16 +21,22 @@ interface BunServerLike {
   timeout?: (request: Request, seconds: number) => void;
 }
 
+/** What one event stream follows: its subject (an agent or a crew), the event that ends it, and work to do once headers are out. */
+export interface StreamSubject {
+  id: string;
+  terminalKind: string;
+  /** Runs after the headers are sent (e.g. reconciling a run closed outside the kernel, so the stream can end). */
+  onOpen?: () => Promise<unknown>;
+}
+
 /**
- * `GET /agents/:id/events`: Server-Sent Events of an agent — the backlog after `Last-Event-ID`
- * (or `?after=`), then live events as Postgres NOTIFYs them, until the agent finishes or the
- * client leaves. Headers go out at once; a keep-alive comment follows every quiet spell; an agent
- * whose run was closed outside the kernel is reconciled first, so its stream ends.
+ * Server-Sent Events of an agent or a crew — the backlog after `Last-Event-ID` (or `?after=`),
+ * then live events as Postgres NOTIFYs them, until the terminal event or the client leaves.
+ * Headers go out at once; a keep-alive comment follows every quiet spell.
  */
-export async function streamAgentEvents(deps: ApiDeps, c: Context, id: string): Promise<Response> {
-  const cursorHeader = c.req.header('last-event-id');
-  let cursor = parseCursor(cursorHeader ?? c.req.query('after'));
-  await reconcileQuietly(deps, await agentRow(deps, id));
+export async function streamEvents(deps: ApiDeps, c: Context, subject: StreamSubject): Promise<Response> {
+  const id = subject.id;
+  let cursor = parseCursor(c.req.header('last-event-id') ?? c.req.query('after'));
   // The stream may stay quiet for long: no server idle timeout for it (keep-alives cover proxies).
   (c.env as BunServerLike | undefined)?.timeout?.(c.req.raw, 0);
 
@@ -46,6 +48,7 @@ export async function streamAgentEvents(deps: ApiDeps, c: Context, id: string): 
     stream.onAbort(() => wake?.());
     try {
       await stream.write(': connected\n\n');
+      await subject.onOpen?.();
       let finished = false;
       while (!finished && !stream.aborted) {
         const pending = new Promise<void>((resolve) => {
@@ -55,7 +58,7 @@ export async function streamAgentEvents(deps: ApiDeps, c: Context, id: string): 
         for (const e of rows) {
           await stream.writeSSE({ id: String(e.seq), event: e.kind, data: JSON.stringify({ step: e.step, ...(e.data as object), at: e.createdAt.toISOString() }) });
           cursor = e.seq;
-          if (e.kind === TERMINAL_EVENT) finished = true;
+          if (e.kind === subject.terminalKind) finished = true;
         }
         if (finished || rows.length === BATCH) continue;
         const woken = await Promise.race([pending.then(() => true), stream.sleep(KEEP_ALIVE_MS).then(() => false)]);

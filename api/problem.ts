@@ -11,7 +11,8 @@ export const problemSchema = z.object({
   status: z.number().int(),
   detail: z.string(),
   instance: z.string().optional(),
-  issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string(), code: z.string().optional() })).optional(),
+  /** What was wrong, where: zod issues for a body, or the nodes a crew graph problem concerns. */
+  issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string(), code: z.string().optional(), nodes: z.array(z.string()).optional() })).optional(),
 });
 
 /** A problem body. */
@@ -46,7 +47,8 @@ export function zodIssues(error: z.ZodError): NonNullable<Problem['issues']> {
 export function errorToProblem(err: Error, c: Context, log: (err: Error) => void): Response {
   if (isKernelError(err)) {
     if (err.status >= 500) log(err);
-    return sendProblem(c, err.status, err.code, err.message, {}, err.retryAfterS);
+    const issues = Array.isArray(err.details) ? (err.details as Problem['issues']) : undefined;
+    return sendProblem(c, err.status, err.code, err.message, issues ? { issues } : {}, err.retryAfterS);
   }
   if (err instanceof HTTPException && err.status < 500) return sendProblem(c, err.status, err.status === 413 ? 'too_large' : 'invalid_input', err.message);
   if (err instanceof SyntaxError) return sendProblem(c, 400, 'invalid_json', 'the body is not valid JSON');

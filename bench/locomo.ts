@@ -184,3 +184,6 @@ console.log(`wrote ${writeResult(name, {
   latencyMs: lat,
   scale: { pages: scalePages, budget: 4000, latencyMs: scale },
 })}`);
+
+// Exit even if a client library keeps a handle open (the results are written).
+process.exit(0);

@@ -88,3 +88,6 @@ console.log(`high  ${String(priority.high.p50).padStart(7)}  ${String(priority.h
 console.log(`low   ${String(priority.low.p50).padStart(7)}  ${String(priority.low.p95).padStart(7)}`);
 console.log(`ratio low/high: p50 ${priority.ratioP50LowOverHigh}×, p95 ${priority.ratioP95LowOverHigh}×`);
 console.log(`wrote ${writeResult('scheduling', { throughput, priority })}`);
+
+// Exit even if a client library keeps a handle open (the results are written).
+process.exit(0);

@@ -18,6 +18,10 @@ interface Scenario {
   firstRun?: boolean;
   /** Steers the running agent through the API (approvals, budget), given its id, the node id and the stack. */
   steer?: (api: string, id: string, nodeId: string, stack: Stack) => Promise<void>;
+  /** Where the body is posted (default /agents; /crews for a crew). */
+  path?: string;
+  /** Which workflow to record, given the created id (default: that id). */
+  workflowOf?: (id: string) => string;
 }
 
 const post = (url: string, body: unknown, method = 'POST') => fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -152,6 +156,53 @@ const SCENARIOS: Scenario[] = [
       await post(`${api}/agents/${id}/kill`, { reason: 'recorded' });
     },
   },
+  {
+    file: 'crew-diamond',
+    path: '/crews',
+    body: {
+      name: 'replay diamond',
+      nodes: [
+        { id: 'a', kind: 'agent', agent: { role: 'r', goal: 'start', input: 'start', model: 'scripted:2' } },
+        { id: 'b', kind: 'agent', dependsOn: ['a'], agent: { role: 'r', goal: 'left', input: 'left: {{nodes.a.result}}', model: 'scripted:2' } },
+        { id: 'c', kind: 'agent', dependsOn: ['a'], when: { '==': [{ var: 'nodes.a.status' }, 'completed'] }, agent: { role: 'r', goal: 'right', input: 'right', model: 'scripted:2' } },
+        { id: 'skip', kind: 'agent', dependsOn: ['a'], when: false, agent: { role: 'r', goal: 'never', input: 'never', model: 'scripted:2' } },
+        { id: 'd', kind: 'agent', dependsOn: ['b', 'c'], agent: { role: 'r', goal: 'join', input: 'join', model: 'scripted:2' } },
+      ],
+    },
+  },
+  {
+    file: 'crew-gate-wait-fallback',
+    path: '/crews',
+    body: {
+      name: 'replay gates',
+      nodes: [
+        { id: 'gate', kind: 'gate', gate: { prompt: 'go?' } },
+        { id: 'pause', kind: 'wait', dependsOn: ['gate'], wait: { forMs: 500 } },
+        { id: 'broken', kind: 'agent', dependsOn: ['pause'], agent: { role: 'r', goal: 'fail', input: 'fail', model: 'anthropic:claude-none' }, onFailure: { fallback: 'spare' } },
+        { id: 'spare', kind: 'agent', fallbackOnly: true, agent: { role: 'r', goal: 'stand in', input: 'spare', model: 'scripted:1' } },
+        { id: 'retried', kind: 'agent', dependsOn: ['broken'], agent: { role: 'r', goal: 'fail twice', input: 'x', model: 'anthropic:claude-none' }, onFailure: { retry: 1 } },
+      ],
+    },
+    steer: async (api, id) => {
+      for (let i = 0; i < 100; i++) {
+        const crew = (await (await fetch(`${api}/crews/${id}`)).json()) as { nodes: Array<{ id: string; status: string }> };
+        if (crew.nodes.find((n) => n.id === 'gate')?.status === 'waiting') break;
+        await Bun.sleep(100);
+      }
+      await post(`${api}/crews/${id}/gates/gate`, { approved: true, approver: 'recorder' });
+    },
+  },
+  {
+    file: 'crew-foreach',
+    path: '/crews',
+    body: { name: 'replay foreach', nodes: [{ id: 'each', kind: 'foreach', foreach: { items: ['a', 'b', 'c', 'd', 'e'], concurrency: 2, agent: { role: 'r', goal: 'one item', input: 'do {{item}}', model: 'scripted:1' } } }] },
+  },
+  {
+    file: 'crew-foreach-fanout',
+    path: '/crews',
+    body: { name: 'replay fanout', nodes: [{ id: 'each', kind: 'foreach', foreach: { items: ['a', 'b', 'c', 'd', 'e'], concurrency: 2, agent: { role: 'r', goal: 'one item', input: 'do {{item}}', model: 'scripted:1' } } }] },
+    workflowOf: (id) => `${id}.each.r1a1`,
+  },
 ];
 
 main(async () => {
@@ -163,12 +214,13 @@ main(async () => {
   try {
     for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.file))) {
       const body = typeof scenario.body === 'function' ? scenario.body(stack.nodeId!) : scenario.body;
-      const res = await fetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${stack.apiUrl}${scenario.path ?? '/agents'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (res.status !== 201) throw new Error(`spawn ${scenario.file} answered ${res.status}: ${await res.text()}`);
       const { id, workflow } = (await res.json()) as { id: string; workflow: { runId: string } };
       await scenario.steer?.(stack.apiUrl!, id, stack.nodeId!, stack);
       await stack.client.workflow.getHandle(id).result().catch(() => undefined);
-      const history = await stack.client.workflow.getHandle(id, scenario.firstRun ? workflow.runId : undefined).fetchHistory();
+      const recorded = scenario.workflowOf?.(id) ?? id;
+      const history = await stack.client.workflow.getHandle(recorded, scenario.firstRun ? workflow.runId : undefined).fetchHistory();
       const path = new URL(`../test/histories/${scenario.file}.json`, import.meta.url).pathname;
       // Long histories are written compact (git compresses them well either way).
       const json = historyToJSON(history);

@@ -18,7 +18,7 @@ export interface PlacementSpec {
   gpuMemoryMiB?: number;
 }
 
-async function liveNode(deps: ControlDeps, id: string) {
+async function liveNode(deps: Pick<ControlDeps, 'db'>, id: string) {
   const node = await getNode(deps.db, id);
   if (!node) throw new KernelError('not_found', `no node with id "${id}"`);
   const status = effectiveStatus(node);
@@ -27,7 +27,7 @@ async function liveNode(deps: ControlDeps, id: string) {
 }
 
 /** The run-input fields for a placement asked at spawn: the agent places itself before its first step. */
-export async function placementOverrides(deps: ControlDeps, spec: PlacementSpec | undefined): Promise<Pick<AgentRunInput, 'gpu' | 'pendingPlacement'>> {
+export async function placementOverrides(deps: Pick<ControlDeps, 'db'>, spec: PlacementSpec | undefined): Promise<Pick<AgentRunInput, 'gpu' | 'pendingPlacement'>> {
   if (!spec || (!spec.node && !spec.gpuMemoryMiB)) return { gpu: null, pendingPlacement: null };
   if (spec.node) await liveNode(deps, spec.node);
   return { gpu: spec.gpuMemoryMiB ? { memoryMiB: spec.gpuMemoryMiB } : null, pendingPlacement: { node: spec.node ?? null, reason: 'spawn' } };

@@ -1,7 +1,8 @@
 import { createAgentRecord, getAgentRecord, updateAgentRecord } from '../db/agents';
 import { appendAudit } from '../db/audit';
-import { toPageRef } from '../db/pages';
+import { findPage, toPageRef } from '../db/pages';
 import { agentRunInput } from '../kernel/agent/run-input';
+import type { AgentRunInput } from '../kernel/agent/state';
 import { newAgentId, type SpawnAgent } from '../kernel/agent/spawn';
 import type { AgentView } from '../kernel/agent/view';
 import type { Budget } from '../kernel/cost/budget';
@@ -9,57 +10,107 @@ import { KernelError, rootMessage } from '../kernel/errors';
 import { childFinishedSignal, reserveBudgetUpdate } from '../workflows/agent-api';
 import type { ControlDeps } from './deps';
 import { placementOverrides } from './migrate';
-import { startAgentRun } from './start-run';
+import { startAgentRun, type RunLabel } from './start-run';
 import { isTemporalUnreachable, withTemporal } from './temporal';
 import { describeAgent } from './views';
 
+/** What preparing an agent needs: the database, the tool registry and the kernel's defaults (no Temporal). */
+export type PrepareDeps = Pick<ControlDeps, 'db' | 'tools' | 'taskQueue' | 'defaultModel' | 'agingIntervalMs'>;
+
+/** How a prepared agent is to be started. */
+export interface PreparedAgent {
+  agentId: string;
+  run: AgentRunInput;
+  label: RunLabel;
+}
+
+/** Options of {@link prepareAgent}. */
+export interface PrepareOptions {
+  actor?: string;
+  /** A deterministic id (crews): a second prepare with the same id returns the first one's run. */
+  agentId?: string;
+  /** The budget the agent gets, decided by its spawner (a crew's share); default: its constraints. */
+  budget?: Budget;
+  /** The crew the agent runs for. */
+  crewId?: string;
+}
+
 /**
- * Spawns an agent — the one way every door does it (the API, crews, schedules, the spawn_agent tool):
- * validates its tools and placement, borrows its budget from a parent of the same tenant, stores the
- * agent, its input page and the audit entry in one transaction, then starts its workflow. A start that
- * fails marks the row failed (never left `ready`) and returns what it borrowed; Temporal unreachable is
- * a 503.
+ * Prepares an agent — the one place every door spawns through (the API, crews, schedules, the
+ * spawn_agent tool): checks its tools and placement, stores the agent, its input page and the audit
+ * entry in one transaction, and returns the workflow input to start it with (by the client, or as a
+ * child workflow). Idempotent for a given `agentId`, so an activity that prepares can be retried.
  */
-export async function spawnAgent(deps: ControlDeps, spec: SpawnAgent, actor = 'api'): Promise<AgentView> {
+export async function prepareAgent(deps: PrepareDeps, spec: SpawnAgent, options: PrepareOptions = {}): Promise<PreparedAgent> {
   const model = spec.model ?? deps.defaultModel;
   const registry = deps.tools;
   const unknown = spec.tools.filter((t) => !registry.get(t));
   if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')} (available: ${registry.names().join(', ')})`);
   const placement = await placementOverrides(deps, spec.placement);
+  const id = options.agentId ?? newAgentId(spec.name);
+  const budget: Budget = options.budget ?? { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd };
+  const existing = options.agentId ? await getAgentRecord(deps.db, id) : undefined;
+  const input = existing
+    ? await findPage(deps.db, id, 0, 'input')
+    : await deps.db.transaction(async (tx) => {
+        const created = await createAgentRecord(tx, id, { ...spec, model }, options.crewId);
+        await appendAudit(tx, { actor: options.actor ?? 'api', action: 'agent.spawned', subject: id, data: { name: spec.name, model, tenant: spec.tenant, parentId: spec.parentId ?? null, crewId: options.crewId ?? null }, idempotencyKey: `agent.spawn:${id}` });
+        return created.input;
+      });
+  if (!input) throw new KernelError('internal', `agent ${id} exists without its input page`);
+  const run = agentRunInput(
+    { agentId: id, model, taskQueue: deps.taskQueue, pages: [toPageRef(input)], maxSteps: spec.constraints.maxSteps },
+    {
+      tenant: spec.tenant,
+      priority: spec.priority,
+      maxTokensPerStep: spec.constraints.maxTokensPerStep,
+      stepTimeoutMs: spec.constraints.stepTimeoutMs,
+      budget,
+      tools: registry.policies(spec.tools),
+      agingIntervalMs: deps.agingIntervalMs,
+      parentId: spec.parentId ?? null,
+      ...placement,
+    },
+  );
+  return { agentId: id, run, label: { name: spec.name, summary: `${spec.name}: ${spec.goal}`, memo: { name: spec.name, role: spec.role, ...(options.crewId ? { crewId: options.crewId } : {}) } } };
+}
+
+/**
+ * Spawns an agent through the client: borrows its budget from a parent of the same tenant, prepares
+ * it ({@link prepareAgent}) and starts its workflow. A start that fails marks the row failed (never
+ * left `ready`) and returns what it borrowed; Temporal unreachable is a 503.
+ */
+export async function spawnAgent(deps: ControlDeps, spec: SpawnAgent, actor = 'api'): Promise<AgentView> {
   const id = newAgentId(spec.name);
-  let budget: Budget = { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd };
-  if (spec.parentId) budget = await reserveFromParent(deps, spec.parentId, spec.tenant, id, budget);
-  const { agent, input } = await deps.db.transaction(async (tx) => {
-    const created = await createAgentRecord(tx, id, { ...spec, model });
-    await appendAudit(tx, { actor, action: 'agent.spawned', subject: id, data: { name: spec.name, model, tenant: spec.tenant, parentId: spec.parentId ?? null }, idempotencyKey: `agent.spawn:${id}` });
-    return created;
-  });
+  let budget: Budget | undefined;
+  if (spec.parentId) budget = await reserveFromParent(deps, spec.parentId, spec.tenant, id, { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd });
+  let prepared: PreparedAgent;
   try {
-    const run = agentRunInput(
-      { agentId: id, model, taskQueue: deps.taskQueue, pages: [toPageRef(input)], maxSteps: spec.constraints.maxSteps },
-      {
-        tenant: spec.tenant,
-        priority: spec.priority,
-        maxTokensPerStep: spec.constraints.maxTokensPerStep,
-        stepTimeoutMs: spec.constraints.stepTimeoutMs,
-        budget,
-        tools: registry.policies(spec.tools),
-        agingIntervalMs: deps.agingIntervalMs,
-        parentId: spec.parentId ?? null,
-        ...placement,
-      },
-    );
-    await startAgentRun(deps, run, { name: spec.name, summary: `${spec.name}: ${spec.goal}`, memo: { name: spec.name, role: spec.role } });
+    prepared = await prepareAgent(deps, spec, { actor, agentId: id, budget });
   } catch (err) {
-    await failStart(deps, agent.id, err);
+    if (spec.parentId) await returnBorrowed(deps, spec.parentId, id);
+    throw err;
+  }
+  try {
+    await startAgentRun(deps, prepared.run, prepared.label);
+  } catch (err) {
+    await failStart(deps, id, err);
     if (spec.parentId) await returnBorrowed(deps, spec.parentId, id);
     throw startError(err);
   }
   return describeAgent(deps, id);
 }
 
-/** Marks an agent whose workflow could not be started as failed, with the reason. */
+/**
+ * Marks an agent whose workflow could not be started as failed, with the reason. A start whose answer
+ * was lost (a deadline) may have happened anyway: that workflow is terminated, best effort — and if it
+ * cannot be, its first step finds the agent ended and stops (an ended agent comes back only after a
+ * Temporal reset).
+ */
 export async function failStart(deps: ControlDeps, id: string, err: unknown): Promise<void> {
+  if (isTemporalUnreachable(err)) {
+    await withTemporal(deps, 'stop an agent whose start was not confirmed', () => deps.client.workflow.getHandle(id).terminate('the kernel could not confirm the start and marked the agent failed'), 2_000).catch(() => undefined);
+  }
   await updateAgentRecord(deps.db, id, { status: 'failed', error: `its workflow could not be started: ${rootMessage(err)}`, exitReason: 'error', finishedAt: new Date() });
 }
 

@@ -13,7 +13,7 @@ export interface RunLabel {
 }
 
 /** Starts an agent's workflow, named and searchable in the Temporal UI, and records its run id. */
-export async function startAgentRun(deps: ControlDeps, run: AgentRunInput, label: RunLabel): Promise<string> {
+export async function startAgentRun(deps: Pick<ControlDeps, 'client' | 'db' | 'taskQueue'>, run: AgentRunInput, label: RunLabel): Promise<string> {
   const handle = await withTemporal(deps, 'start the agent', () => deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
     workflowId: run.agentId,
     taskQueue: deps.taskQueue,

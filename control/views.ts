@@ -1,8 +1,8 @@
 import { QueryRejectedError, WorkflowNotFoundError } from '@temporalio/client';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { getAgentRecord, listAgentRecords, type AgentRow } from '../db/agents';
 import { readPages } from '../db/pages';
-import { contextPages } from '../db/schema';
+import { agents, contextPages } from '../db/schema';
 import { isTerminal } from '../kernel/agent/lifecycle';
 import type { AgentSnapshot, AgentStatus, HoldReason } from '../kernel/agent/state';
 import type { AgentView } from '../kernel/agent/view';
@@ -116,4 +116,40 @@ async function toView(deps: ControlDeps, row: AgentRow, live: AgentSnapshot | nu
     createdAt: row.createdAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
   };
+}
+
+/** One agent in a delegation tree: who it is, where it stands, what it spent, and its sub-agents. */
+export type AgentTreeNode = {
+  id: string;
+  name: string;
+  status: string;
+  step: number;
+  usage: { promptTokens: number; completionTokens: number; costUsd: number };
+  children: AgentTreeNode[];
+};
+
+/** How far down a tree is read. */
+const TREE_DEPTH = 6;
+const TREE_NODES = 500;
+
+/** The agent and everything it spawned (`parentId`), level by level, from the rows. */
+export async function agentTree(deps: Pick<ControlDeps, 'db'>, id: string): Promise<AgentTreeNode> {
+  const root = await agentRow(deps, id);
+  const toNode = (r: AgentRow): AgentTreeNode => ({ id: r.id, name: r.name, status: r.status, step: r.step, usage: { promptTokens: r.promptTokens, completionTokens: r.completionTokens, costUsd: r.costUsd }, children: [] });
+  const top = toNode(root);
+  let level = [top];
+  let seen = 1;
+  for (let depth = 0; depth < TREE_DEPTH && level.length > 0 && seen < TREE_NODES; depth++) {
+    const byId = new Map(level.map((n) => [n.id, n]));
+    const rows = await deps.db.select().from(agents).where(inArray(agents.parentId, [...byId.keys()])).orderBy(asc(agents.createdAt)).limit(TREE_NODES - seen);
+    const next: AgentTreeNode[] = [];
+    for (const r of rows) {
+      const n = toNode(r);
+      byId.get(r.parentId!)?.children.push(n);
+      next.push(n);
+    }
+    seen += rows.length;
+    level = next;
+  }
+  return top;
 }

@@ -8,7 +8,7 @@ import { agents } from './schema';
 export type AgentRow = typeof agents.$inferSelect;
 
 /** Stores a new agent and its input page in one transaction; returns both. */
-export async function createAgentRecord(db: Db, id: string, spec: SpawnAgent & { model: string }): Promise<{ agent: AgentRow; input: PageRow }> {
+export async function createAgentRecord(db: Db, id: string, spec: SpawnAgent & { model: string }, crewId?: string): Promise<{ agent: AgentRow; input: PageRow }> {
   return db.transaction(async (tx) => {
     const [agent] = await tx
       .insert(agents)
@@ -23,6 +23,7 @@ export async function createAgentRecord(db: Db, id: string, spec: SpawnAgent & {
         priority: spec.priority,
         maxSteps: spec.constraints.maxSteps,
         parentId: spec.parentId ?? null,
+        crewId: crewId ?? null,
         workflowId: id,
         definition: { ...spec, input: undefined },
       })

@@ -123,6 +123,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         nodeTaskQueue,
         nodeId: id,
         gpuLeaseMs: config.GPU_LEASE_MS,
+        defaultModel: config.MODEL,
+        agingIntervalMs: config.AGING_INTERVAL_MS,
         db: db.db,
         pubsub: db.pubsub,
         tools,

@@ -13,6 +13,9 @@ export const AGENT_STEP = defineSearchAttributeKey('AgentStep', SearchAttributeT
 /** The node a pinned agent runs on (set when it is placed or migrated). */
 export const AGENT_NODE = defineSearchAttributeKey('AgentNode', SearchAttributeType.KEYWORD);
 
+/** The crew an agent runs for, and the crew workflow itself (filter a crew's parent and children by it). */
+export const CREW_ID = defineSearchAttributeKey('CrewId', SearchAttributeType.KEYWORD);
+
 /** Every custom search attribute the kernel uses, with its Temporal type name for registration. */
 export const KERNEL_SEARCH_ATTRIBUTES = [
   { name: AGENT_NAME.name, type: 'Keyword' },
@@ -21,4 +24,5 @@ export const KERNEL_SEARCH_ATTRIBUTES = [
   { name: AGENT_TENANT.name, type: 'Keyword' },
   { name: AGENT_STEP.name, type: 'Int' },
   { name: AGENT_NODE.name, type: 'Keyword' },
+  { name: CREW_ID.name, type: 'Keyword' },
 ] as const;

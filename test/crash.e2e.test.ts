@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import { rowsOf } from '../db/migrate';
-import { contextPages, memories, toolCalls, usageLedger } from '../db/schema';
+import { agents as agentsTable, contextPages, memories, toolCalls, usageLedger } from '../db/schema';
 import { agentClient } from './support/agent-client';
-import { startTestStack } from './support/stack';
+import { postJson, startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
 import { nodeProcesses } from './support/nodes';
 
@@ -110,4 +110,44 @@ describe('a node killed with SIGKILL while a slow side-effecting tool runs', () 
     const calls = await stack.db.db.select().from(toolCalls).where(eq(toolCalls.agentId, a.id));
     expect(calls.map((c) => ({ tool: c.tool, status: c.status }))).toEqual([{ tool: 'slow_effect', status: 'succeeded' }]);
   }, 120_000);
+});
+
+describe('a node killed with SIGKILL mid-crew', () => {
+  test('the crew finishes on another node, and every node’s steps appear once', async () => {
+    await nodes.stopAll();
+    const first = startNode();
+    const agent = (input: string) => ({ role: 'a crew member', goal: 'do my part', input, model: 'scripted:4:400' });
+    const res = await postJson(stack, '/crews', {
+      name: 'survivor crew',
+      nodes: [
+        { id: 'a', kind: 'agent', agent: agent('start') },
+        { id: 'b', kind: 'agent', dependsOn: ['a'], agent: agent('left') },
+        { id: 'c', kind: 'agent', dependsOn: ['a'], agent: agent('right') },
+        { id: 'd', kind: 'agent', dependsOn: ['b', 'c'], agent: agent('join: {{nodes.b.result}} {{nodes.c.result}}') },
+      ],
+    });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    // Kill while the parallel branches are mid-step.
+    await waitFor(
+      async () => stack.db.db.select().from(contextPages).where(and(like(contextPages.agentId, `${id.replace(/^crew\./, '')}-b-%`), eq(contextPages.purpose, 'reply'))),
+      (rows) => rows.length >= 1,
+      60_000,
+      'branch b under way',
+    );
+    await first.kill();
+    startNode();
+    await stack.client.workflow.getHandle(id).result();
+    const crew = (await (await fetch(`${stack.apiUrl}/crews/${id}`)).json()) as { status: string; nodes: Array<{ id: string; status: string; agentId: string }> };
+    expect(crew.status).toBe('completed');
+    for (const n of crew.nodes) {
+      expect(n.status).toBe('completed');
+      const replies = await stack.db.db.select({ step: contextPages.step }).from(contextPages).where(and(eq(contextPages.agentId, n.agentId), eq(contextPages.purpose, 'reply')));
+      expect(replies.map((r) => r.step).sort((x, y) => x - y)).toEqual([1, 2, 3, 4]);
+      expect(await stack.db.db.select().from(usageLedger).where(eq(usageLedger.agentId, n.agentId))).toHaveLength(4);
+    }
+    // One agent per node: no node was started twice.
+    const crewAgents = await stack.db.db.select().from(agentsTable).where(eq(agentsTable.crewId, id));
+    expect(crewAgents).toHaveLength(4);
+  }, 180_000);
 });

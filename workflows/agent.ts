@@ -185,9 +185,12 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
   setHandler(migrateSignal, onMigrate, { description: 'Kernel-internal (POST /agents/:id/migrate, drain): move at the next step boundary.' });
   setHandler(childFinishedSignal, onChildFinished, { description: 'Kernel-internal: a child agent reports its spend.' });
   setHandler(rewoundSignal, onRewound, { description: 'Kernel-internal (POST /agents/:id/rewind): what abandoned timelines cost.' });
-  setHandler(legacySignals.migrate, onMigrate, { description: 'Legacy name of kernel.migrate, kept for agents started before it was renamed.' });
-  setHandler(legacySignals.childFinished, onChildFinished, { description: 'Legacy name of kernel.childFinished, kept for agents started before it was renamed.' });
-  setHandler(legacySignals.rewound, onRewound, { description: 'Legacy name of kernel.rewound, kept for agents started before it was renamed.' });
+  // Agents started before the internal signals took the `kernel.` prefix still answer the old names.
+  if (input.signalNames !== 'kernel') {
+    setHandler(legacySignals.migrate, onMigrate, { description: 'Legacy name of kernel.migrate (this agent started before it was renamed).' });
+    setHandler(legacySignals.childFinished, onChildFinished, { description: 'Legacy name of kernel.childFinished (this agent started before it was renamed).' });
+    setHandler(legacySignals.rewound, onRewound, { description: 'Legacy name of kernel.rewound (this agent started before it was renamed).' });
+  }
   setHandler(
     setPriorityUpdate,
     (priority) => {
@@ -264,11 +267,11 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
 
   const hold = async (status: 'suspend' | 'wait', reason: HoldReason, until: () => boolean) => {
     apply(status, reason);
-    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: reason, pendingApproval: s.pendingApproval });
+    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: reason, pendingApproval: s.pendingApproval, usage: s.usage });
     await condition(() => until() || killed);
     if (killed) return;
     apply(status === 'wait' ? 'unblock' : 'resume');
-    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: null });
+    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: null, usage: s.usage });
   };
 
   const runStep = async (step: number): Promise<LlmStepResult> => {
@@ -341,7 +344,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         if (s.status !== 'waiting' || s.holdDetail !== placed.reason) {
           apply('wait', 'placement');
           s.holdDetail = placed.reason;
-          await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: 'placement', detail: placed.reason });
+          await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: 'placement', detail: placed.reason, usage: s.usage });
         }
         await condition(() => killed || migration !== request, PLACEMENT_RETRY_MS);
         continue;
@@ -350,7 +353,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       if (s.status === 'waiting') {
         apply('unblock');
         s.holdDetail = null;
-        await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: null });
+        await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: null, usage: s.usage });
       }
       s.node = placed.node;
       s.gpuLease = placed.gpuLease;

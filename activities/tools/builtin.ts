@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { evaluateArithmetic } from '../../kernel/tools/arithmetic';
 import { memories } from '../../db/schema';
 import { recall } from './recall';
+import { spawnAgentTool } from './spawn-agent';
 import { defineTool, ToolRegistry } from './registry';
 import { writePage } from '../../db/pages';
 
@@ -51,5 +52,5 @@ const currentTime = defineTool({
 
 /** The tools every node ships with. */
 export function builtinTools(): ToolRegistry {
-  return new ToolRegistry([calculator, saveMemory, publish, currentTime, recall]);
+  return new ToolRegistry([calculator, saveMemory, publish, currentTime, recall, spawnAgentTool]);
 }

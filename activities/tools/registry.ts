@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
+import type { PubSub } from '../../db/notify';
 import type { ToolSchema } from '../../kernel/llm/types';
 import type { ToolPolicy } from '../../kernel/tools/policy';
 
@@ -13,6 +15,18 @@ export interface ToolContext {
   idempotencyKey: string;
   db: Db;
   signal: AbortSignal;
+  /** The kernel's own operations, for tools that act on agents (spawn_agent): Temporal and the spawn defaults. */
+  kernel?: ToolKernel;
+}
+
+/** What a tool that spawns agents needs from its node. */
+export interface ToolKernel {
+  client: Client;
+  pubsub: PubSub;
+  taskQueue: string;
+  defaultModel: string;
+  agingIntervalMs: number;
+  tools: ToolRegistry;
 }
 
 /** A typed tool: zod arguments, a description for the model, and the code that runs it. */

@@ -5,7 +5,7 @@ import type { ApiDeps } from '../deps';
 import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
 import { spawnAgent } from '../../control/spawn';
-import { agentPages, describeAgent, listAgents } from '../../control/views';
+import { agentPages, agentTree, describeAgent, listAgents, type AgentTreeNode } from '../../control/views';
 import { agentViewSchema, pageViewSchema } from '../../kernel/agent/view';
 
 const idParam = z.object({ id: z.string().min(1).max(200) });
@@ -62,6 +62,29 @@ const pagesRoute = createRoute({
   },
 });
 
+/** A tree node; `children` holds nodes of the same shape (described, not recursed, so the document stays finite). */
+const treeNodeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  step: z.number().int(),
+  usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int(), costUsd: z.number() }),
+  children: z.array(z.record(z.string(), z.unknown())).describe('sub-agents, each of this same shape'),
+});
+
+const treeRoute = createRoute({
+  method: 'get',
+  path: '/agents/{id}/tree',
+  summary: 'The agent and every sub-agent it spawned (spawn_agent, parentId), with status and spend',
+  request: { params: idParam },
+  responses: { 200: { description: 'The tree', content: { 'application/json': { schema: treeNodeSchema } } }, 404: problemResponse('Unknown id') },
+});
+
+/** A tree as plain JSON for the typed response (its children typed as JSON objects). */
+function jsonTree(node: AgentTreeNode): z.infer<typeof treeNodeSchema> {
+  return { ...node, children: node.children.map((c) => JSON.parse(JSON.stringify(c)) as Record<string, unknown>) };
+}
+
 /** The `/agents` routes. */
 export function agentRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook })
@@ -75,5 +98,6 @@ export function agentRoutes(deps: ApiDeps) {
       const { limit, offset } = c.req.valid('query');
       return c.json({ agents: await listAgents(deps, limit, offset) }, 200);
     })
-    .openapi(pagesRoute, async (c) => c.json({ pages: await agentPages(deps, c.req.valid('param').id) }, 200));
+    .openapi(pagesRoute, async (c) => c.json({ pages: await agentPages(deps, c.req.valid('param').id) }, 200))
+    .openapi(treeRoute, async (c) => c.json(jsonTree(await agentTree(deps, c.req.valid('param').id)), 200));
 }

@@ -16,6 +16,8 @@ export const agents = pgTable(
     step: integer('step').notNull().default(0),
     maxSteps: integer('max_steps').notNull(),
     parentId: text('parent_id'),
+    /** The crew this agent runs for (a node or an item of it), if any. */
+    crewId: text('crew_id'),
     workflowId: text('workflow_id').notNull(),
     runId: text('run_id'),
     /** The node the agent is pinned to (its work runs on that node's queue); null: any node. */
@@ -44,5 +46,5 @@ export const agents = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
-  (t) => [index('agents_status_idx').on(t.status), index('agents_tenant_idx').on(t.tenant)],
+  (t) => [index('agents_status_idx').on(t.status), index('agents_tenant_idx').on(t.tenant), index('agents_parent_idx').on(t.parentId), index('agents_crew_idx').on(t.crewId)],
 );

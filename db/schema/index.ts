@@ -10,4 +10,8 @@ export * from './tool-calls';
 export * from './usage-ledger';
 export * from './model-calibration';
 export * from './agent-events';
+export * from './crews';
+export * from './crew-nodes';
+export * from './crew-items';
+export * from './schedules';
 export * from './relations';

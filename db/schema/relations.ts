@@ -5,6 +5,9 @@ import { contextPages } from './context-pages';
 import { memories } from './memories';
 import { toolCalls } from './tool-calls';
 import { usageLedger } from './usage-ledger';
+import { crews } from './crews';
+import { crewNodes } from './crew-nodes';
+import { crewItems } from './crew-items';
 
 /** An agent owns its pages, checkpoints and memories; a child agent points at its parent. */
 export const agentsRelations = relations(agents, ({ many, one }) => ({
@@ -14,6 +17,7 @@ export const agentsRelations = relations(agents, ({ many, one }) => ({
   toolCalls: many(toolCalls),
   usage: many(usageLedger),
   parent: one(agents, { fields: [agents.parentId], references: [agents.id], relationName: 'lineage' }),
+  crew: one(crews, { fields: [agents.crewId], references: [crews.id] }),
 }));
 
 /** A page belongs to one agent. */
@@ -39,4 +43,21 @@ export const toolCallsRelations = relations(toolCalls, ({ one }) => ({
 /** A ledger row belongs to one agent. */
 export const usageLedgerRelations = relations(usageLedger, ({ one }) => ({
   agent: one(agents, { fields: [usageLedger.agentId], references: [agents.id] }),
+}));
+
+/** A crew has nodes per run, items per foreach, and the agents it spawned. */
+export const crewsRelations = relations(crews, ({ many }) => ({
+  nodes: many(crewNodes),
+  items: many(crewItems),
+  agents: many(agents),
+}));
+
+/** A crew node belongs to one crew. */
+export const crewNodesRelations = relations(crewNodes, ({ one }) => ({
+  crew: one(crews, { fields: [crewNodes.crewId], references: [crews.id] }),
+}));
+
+/** A crew item belongs to one crew. */
+export const crewItemsRelations = relations(crewItems, ({ one }) => ({
+  crew: one(crews, { fields: [crewItems.crewId], references: [crews.id] }),
 }));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentStatusSchema } from '../../kernel/agent/state';
+import { agentStatusSchema } from './state';
 
 /** An agent as the API shows it. */
 export const agentViewSchema = z.object({
