@@ -26,13 +26,26 @@ export interface RunToolInput {
   usage?: Spend;
 }
 
+/** The wait a `wait` tool result asks the workflow for, from its page's meta. */
+function sleepOf(meta: unknown): { sleepMs?: number } {
+  const ms = (meta as { sleepMs?: unknown } | null)?.sleepMs;
+  return typeof ms === 'number' && ms > 0 ? { sleepMs: ms } : {};
+}
+
+/** How long a wait call waits: its seconds, or until its time (never negative). */
+function waitMs(args: Record<string, unknown>): number {
+  if (typeof args.seconds === 'number') return Math.round(args.seconds * 1000);
+  if (typeof args.until === 'string') return Math.max(0, Date.parse(args.until) - Date.now());
+  return 0;
+}
+
 /** An agent row's spend (where a reset rewinds to when the workflow did not say). */
 function rowUsage(row: { promptTokens: number; completionTokens: number; costUsd: number } | undefined): Spend {
   return { promptTokens: row?.promptTokens ?? 0, completionTokens: row?.completionTokens ?? 0, costUsd: row?.costUsd ?? 0 };
 }
 
-/** A tool result's page, and the rewind this call detected if the workflow was reset before it. */
-export type RunToolResult = PageRef & { rewound?: DetectedRewind };
+/** A tool result's page, the rewind this call detected if the workflow was reset before it, and how long the workflow is to wait (the `wait` tool). */
+export type RunToolResult = PageRef & { rewound?: DetectedRewind; sleepMs?: number };
 
 /** What the tool activity needs from its node. */
 export interface RunToolDeps {
@@ -57,7 +70,7 @@ export function createRunTool(deps: RunToolDeps) {
     const { runId } = currentRun();
     const done = await findPage(db, input.agentId, input.step, purpose);
     const writer = (done?.meta as { runId?: string } | undefined)?.runId;
-    if (done && (!writer || writer === runId)) return toPageRef(done);
+    if (done && (!writer || writer === runId)) return { ...toPageRef(done), ...sleepOf(done.meta) };
 
     const row = await getAgentRecord(db, input.agentId);
     // Claims the agent; this call's result written by another run means the workflow was reset
@@ -130,7 +143,7 @@ export function createRunTool(deps: RunToolDeps) {
         kind: 'tool_result',
         role: 'tool',
         body: result,
-        meta: { toolCallId: call.id, toolName: call.name, status, runId },
+        meta: { toolCallId: call.id, toolName: call.name, status, runId, ...(status === 'succeeded' && tool?.durableWait ? { sleepMs: waitMs(call.arguments) } : {}) },
       });
       await tx
         .insert(toolCalls)
@@ -158,6 +171,6 @@ export function createRunTool(deps: RunToolDeps) {
     });
     if (typeof page === 'string') throw fencedOut(input.agentId, input.step, page);
     await deps.pubsub.notify(EVENTS_CHANNEL, input.agentId);
-    return { ...toPageRef(page), ...(claim.rewound ? { rewound: claim.rewound } : {}) };
+    return { ...toPageRef(page), ...(claim.rewound ? { rewound: claim.rewound } : {}), ...sleepOf(page.meta) };
   };
 }

@@ -8,6 +8,7 @@ const runs: string[][] = [
   ['bench/checkpoint-overhead.ts'],
   ['bench/scheduling.ts'],
   ['bench/migration.ts'],
+  ['bench/crews.ts'],
   ['bench/locomo.ts'],
   ['bench/locomo.ts', '--db', 'pglite', '--vector-weight', '0.3', '--scale-pages', '2000'],
   ['bench/report.ts'],

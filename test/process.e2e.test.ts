@@ -45,7 +45,7 @@ describe('tools', () => {
 
   test('GET /tools lists the registry with JSON schemas', async () => {
     const { tools } = (await (await fetch(`${suite.stack.apiUrl}/tools`)).json()) as { tools: Array<{ name: string; requiresApproval: boolean; parameters: { properties: object } }> };
-    expect(tools.map((t) => t.name)).toEqual(['calculator', 'current_time', 'publish', 'recall', 'save_memory', 'spawn_agent']);
+    expect(tools.map((t) => t.name)).toEqual(['calculator', 'current_time', 'publish', 'recall', 'save_memory', 'spawn_agent', 'wait']);
     expect(tools.find((t) => t.name === 'publish')!.requiresApproval).toBe(true);
     expect(Object.keys(tools.find((t) => t.name === 'calculator')!.parameters.properties)).toEqual(['expression']);
   });

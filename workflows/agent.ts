@@ -69,6 +69,8 @@ const HEARTBEAT_TIMEOUT_MS = 15_000;
 const PLACEMENT_RETRY_MS = 5_000;
 /** Patch id: a kill cancels a tool call in flight (runs recorded before it let the tool finish). */
 const KILL_CANCELS_TOOLS = 'kill-cancels-tools';
+/** Patch id: the `wait` tool sleeps on a durable timer in the workflow. */
+const DURABLE_WAIT = 'durable-wait-tool';
 const STEP_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 } as const;
 
 /**
@@ -265,10 +267,11 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     },
   );
 
-  const hold = async (status: 'suspend' | 'wait', reason: HoldReason, until: () => boolean) => {
+  const hold = async (status: 'suspend' | 'wait', reason: HoldReason, until: () => boolean, timeoutMs?: number) => {
     apply(status, reason);
-    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: reason, pendingApproval: s.pendingApproval, usage: s.usage });
-    await condition(() => until() || killed);
+    await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: reason, pendingApproval: s.pendingApproval, usage: s.usage, ...(s.holdDetail ? { detail: s.holdDetail } : {}) });
+    if (timeoutMs === undefined) await condition(() => until() || killed);
+    else await condition(() => until() || killed, timeoutMs);
     if (killed) return;
     apply(status === 'wait' ? 'unblock' : 'resume');
     await recordHold({ agentId: input.agentId, step: s.step, status: s.status, hold: null, usage: s.usage });
@@ -442,9 +445,16 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         } else {
           result = await runTool(toolInput);
         }
-        const { rewound, ...page } = result;
+        const { rewound, sleepMs, ...page } = result;
         if (rewound) sunk = rewound.sunk;
         s.pages.push(page);
+        // The `wait` tool: a durable timer in the workflow, holding no worker, cut short only by a kill.
+        if (sleepMs && patched(DURABLE_WAIT)) {
+          s.holdDetail = `waiting ${Math.round(sleepMs / 1000)} s (until ${new Date(Date.now() + sleepMs).toISOString()})`;
+          await hold('wait', 'timer', () => false, sleepMs);
+          s.holdDetail = null;
+          if (killed) break;
+        }
       }
       if (killed) break;
       if (reply.toolCalls.length === 0 && reply.stopReason !== 'continue') {

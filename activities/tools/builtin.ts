@@ -50,7 +50,17 @@ const currentTime = defineTool({
   run: async () => new Date().toISOString(),
 });
 
+const wait = defineTool({
+  name: 'wait',
+  description: 'Waits for a number of seconds, or until a time (ISO 8601), then carries on. A durable timer: the wait survives restarts and holds no worker, for minutes or months.',
+  args: z
+    .object({ seconds: z.number().min(1).max(366 * 24 * 3600).optional(), until: z.iso.datetime({ offset: true }).optional() })
+    .refine((a) => (a.seconds === undefined) !== (a.until === undefined), { message: 'give seconds or until' }),
+  durableWait: true,
+  run: async ({ seconds, until }) => `waited ${seconds !== undefined ? `${seconds} s` : `until ${until}`}`,
+});
+
 /** The tools every node ships with. */
 export function builtinTools(): ToolRegistry {
-  return new ToolRegistry([calculator, saveMemory, publish, currentTime, recall, spawnAgentTool]);
+  return new ToolRegistry([calculator, saveMemory, publish, currentTime, recall, spawnAgentTool, wait]);
 }

@@ -36,6 +36,8 @@ export interface ToolDefinition<A extends z.ZodObject = z.ZodObject> {
   args: A;
   requiresApproval?: boolean;
   timeoutMs?: number;
+  /** The workflow waits on a durable timer after this tool (its arguments say how long): the `wait` tool. */
+  durableWait?: boolean;
   run(args: z.infer<A>, ctx: ToolContext): Promise<string>;
 }
 

@@ -100,6 +100,24 @@ function migration(results: Results): string[] {
   ];
 }
 
+function crewsSection(results: Results): string[] {
+  const r = results.crews;
+  if (!r) return [];
+  const p = obj(r.parallel);
+  const f = obj(r.fanout);
+  return [
+    '## Crews',
+    '',
+    '| measure | result |',
+    '| --- | --- |',
+    `| ${fmt(p.agents, 0)} independent agents, one ${ms(p.modelLatencyMs)} model call each | ${ms(sum(p.wallMs).mean)} wall: **${fmt(p.overIdeal, 2)}×** the critical path (${ms(p.idealMs)}); one after another would take ${ms(p.sequentialWouldTakeMs)} |`,
+    `| fan-out of ${fmt(f.items, 0)} agents, ${fmt(f.cap, 0)} at a time (scripted, one step each) | ${ms(sum(f.perItemMs).mean)} per item vs ${ms(sum(f.barePerItemMs).mean)} for a bare child workflow with one no-op activity: **${fmt(f.ratio, 2)}×** |`,
+    '',
+    provenance(r, 'bun bench/crews.ts'),
+    '',
+  ];
+}
+
 const POLICY_NOTE: Record<string, string> = {
   kernel: 'the kernel (pinned, recent window, relevance × recency × importance, leftover to recent pages)',
   retrieval: 'retrieval only (the full-text top pages for the question, filling the same budget)',
@@ -156,6 +174,7 @@ export function renderReport(results: Results): string {
     ...checkpoints(results),
     ...scheduling(results),
     ...migration(results),
+    ...crewsSection(results),
     ...locomo(results),
   ].join('\n');
 }
@@ -175,6 +194,11 @@ export function renderReadmeBlock(results: Results): string {
   if (sch) lines.push(`| saturated slots: low/high-priority step latency | p50 ${fmt(obj(sch.priority).ratioP50LowOverHigh, 2)}×, p95 ${fmt(obj(sch.priority).ratioP95LowOverHigh, 2)}× | \`scheduling.json\` |`);
   const mig = results.migration;
   if (mig) lines.push(`| migrate / drain / SIGKILL → first step elsewhere (p50) | ${ms(sum(obj(mig.migrate).requestToFirstStepOnNewNodeMs).p50)} / ${ms(sum(obj(mig.drain).requestToFirstStepElsewhereMs).p50)} / ${ms(sum(obj(mig.nodeKilled).killToFirstStepElsewhereMs).p50)} | \`migration.json\` |`);
+  const cr = results.crews;
+  if (cr) {
+    lines.push(`| crew of ${fmt(obj(cr.parallel).agents, 0)} parallel agents (1 s calls): wall over the critical path | **${fmt(obj(cr.parallel).overIdeal, 2)}×** (one after another: ${fmt(Number(obj(cr.parallel).sequentialWouldTakeMs) / Number(obj(cr.parallel).idealMs), 0)}×) | \`crews.json\` |`);
+    lines.push(`| fan-out of ${fmt(obj(cr.fanout).items, 0)} agents, cap ${fmt(obj(cr.fanout).cap, 0)}: per item vs a bare child workflow | **${fmt(obj(cr.fanout).ratio, 2)}×** | \`crews.json\` |`);
+  }
   const lo = results.locomo;
   if (lo) {
     const budgets = (lo.budgets as number[] | undefined) ?? [];

@@ -12,8 +12,8 @@ export type AgentStatus = z.infer<typeof agentStatusSchema>;
 /** Why a finished agent stopped. */
 export type ExitReason = 'final_answer' | 'max_steps' | 'error' | 'killed';
 
-/** Why a live agent is not running: suspended (paused, out of budget) or waiting (for approval). */
-export type HoldReason = 'paused' | 'budget_exhausted' | 'approval' | 'placement' | null;
+/** Why a live agent is not running: suspended (paused, out of budget) or waiting (for approval, a node, a durable timer). */
+export type HoldReason = 'paused' | 'budget_exhausted' | 'approval' | 'placement' | 'timer' | null;
 
 /** A page as the workflow knows it: a reference and its size, never its body. */
 export interface PageRef {

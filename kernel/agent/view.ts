@@ -12,8 +12,8 @@ export const agentViewSchema = z.object({
   priority: z.number().int(),
   parentId: z.string().nullable(),
   status: agentStatusSchema,
-  /** Why a live agent is held: paused, budget_exhausted (suspended), approval or placement (waiting). */
-  hold: z.enum(['paused', 'budget_exhausted', 'approval', 'placement']).nullable(),
+  /** Why a live agent is held: paused, budget_exhausted (suspended), approval, placement or timer (waiting). */
+  hold: z.enum(['paused', 'budget_exhausted', 'approval', 'placement', 'timer']).nullable(),
   /** The hold in words, e.g. why no node can take the agent yet. */
   holdDetail: z.string().nullable(),
   /** The node the agent is pinned to (null: any node runs it). */
