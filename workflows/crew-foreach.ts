@@ -1,4 +1,4 @@
-import { CancellationScope, condition, continueAsNew, executeChild, isCancellation, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, executeChild, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { CrewActivities } from '../activities/crew';
 import type { PreparedChild } from '../activities/crew/nodes';
 import { shouldContinueAsNew } from '../kernel/agent/continue-as-new';
@@ -6,8 +6,8 @@ import type { AgentResult } from '../kernel/agent/state';
 import { addSpend, ZERO_SPEND } from '../kernel/agent/state';
 import type { Spend } from '../kernel/cost/budget';
 import { shareOf } from '../kernel/crew/schedule';
-import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT, CREW_ID } from '../kernel/search-attributes';
 import { agentWorkflow } from './agent';
+import { childAgentOptions } from './child-agent';
 import type { ForeachResult, ForeachRunInput } from './crew-api';
 
 const acts = proxyActivities<CrewActivities>({ startToCloseTimeout: '2 minutes', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
@@ -42,20 +42,7 @@ export async function crewForeachWorkflow(input: ForeachRunInput): Promise<Forea
     void (async () => {
       let result: AgentResult | null = null;
       try {
-        result = await executeChild(agentWorkflow, {
-          workflowId: child.agentId,
-          args: [child.run],
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          staticSummary: child.summary,
-          typedSearchAttributes: [
-            { key: AGENT_NAME, value: child.name },
-            { key: AGENT_STATE, value: 'ready' },
-            { key: AGENT_PRIORITY, value: child.run.priority },
-            { key: AGENT_TENANT, value: input.tenant },
-            { key: AGENT_STEP, value: 0 },
-            { key: CREW_ID, value: crewId },
-          ],
-        });
+        result = await executeChild(agentWorkflow, { ...childAgentOptions(child, crewId), args: [child.run] });
       } catch (err) {
         // Cancelled with the fan-out: the child has closed (cancellation is waited for); nothing to count.
         if (isCancellation(err)) return;

@@ -19,8 +19,9 @@ import { decide, finished, isDone, onFailure, shareOf, unstartedWork, type CrewS
 import { gatePayloadSchema } from '../kernel/crew/payloads';
 import { checkPayload } from '../kernel/agent/signal-payloads';
 import { rootMessage } from '../kernel/errors';
-import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT, CREW_ID } from '../kernel/search-attributes';
+import { CREW_ID } from '../kernel/search-attributes';
 import { agentWorkflow } from './agent';
+import { childAgentOptions } from './child-agent';
 import { crewStateQuery, decideGateUpdate, type CrewResult, type CrewRunInput, type GateDecision } from './crew-api';
 import { crewForeachWorkflow } from './crew-foreach';
 
@@ -81,20 +82,7 @@ export async function crewWorkflow(input: CrewRunInput): Promise<CrewResult> {
       const child = await acts.startCrewAgent({ crewId, run, node: node.id, attempt: state[node.id]!.attempt, budget: grant });
       agentsOf.set(node.id, [...(agentsOf.get(node.id) ?? []), child.agentId]);
       try {
-        const result: AgentResult = await executeChild(agentWorkflow, {
-          workflowId: child.agentId,
-          args: [child.run],
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          staticSummary: child.summary,
-          typedSearchAttributes: [
-            { key: AGENT_NAME, value: child.name },
-            { key: AGENT_STATE, value: 'ready' },
-            { key: AGENT_PRIORITY, value: child.run.priority },
-            { key: AGENT_TENANT, value: input.tenant },
-            { key: AGENT_STEP, value: 0 },
-            { key: CREW_ID, value: crewId },
-          ],
-        });
+        const result: AgentResult = await executeChild(agentWorkflow, { ...childAgentOptions(child, crewId), args: [child.run] });
         return { ok: result.status === 'completed', agentId: child.agentId, resultPageId: result.resultPageId, error: result.status === 'completed' ? null : `the agent ended ${result.status} (${result.exitReason})` };
       } catch (err) {
         if (isCancellation(err)) throw err;

@@ -1,7 +1,8 @@
 import { executeChild, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { KernelActivities } from '../activities';
-import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT, CREW_ID } from '../kernel/search-attributes';
+import { CREW_ID } from '../kernel/search-attributes';
 import { agentWorkflow } from './agent';
+import { childAgentOptions } from './child-agent';
 import { crewWorkflow } from './crew';
 
 const { prepareScheduledRun } = proxyActivities<KernelActivities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
@@ -15,19 +16,7 @@ export async function scheduledRunWorkflow(input: { scheduleId: string }): Promi
   const prepared = await prepareScheduledRun({ scheduleId: input.scheduleId, fire: workflowInfo().workflowId });
   if (prepared.kind === 'agent') {
     const { child } = prepared;
-    const result = await executeChild(agentWorkflow, {
-      workflowId: child.agentId,
-      args: [child.run],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      staticSummary: child.summary,
-      typedSearchAttributes: [
-        { key: AGENT_NAME, value: child.name },
-        { key: AGENT_STATE, value: 'ready' },
-        { key: AGENT_PRIORITY, value: child.run.priority },
-        { key: AGENT_TENANT, value: child.run.tenant },
-        { key: AGENT_STEP, value: 0 },
-      ],
-    });
+    const result = await executeChild(agentWorkflow, { ...childAgentOptions(child), args: [child.run] });
     return { kind: 'agent', id: child.agentId, status: result.status };
   }
   const result = await executeChild(crewWorkflow, {
