@@ -9,13 +9,11 @@
  *   bun bench/crews.ts [--runs 3] [--items 200] [--cap 50]
  */
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
-import { createProviderRegistry } from '../activities/llm/registry';
 import { createLogger } from '../infra/logger';
 import { startStack } from '../infra/stack';
-import { createKernelNode } from '../infra/temporal/worker';
 import { loadConfig } from '../kernel/config';
 import { createTestDatabase } from '../test/support/postgres';
+import { startBenchNode } from './bench-node';
 import { writeResult } from './results-file';
 import { summarise } from './stats';
 
@@ -41,18 +39,7 @@ async function crew(body: Record<string, unknown>): Promise<number> {
 }
 
 try {
-  const connection = await NativeConnection.connect({ address: stack.temporal.address });
-  const node = await createKernelNode({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TASK_QUEUE,
-    llmSlots: config.LLM_SLOTS,
-    db: stack.db.db,
-    pubsub: stack.db.pubsub,
-    providerFor: createProviderRegistry(config),
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: new URL('./workflows.ts', import.meta.url).pathname, logger: new DefaultLogger('WARN') }),
-    extraActivities: { noop: async (step: number) => step },
-  });
+  const { node, connection } = await startBenchNode(stack, config);
   const running = node.run();
   const parallel: number[] = [];
   const fanout: number[] = [];

@@ -13,17 +13,15 @@
  *   bun bench/step-overhead.ts [--runs 8] [--db postgres|pglite] [--profile light|realistic|both]
  */
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
-import { createProviderRegistry } from '../activities/llm/registry';
 import { createAgentRecord } from '../db/agents';
 import { toPageRef } from '../db/pages';
 import { createLogger } from '../infra/logger';
 import { startStack } from '../infra/stack';
-import { createKernelNode } from '../infra/temporal/worker';
 import { agentRunInput } from '../kernel/agent/run-input';
 import { spawnAgentSchema } from '../kernel/agent/spawn';
 import { loadConfig } from '../kernel/config';
 import { createTestDatabase } from '../test/support/postgres';
+import { startBenchNode } from './bench-node';
 import { writeResult } from './results-file';
 import { summarise } from './stats';
 
@@ -86,18 +84,7 @@ async function bare(i: number, activities: number): Promise<number> {
 }
 
 try {
-  const connection = await NativeConnection.connect({ address: stack.temporal.address });
-  const node = await createKernelNode({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TASK_QUEUE,
-    llmSlots: config.LLM_SLOTS,
-    db: stack.db.db,
-    pubsub: stack.db.pubsub,
-    providerFor: createProviderRegistry(config),
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: new URL('./workflows.ts', import.meta.url).pathname, logger: new DefaultLogger('WARN') }),
-    extraActivities: { noop: async (step: number) => step },
-  });
+  const { node, connection } = await startBenchNode(stack, config);
   const running = node.run();
   const out: Record<string, unknown> = {};
   try {

@@ -1,0 +1,25 @@
+import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { createProviderRegistry } from '../activities/llm/registry';
+import type { Stack } from '../infra/stack';
+import { createKernelNode, type KernelNode } from '../infra/temporal/worker';
+import type { Config } from '../kernel/config';
+
+/**
+ * One kernel node for a benchmark: the kernel's workflows plus the bare baselines of
+ * `bench/workflows.ts` on the same worker, so kernel and baseline share a dev server and a poller.
+ */
+export async function startBenchNode(stack: Stack, config: Config): Promise<{ node: KernelNode; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: stack.temporal.address });
+  const node = await createKernelNode({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    llmSlots: config.LLM_SLOTS,
+    db: stack.db.db,
+    pubsub: stack.db.pubsub,
+    providerFor: createProviderRegistry(config),
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: new URL('./workflows.ts', import.meta.url).pathname, logger: new DefaultLogger('WARN') }),
+    extraActivities: { noop: async (step: number) => step },
+  });
+  return { node, connection };
+}
