@@ -23,16 +23,7 @@ export interface FakeLlmServer {
 
 /** An OpenAI chat-completions body. */
 export function openAiReply(content: string, finishReason = 'stop', usage: { prompt_tokens: number; completion_tokens: number } | null = { prompt_tokens: 11, completion_tokens: 7 }): FakeReply {
-  return {
-    body: {
-      id: 'chatcmpl-fake',
-      object: 'chat.completion',
-      created: 1_700_000_000,
-      model: 'fake-model',
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finishReason }],
-      ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } : {}),
-    },
-  };
+  return completion({ role: 'assistant', content }, finishReason, usage);
 }
 
 /** An Anthropic messages body. */
@@ -103,14 +94,19 @@ export function toOpenAiStream(raw: unknown): string {
 
 /** An OpenAI chat-completions body that asks for one tool call. */
 export function openAiToolCall(name: string, args: Record<string, unknown>, usage = { prompt_tokens: 11, completion_tokens: 7 }, id = `call_${name}`): FakeReply {
+  return completion({ role: 'assistant', content: '', tool_calls: [{ id, type: 'function', function: { name, arguments: JSON.stringify(args) } }] }, 'tool_calls', usage);
+}
+
+/** A chat.completion body around one assistant message. */
+function completion(message: Record<string, unknown>, finishReason: string, usage: { prompt_tokens: number; completion_tokens: number } | null): FakeReply {
   return {
     body: {
       id: 'chatcmpl-fake',
       object: 'chat.completion',
       created: 1_700_000_000,
       model: 'fake-model',
-      choices: [{ index: 0, message: { role: 'assistant', content: '', tool_calls: [{ id, type: 'function', function: { name, arguments: JSON.stringify(args) } }] }, finish_reason: 'tool_calls' }],
-      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      choices: [{ index: 0, message, finish_reason: finishReason }],
+      ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } : {}),
     },
   };
 }
