@@ -5,6 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { eq } from 'drizzle-orm';
+import { crews } from '../db/schema';
 import { createLogger } from '../infra/logger';
 import { main } from '../infra/main';
 import { startStack, type Stack } from '../infra/stack';
@@ -20,9 +22,19 @@ interface Scenario {
   steer?: (api: string, id: string, nodeId: string, stack: Stack) => Promise<void>;
   /** Where the body is posted (default /agents; /crews for a crew). */
   path?: string;
-  /** Which workflow to record, given the created id (default: that id). */
-  workflowOf?: (id: string) => string;
+  /** Which workflow to record, given the created id and the stack (default: that id). */
+  workflowOf?: (id: string, stack: Stack) => string | Promise<string>;
 }
+
+/** A two-node crew an agent starts with spawn_crew. */
+const SUB_CREW = JSON.stringify({
+  name: 'replay sub-crew',
+  maxTotalTokens: 10_000,
+  nodes: [
+    { id: 'first', kind: 'agent', agent: { role: 'r', goal: 'start', input: 'start' } },
+    { id: 'second', kind: 'agent', dependsOn: ['first'], agent: { role: 'r', goal: 'finish', input: 'after {{nodes.first.result}}' } },
+  ],
+});
 
 const post = (url: string, body: unknown, method = 'POST') => fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -203,6 +215,16 @@ const SCENARIOS: Scenario[] = [
     body: { name: 'replay fanout', nodes: [{ id: 'each', kind: 'foreach', foreach: { items: ['a', 'b', 'c', 'd', 'e'], concurrency: 2, agent: { role: 'r', goal: 'one item', input: 'do {{item}}', model: 'scripted:1' } } }] },
     workflowOf: (id) => `${id}.each.r1a1`,
   },
+  {
+    file: 'agent-spawns-crew',
+    body: { name: 'replay-crew-lead', role: 'a recorder', goal: 'delegate to a crew', input: `CALL spawn_crew ${SUB_CREW}`, model: 'scripted:2', tools: ['spawn_crew'], constraints: { maxTotalTokens: 50_000 } },
+  },
+  {
+    file: 'crew-sub-crew',
+    body: { name: 'replay-crew-lead', role: 'a recorder', goal: 'delegate to a crew', input: `CALL spawn_crew ${SUB_CREW}`, model: 'scripted:2', tools: ['spawn_crew'], constraints: { maxTotalTokens: 50_000 } },
+    // The sub-crew's own workflow: it reports its spend to the agent that started it.
+    workflowOf: async (id, stack) => (await stack.db.db.select({ id: crews.id }).from(crews).where(eq(crews.parentAgentId, id)))[0]!.id,
+  },
 ];
 
 main(async () => {
@@ -219,7 +241,7 @@ main(async () => {
       const { id, workflow } = (await res.json()) as { id: string; workflow: { runId: string } };
       await scenario.steer?.(stack.apiUrl!, id, stack.nodeId!, stack);
       await stack.client.workflow.getHandle(id).result().catch(() => undefined);
-      const recorded = scenario.workflowOf?.(id) ?? id;
+      const recorded = (await scenario.workflowOf?.(id, stack)) ?? id;
       const history = await stack.client.workflow.getHandle(recorded, scenario.firstRun ? workflow.runId : undefined).fetchHistory();
       const path = new URL(`../test/histories/${scenario.file}.json`, import.meta.url).pathname;
       // Long histories are written compact (git compresses them well either way).

@@ -12,7 +12,7 @@ import { CREW_ID } from '../kernel/search-attributes';
 import type { crewWorkflow } from '../workflows/crew';
 import type { CrewRunInput } from '../workflows/crew-api';
 import type { ControlDeps } from './deps';
-import { withTemporal } from './temporal';
+import { alreadyStarted, withTemporal } from './temporal';
 import { startError } from './spawn';
 
 /** How a crew came to be: posted, posted as a batch, or forked from another crew's node. */
@@ -20,6 +20,8 @@ export interface CrewOrigin {
   kind?: 'crew' | 'batch';
   forkOf?: { crewId: string; run: number; node: string };
   actor?: string;
+  /** The agent starting the crew with `spawn_crew` (it lent the budget and is told the spend). */
+  parentAgentId?: string;
 }
 
 /** A new crew id: `crew.<slug>-<10 random base-36 characters>` (dots never appear in agent ids). */
@@ -62,19 +64,22 @@ export async function createCrew(deps: ControlDeps, spec: CrewSpec, origin: Crew
  */
 export async function prepareCrew(deps: Pick<ControlDeps, 'db' | 'tools'>, spec: CrewSpec, id: string, origin: CrewOrigin = {}, reuse?: ReusedNodes): Promise<CrewRunInput> {
   const plan = checkCrew(deps, spec);
-  const input: CrewRunInput = { crewId: id, run: 1, tenant: spec.tenant, plan, budget: spec.budget, ...(reuse ? { reused: reuse.statuses, reusedSpend: reuse.spend } : {}) };
+  const input: CrewRunInput = { crewId: id, run: 1, tenant: spec.tenant, plan, budget: spec.budget, ...(reuse ? { reused: reuse.statuses, reusedSpend: reuse.spend } : {}), ...(origin.parentAgentId ? { parentAgentId: origin.parentAgentId } : {}) };
   if (await getCrew(deps.db, id)) return input;
   await deps.db.transaction(async (tx) => {
-    await tx.insert(crews).values({ id, name: spec.name, tenant: spec.tenant, spec, kind: origin.kind ?? 'crew', forkOf: origin.forkOf ?? null, status: 'running' });
+    await tx.insert(crews).values({ id, name: spec.name, tenant: spec.tenant, spec, kind: origin.kind ?? 'crew', forkOf: origin.forkOf ?? null, parentAgentId: origin.parentAgentId ?? null, status: 'running' });
     await tx.insert(crewNodes).values(spec.nodes.map((n) => ({ crewId: id, run: 1, nodeId: n.id, kind: n.kind, status: 'pending' })));
     if (reuse) await copyReused(tx, reuse, id, 1);
-    await appendAudit(tx, { actor: origin.actor ?? 'api', action: origin.forkOf ? 'crew.forked' : 'crew.created', subject: id, data: { name: spec.name, tenant: spec.tenant, nodes: spec.nodes.length, kind: origin.kind ?? 'crew', forkOf: origin.forkOf ?? null }, idempotencyKey: `crew.create:${id}` });
+    await appendAudit(tx, { actor: origin.actor ?? 'api', action: origin.forkOf ? 'crew.forked' : 'crew.created', subject: id, data: { name: spec.name, tenant: spec.tenant, nodes: spec.nodes.length, kind: origin.kind ?? 'crew', forkOf: origin.forkOf ?? null, parentAgentId: origin.parentAgentId ?? null }, idempotencyKey: `crew.create:${id}` });
   });
   return input;
 }
 
-/** Starts (or restarts, for a retry) a crew's workflow under the crew's id. */
-async function startCrewRun(deps: ControlDeps, input: CrewRunInput, spec: CrewSpec): Promise<void> {
+/**
+ * Starts (or restarts, for a retry) a crew's workflow under the crew's id. A run of it that is
+ * already going (a retried start) counts as started.
+ */
+export async function startCrewRun(deps: Pick<ControlDeps, 'client' | 'db' | 'taskQueue'>, input: CrewRunInput, spec: CrewSpec): Promise<void> {
   try {
     await withTemporal(deps, 'start the crew', () =>
       deps.client.workflow.start<typeof crewWorkflow>('crewWorkflow', {
@@ -87,6 +92,7 @@ async function startCrewRun(deps: ControlDeps, input: CrewRunInput, spec: CrewSp
       }),
     );
   } catch (err) {
+    if (alreadyStarted(err)) return;
     await deps.db.update(crews).set({ status: 'failed', error: 'its workflow could not be started', finishedAt: new Date() }).where(eq(crews.id, input.crewId));
     throw startError(err);
   }
@@ -141,6 +147,7 @@ async function finishedCrew(deps: ControlDeps, id: string, what: string): Promis
   const crew = await getCrew(deps.db, id);
   if (!crew) throw new KernelError('not_found', `no crew with id "${id}"`);
   if (crew.status === 'running' || crew.status === 'ready') throw new KernelError('conflict', `crew ${id} is still running; cancel it before you ${what}`);
+  if (crew.parentAgentId) throw new KernelError('conflict', `crew ${id} was started by agent ${crew.parentAgentId}, which paid for it and took its answer; ask that agent (or start a new crew) instead`);
   return crew;
 }
 

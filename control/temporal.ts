@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { KernelError } from '../kernel/errors';
 import type { ControlDeps } from './deps';
 
@@ -33,4 +34,12 @@ export async function withTemporal<T>(deps: Pick<ControlDeps, 'client'>, what: s
     }
     throw err;
   }
+}
+
+/** True when a start failed only because a run under that id is already going (a retried start). */
+export function alreadyStarted(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    if (e instanceof WorkflowExecutionAlreadyStartedError) return true;
+  }
+  return false;
 }

@@ -1,8 +1,8 @@
 import { QueryRejectedError, WorkflowNotFoundError } from '@temporalio/client';
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray, or } from 'drizzle-orm';
 import { getAgentRecord, listAgentRecords, type AgentRow } from '../db/agents';
 import { readPages } from '../db/pages';
-import { agents, contextPages } from '../db/schema';
+import { agents, contextPages, crews } from '../db/schema';
 import { isTerminal } from '../kernel/agent/lifecycle';
 import type { AgentSnapshot, AgentStatus, HoldReason } from '../kernel/agent/state';
 import type { AgentView } from '../kernel/agent/view';
@@ -118,12 +118,14 @@ async function toView(deps: ControlDeps, row: AgentRow, live: AgentSnapshot | nu
   };
 }
 
-/** One agent in a delegation tree: who it is, where it stands, what it spent, and its sub-agents. */
+/** One agent in a delegation tree: who it is, where it stands, what it spent, and its sub-agents (a sub-crew's members among them). */
 export type AgentTreeNode = {
   id: string;
   name: string;
   status: string;
   step: number;
+  /** The crew the agent is a member of: for a sub-crew, the crew its parent started with `spawn_crew`. */
+  crewId: string | null;
   usage: { promptTokens: number; completionTokens: number; costUsd: number };
   children: AgentTreeNode[];
 };
@@ -132,20 +134,26 @@ export type AgentTreeNode = {
 const TREE_DEPTH = 6;
 const TREE_NODES = 500;
 
-/** The agent and everything it spawned (`parentId`), level by level, from the rows. */
+/**
+ * The agent and everything it delegated to, level by level, from the rows: sub-agents (`parentId`)
+ * and the members of sub-crews it started (`crews.parentAgentId`), each marked with its crew.
+ */
 export async function agentTree(deps: Pick<ControlDeps, 'db'>, id: string): Promise<AgentTreeNode> {
   const root = await agentRow(deps, id);
-  const toNode = (r: AgentRow): AgentTreeNode => ({ id: r.id, name: r.name, status: r.status, step: r.step, usage: { promptTokens: r.promptTokens, completionTokens: r.completionTokens, costUsd: r.costUsd }, children: [] });
+  const toNode = (r: AgentRow): AgentTreeNode => ({ id: r.id, name: r.name, status: r.status, step: r.step, crewId: r.crewId, usage: { promptTokens: r.promptTokens, completionTokens: r.completionTokens, costUsd: r.costUsd }, children: [] });
   const top = toNode(root);
   let level = [top];
   let seen = 1;
   for (let depth = 0; depth < TREE_DEPTH && level.length > 0 && seen < TREE_NODES; depth++) {
     const byId = new Map(level.map((n) => [n.id, n]));
-    const rows = await deps.db.select().from(agents).where(inArray(agents.parentId, [...byId.keys()])).orderBy(asc(agents.createdAt)).limit(TREE_NODES - seen);
+    const subCrews = await deps.db.select({ id: crews.id, parent: crews.parentAgentId }).from(crews).where(inArray(crews.parentAgentId, [...byId.keys()]));
+    const crewParent = new Map(subCrews.map((c) => [c.id, c.parent!]));
+    const under = subCrews.length > 0 ? or(inArray(agents.parentId, [...byId.keys()]), inArray(agents.crewId, [...crewParent.keys()])) : inArray(agents.parentId, [...byId.keys()]);
+    const rows = await deps.db.select().from(agents).where(under).orderBy(asc(agents.createdAt)).limit(TREE_NODES - seen);
     const next: AgentTreeNode[] = [];
     for (const r of rows) {
       const n = toNode(r);
-      byId.get(r.parentId!)?.children.push(n);
+      byId.get(r.parentId ?? crewParent.get(r.crewId ?? '') ?? '')?.children.push(n);
       next.push(n);
     }
     seen += rows.length;

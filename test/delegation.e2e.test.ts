@@ -5,13 +5,23 @@
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
-import { agents } from '../db/schema';
+import { nodeResults } from '../db/crews';
+import { agents, crews } from '../db/schema';
 import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
 
 setDefaultTimeout(120_000);
 
 const suite = useStack({ database: 'postgres' });
+
+/** Polls until `probe` gives something truthy (30 s at most). */
+async function until<T>(probe: () => Promise<T | undefined | false>): Promise<T> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await Bun.sleep(100)) {
+    const v = await probe();
+    if (v) return v;
+  }
+  throw new Error('timed out waiting');
+}
 
 describe('spawn_agent', () => {
   test('an agent delegates to a sub-agent, gets its answer, and pays for it from its own budget', async () => {
@@ -39,6 +49,66 @@ describe('spawn_agent', () => {
     const done = await suite.agents.settle(parent.id);
     expect(done.result).toContain('refused: a sub-agent may only use your own tools (not publish)');
     expect(await suite.stack.db.db.select().from(agents).where(eq(agents.parentId, parent.id))).toEqual([]);
+  });
+});
+
+describe('spawn_crew', () => {
+  test('an agent delegates to a sub-crew, gets its last node’s answer, and pays for every member from its own budget', async () => {
+    const sub = JSON.stringify({
+      name: 'pair',
+      maxTotalTokens: 20_000,
+      nodes: [
+        { id: 'calc', kind: 'agent', agent: { role: 'a calculator', goal: 'compute', input: 'CALL calculator {"expression":"6*7"}', tools: ['calculator'] } },
+        { id: 'write', kind: 'agent', dependsOn: ['calc'], agent: { role: 'a writer', goal: 'write it up', input: 'Write up: {{nodes.calc.result}}' } },
+      ],
+    });
+    const parent = await suite.agents.spawn({ name: 'crew-lead', model: 'scripted:2', tools: ['spawn_crew', 'calculator'], input: `CALL spawn_crew ${sub}`, constraints: { maxTotalTokens: 60_000 } });
+    const done = await suite.agents.settle(parent.id);
+    expect(done.status).toBe('completed');
+    expect(done.result).toMatch(/Last tool result: sub-crew crew\.pair-[0-9a-f]{10} completed; write answered: Final answer .*"write it up".*Write up: Final answer .*"compute"/);
+    const [crew] = await suite.stack.db.db.select().from(crews).where(eq(crews.parentAgentId, parent.id));
+    expect(crew).toMatchObject({ status: 'completed', tenant: 'default' });
+    expect((crew!.spec as { budget: { maxTotalTokens: number } }).budget.maxTotalTokens).toBeLessThanOrEqual(20_000);
+    expect((await nodeResults(suite.stack.db.db, crew!.id, 1, ['calc'])).calc?.result).toContain('Last tool result: 42');
+    const members = await suite.stack.db.db.select().from(agents).where(eq(agents.crewId, crew!.id));
+    expect(members.map((m) => m.status).sort()).toEqual(['completed', 'completed']);
+    // The parent counted exactly what the crew's members spent, once.
+    const membersSpent = members.reduce((n, m) => n + m.promptTokens + m.completionTokens, 0);
+    expect(membersSpent).toBeGreaterThan(0);
+    const state = await inspectingClient(suite.stack).workflow.getHandle(parent.id).query<{ childUsage: { promptTokens: number; completionTokens: number }; childReservations: Record<string, unknown> }>('state');
+    expect(state.childUsage.promptTokens + state.childUsage.completionTokens).toBe(membersSpent);
+    expect(state.childReservations).toEqual({});
+    // The tree shows the sub-crew's members under the agent that started it.
+    const tree = (await (await fetch(`${suite.stack.apiUrl}/agents/${parent.id}/tree`)).json()) as { children: Array<{ id: string; crewId: string | null }> };
+    expect(tree.children.map((c) => c.crewId)).toEqual([crew!.id, crew!.id]);
+    expect(tree.children.map((c) => c.id).sort()).toEqual(members.map((m) => m.id).sort());
+    // It belongs to the agent that paid for it: no retry or fork through /crews.
+    const retry = await suite.agents.post(`/crews/${crew!.id}/nodes/write/retry`, {});
+    expect(retry.status).toBe(409);
+    expect(((await retry.json()) as { detail: string }).detail).toContain(`was started by agent ${parent.id}`);
+    expect((await suite.agents.post(`/crews/${crew!.id}/fork`, { from: 'write' })).status).toBe(409);
+  });
+
+  test('a sub-crew may only use its caller’s tools, and a bad graph is refused with the reason', async () => {
+    const greedy = JSON.stringify({ name: 'greedy', nodes: [{ id: 'x', kind: 'agent', agent: { role: 'r', goal: 'g', input: 'x', tools: ['publish'] } }] });
+    const a = await suite.agents.spawn({ name: 'careful-lead', model: 'scripted:2', tools: ['spawn_crew'], input: `CALL spawn_crew ${greedy}` });
+    expect((await suite.agents.settle(a.id)).result).toContain('refused: a sub-crew may only use your own tools (not publish)');
+    const cyclic = JSON.stringify({ name: 'loop', nodes: [{ id: 'x', kind: 'agent', dependsOn: ['y'], agent: { role: 'r', goal: 'g', input: 'x' } }, { id: 'y', kind: 'agent', dependsOn: ['x'], agent: { role: 'r', goal: 'g', input: 'y' } }] });
+    const b = await suite.agents.spawn({ name: 'loopy-lead', model: 'scripted:2', tools: ['spawn_crew'], input: `CALL spawn_crew ${cyclic}` });
+    expect((await suite.agents.settle(b.id)).result).toMatch(/refused: invalid crew: .*cycle/);
+    for (const id of [a.id, b.id]) expect(await suite.stack.db.db.select().from(crews).where(eq(crews.parentAgentId, id))).toEqual([]);
+  });
+
+  test('killing the caller cancels its sub-crew', async () => {
+    const slow = JSON.stringify({ name: 'slow', nodes: [{ id: 'long', kind: 'agent', agent: { role: 'r', goal: 'g', input: 'think', model: 'scripted:5:60000' } }] });
+    const lead = await suite.agents.spawn({ name: 'doomed-lead', model: 'scripted:2', tools: ['spawn_crew'], input: `CALL spawn_crew ${slow}` });
+    const crew = await until(async () => (await suite.stack.db.db.select().from(crews).where(eq(crews.parentAgentId, lead.id)))[0]);
+    const member = await until(async () => (await suite.stack.db.db.select().from(agents).where(eq(agents.crewId, crew.id)))[0]);
+    await suite.agents.until(member.id, (v) => v.status === 'running', 'the member running');
+    expect((await suite.agents.post(`/agents/${lead.id}/kill`, { reason: 'stop everything' })).status).toBe(202);
+    expect(await suite.agents.settle(lead.id)).toMatchObject({ status: 'terminated', exitReason: 'killed' });
+    const result = (await suite.stack.client.workflow.getHandle(crew.id).result()) as { status: string };
+    expect(result.status).toBe('cancelled');
   });
 });
 

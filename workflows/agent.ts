@@ -248,6 +248,9 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
   setHandler(
     reserveBudgetUpdate,
     ({ childId, request }) => {
+      // Asked again for the same child (a retried tool call): the same grant, lent once.
+      const held = reservations[childId];
+      if (held) return held;
       const left = remaining(s.budget, committed());
       const grant: Budget = {
         maxTotalTokens: pick(request.maxTotalTokens, left.maxTotalTokens),
@@ -261,9 +264,8 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         const checked = checkPayload(reservePayloadSchema, payload);
         if (!checked.ok) throw new Error(`invalid reservation: ${checked.reason}`);
         if (isTerminal(s.status)) throw new Error(`parent agent is ${s.status}`);
-        if (reservations[checked.value.childId]) throw new Error(`child ${checked.value.childId} already holds a reservation`);
       },
-      description: 'Kernel-internal: lend part of the remaining budget to a child agent.',
+      description: 'Kernel-internal: lend part of the remaining budget to a child agent or sub-crew (idempotent per child).',
     },
   );
 

@@ -15,6 +15,8 @@ export interface CrewRunInput {
   reused?: Record<string, NodeStatus>;
   /** What the reused nodes spent (it counts against this run's budget). */
   reusedSpend?: Spend;
+  /** The agent that started this crew with `spawn_crew`: it lent the budget and is told what the crew spent. */
+  parentAgentId?: string;
 }
 
 /** How a crew run ended. */

@@ -1,6 +1,7 @@
 import {
   CancellationScope,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   ParentClosePolicy,
@@ -21,6 +22,7 @@ import { checkPayload } from '../kernel/agent/signal-payloads';
 import { rootMessage } from '../kernel/errors';
 import { CREW_ID } from '../kernel/search-attributes';
 import { agentWorkflow } from './agent';
+import { childFinishedSignal } from './agent-api';
 import { childAgentOptions } from './child-agent';
 import { crewStateQuery, decideGateUpdate, type CrewResult, type CrewRunInput, type GateDecision } from './crew-api';
 import { crewForeachWorkflow } from './crew-foreach';
@@ -241,6 +243,14 @@ export async function crewWorkflow(input: CrewRunInput): Promise<CrewResult> {
     const final = status;
     if (final !== 'completed') await acts.closeUnstartedAgents({ crewId, run });
     await acts.finishCrew({ crewId, run, status: final, failedNode, runId: workflowInfo().runId });
+    if (input.parentAgentId) {
+      // A sub-crew settles with the agent that lent it its budget, as a child agent does.
+      try {
+        await getExternalWorkflowHandle(input.parentAgentId).signal(childFinishedSignal, { childId: crewId, spent });
+      } catch (err) {
+        log.warn('could not report spend to the parent agent', { crewId, parentAgentId: input.parentAgentId, error: rootMessage(err) });
+      }
+    }
     return { crewId, run, status: final, failedNode, usage: spent, nodes: Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v.status])) };
   });
 }

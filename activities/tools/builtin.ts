@@ -3,6 +3,7 @@ import { evaluateArithmetic } from '../../kernel/tools/arithmetic';
 import { memories } from '../../db/schema';
 import { recall } from './recall';
 import { spawnAgentTool } from './spawn-agent';
+import { spawnCrewTool } from './spawn-crew';
 import { defineTool, ToolRegistry } from './registry';
 import { writePage } from '../../db/pages';
 
@@ -62,5 +63,5 @@ const wait = defineTool({
 
 /** The tools every node ships with. */
 export function builtinTools(): ToolRegistry {
-  return new ToolRegistry([calculator, saveMemory, publish, currentTime, recall, spawnAgentTool, wait]);
+  return new ToolRegistry([calculator, saveMemory, publish, currentTime, recall, spawnAgentTool, spawnCrewTool, wait]);
 }

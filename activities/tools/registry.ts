@@ -49,7 +49,7 @@ export function defineTool<A extends z.ZodObject>(tool: ToolDefinition<A>): Tool
 /** The tools a node can run, by name. */
 export class ToolRegistry {
   private readonly tools = new Map<string, ToolDefinition>();
-  /** JSON schemas, generated once per tool (every model call shows them). */
+  /** JSON schemas of what the model writes (the input side: defaults optional), generated once per tool (every model call shows them). */
   private readonly jsonSchemas = new Map<string, ToolSchema>();
 
   constructor(tools: ReadonlyArray<ToolDefinition<z.ZodObject>>) {
@@ -60,7 +60,7 @@ export class ToolRegistry {
   register(tool: ToolDefinition<z.ZodObject>): void {
     if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
     this.tools.set(tool.name, tool as ToolDefinition);
-    this.jsonSchemas.set(tool.name, { name: tool.name, description: tool.description, parameters: z.toJSONSchema(tool.args) as Record<string, unknown> });
+    this.jsonSchemas.set(tool.name, { name: tool.name, description: tool.description, parameters: z.toJSONSchema(tool.args, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> });
   }
 
   get(name: string): ToolDefinition | undefined {

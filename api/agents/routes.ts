@@ -68,14 +68,15 @@ const treeNodeSchema = z.object({
   name: z.string(),
   status: z.string(),
   step: z.number().int(),
+  crewId: z.string().nullable().describe('the crew the agent belongs to: for a sub-crew, one its parent started with spawn_crew'),
   usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int(), costUsd: z.number() }),
-  children: z.array(z.record(z.string(), z.unknown())).describe('sub-agents, each of this same shape'),
+  children: z.array(z.record(z.string(), z.unknown())).describe('sub-agents and sub-crew members, each of this same shape'),
 });
 
 const treeRoute = createRoute({
   method: 'get',
   path: '/agents/{id}/tree',
-  summary: 'The agent and every sub-agent it spawned (spawn_agent, parentId), with status and spend',
+  summary: 'The agent and everything it delegated to (spawn_agent sub-agents, spawn_crew crews’ members), with status and spend',
   request: { params: idParam },
   responses: { 200: { description: 'The tree', content: { 'application/json': { schema: treeNodeSchema } } }, 404: problemResponse('Unknown id') },
 });

@@ -1,4 +1,5 @@
 import { doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { agents } from './agents';
 
 /** State role: one row per crew — a DAG of agents run as one durable workflow (the spec, its status, its spend). */
 export const crews = pgTable(
@@ -18,6 +19,8 @@ export const crews = pgTable(
     kind: text('kind').notNull().default('crew'),
     /** The crew (and node) this one was forked from. */
     forkOf: jsonb('fork_of'),
+    /** The agent that started this crew with `spawn_crew` (it lent the budget and waits for the answer); null for crews posted to the API. */
+    parentAgentId: text('parent_agent_id').references(() => agents.id),
     promptTokens: integer('prompt_tokens').notNull().default(0),
     completionTokens: integer('completion_tokens').notNull().default(0),
     costUsd: doublePrecision('cost_usd').notNull().default(0),
@@ -26,5 +29,5 @@ export const crews = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
-  (t) => [index('crews_tenant_idx').on(t.tenant, t.createdAt)],
+  (t) => [index('crews_tenant_idx').on(t.tenant, t.createdAt), index('crews_parent_agent_idx').on(t.parentAgentId)],
 );

@@ -9,7 +9,7 @@ import { crews } from './crews';
 import { crewNodes } from './crew-nodes';
 import { crewItems } from './crew-items';
 
-/** An agent owns its pages, checkpoints and memories; a child agent points at its parent. */
+/** An agent owns its pages, checkpoints and memories; a child agent points at its parent, a sub-crew at the agent that started it. */
 export const agentsRelations = relations(agents, ({ many, one }) => ({
   pages: many(contextPages),
   checkpoints: many(checkpoints),
@@ -18,6 +18,7 @@ export const agentsRelations = relations(agents, ({ many, one }) => ({
   usage: many(usageLedger),
   parent: one(agents, { fields: [agents.parentId], references: [agents.id], relationName: 'lineage' }),
   crew: one(crews, { fields: [agents.crewId], references: [crews.id] }),
+  subCrews: many(crews, { relationName: 'subCrews' }),
 }));
 
 /** A page belongs to one agent. */
@@ -46,10 +47,12 @@ export const usageLedgerRelations = relations(usageLedger, ({ one }) => ({
 }));
 
 /** A crew has nodes per run, items per foreach, and the agents it spawned. */
-export const crewsRelations = relations(crews, ({ many }) => ({
+export const crewsRelations = relations(crews, ({ many, one }) => ({
   nodes: many(crewNodes),
   items: many(crewItems),
   agents: many(agents),
+  /** The agent that started the crew with `spawn_crew`, if one did. */
+  parentAgent: one(agents, { fields: [crews.parentAgentId], references: [agents.id], relationName: 'subCrews' }),
 }));
 
 /** A crew node belongs to one crew. */
