@@ -123,6 +123,17 @@ describe('a refused request stores nothing', () => {
   });
 });
 
+describe('request size', () => {
+  test('a body over 8 MiB is a 413 problem, and nothing is stored', async () => {
+    const before = await suite.stack.db.db.select().from(agents);
+    const res = await suite.agents.post('/agents', { name: 'huge', role: 'r', goal: 'g', input: 'x'.repeat(9 * 1024 * 1024) });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await res.json()) as { detail: string }).detail).toContain('larger than 8 MiB');
+    expect((await suite.stack.db.db.select().from(agents)).length).toBe(before.length);
+  });
+});
+
 describe('Server-Sent Events', () => {
   test('a stream on a waiting agent stays open through long quiet spells, with keep-alive comments', async () => {
     const a = await waitingAgent('sse-quiet');

@@ -4,9 +4,12 @@
  * workflow (the agent shows `waiting`, hold `timer`, and a kill cuts the wait short).
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { nodeResults } from '../db/crews';
 import { agents, crews } from '../db/schema';
+import { builtinTools } from '../activities/tools/builtin';
+import { spawnAgentTool } from '../activities/tools/spawn-agent';
 import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
 
@@ -41,6 +44,42 @@ describe('spawn_agent', () => {
     const tree = (await (await fetch(`${suite.stack.apiUrl}/agents/${parent.id}/tree`)).json()) as { id: string; children: Array<{ id: string; status: string }> };
     expect(tree.id).toBe(parent.id);
     expect(tree.children.map((c) => [c.id, c.status])).toEqual([[child!.id, 'completed']]);
+  });
+
+  test('a retried call starts its sub-agent once and borrows once (the reservation is idempotent per delegate)', async () => {
+    // A live caller (waiting for an approval), and the tool run twice with one idempotency key, as a retried activity would.
+    const caller = await suite.agents.spawn({ name: 'retrying-lead', model: 'scripted:2', tools: ['spawn_agent', 'publish'], input: 'CALL publish {"channel":"c","text":"t"}', constraints: { maxTotalTokens: 50_000 } });
+    await suite.agents.until(caller.id, (v) => v.pendingApproval !== null, 'pending approval');
+    const { taskQueue } = await suite.stack.client.workflow.getHandle(caller.id).describe();
+    const kernel = { client: suite.stack.client, pubsub: suite.stack.db.pubsub, taskQueue, defaultModel: 'scripted', agingIntervalMs: 30_000, tools: builtinTools() };
+    const ctx = { agentId: caller.id, step: 1, callId: 'call_retried', idempotencyKey: `${caller.id}:call_retried`, db: suite.stack.db.db, signal: new AbortController().signal, kernel };
+    const childId = `helper-${createHash('sha256').update(ctx.idempotencyKey).digest('hex').slice(0, 10)}`;
+    // An attempt that borrowed and then died before it stored the sub-agent: the next attempt gets the same grant, lent once.
+    const reserve = () => suite.stack.client.workflow.getHandle(caller.id).executeUpdate<{ maxTotalTokens: number | null }, [{ childId: string; request: { maxTotalTokens: number; maxCostUsd: null } }]>('reserveBudget', { args: [{ childId, request: { maxTotalTokens: 2_000, maxCostUsd: null } }] });
+    expect(await reserve()).toEqual(await reserve());
+    const lent = await suite.stack.client.workflow.getHandle(caller.id).query<{ childReservations: Record<string, unknown> }>('state');
+    expect(Object.keys(lent.childReservations)).toEqual([childId]);
+    const args = { name: 'helper', role: 'r', goal: 'g', input: 'help', tools: [], maxTotalTokens: 2_000 };
+    const first = await spawnAgentTool.run(args, ctx);
+    const second = await spawnAgentTool.run(args, ctx);
+    expect(first).toStartWith(`sub-agent ${childId} answered: Final answer`);
+    expect(second).toBe(first);
+    const children = await suite.stack.db.db.select().from(agents).where(eq(agents.parentId, caller.id));
+    expect(children.map((c) => c.id)).toEqual([childId]);
+    const settled = await suite.stack.client.workflow.getHandle(caller.id).query<{ childUsage: { promptTokens: number; completionTokens: number }; childReservations: Record<string, unknown> }>('state');
+    expect(settled.childReservations).toEqual({});
+    expect(settled.childUsage.promptTokens + settled.childUsage.completionTokens).toBe(children[0]!.promptTokens + children[0]!.completionTokens);
+    await suite.agents.post(`/agents/${caller.id}/kill`, { reason: 'done' });
+  });
+
+  test('killing the caller kills its sub-agent', async () => {
+    const sub = JSON.stringify({ name: 'slowpoke', role: 'r', goal: 'g', input: 'think slowly' });
+    const lead = await suite.agents.spawn({ name: 'impatient-lead', model: 'scripted:3:1500', tools: ['spawn_agent'], input: `CALL spawn_agent ${sub}` });
+    const child = await until(async () => (await suite.stack.db.db.select().from(agents).where(eq(agents.parentId, lead.id)))[0]);
+    await suite.agents.until(child.id, (v) => v.status === 'running', 'the sub-agent running');
+    expect((await suite.agents.post(`/agents/${lead.id}/kill`, { reason: 'enough' })).status).toBe(202);
+    expect(await suite.agents.settle(lead.id)).toMatchObject({ status: 'terminated', exitReason: 'killed' });
+    expect(await suite.agents.settle(child.id)).toMatchObject({ status: 'terminated', exitReason: 'killed' });
   });
 
   test('a sub-agent may only use its caller’s tools', async () => {

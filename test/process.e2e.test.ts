@@ -1,6 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq } from 'drizzle-orm';
-import { contextPages, memories, usageLedger } from '../db/schema';
+import { agents, contextPages, memories, usageLedger } from '../db/schema';
 import { AGENT_PRIORITY } from '../kernel/search-attributes';
 import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
@@ -45,7 +45,7 @@ describe('tools', () => {
 
   test('GET /tools lists the registry with JSON schemas', async () => {
     const { tools } = (await (await fetch(`${suite.stack.apiUrl}/tools`)).json()) as { tools: Array<{ name: string; requiresApproval: boolean; parameters: { properties: object } }> };
-    expect(tools.map((t) => t.name)).toEqual(['calculator', 'current_time', 'publish', 'recall', 'save_memory', 'spawn_agent', 'wait']);
+    expect(tools.map((t) => t.name)).toEqual(['calculator', 'current_time', 'publish', 'recall', 'save_memory', 'spawn_agent', 'spawn_crew', 'wait']);
     expect(tools.find((t) => t.name === 'publish')!.requiresApproval).toBe(true);
     expect(Object.keys(tools.find((t) => t.name === 'calculator')!.parameters.properties)).toEqual(['expression']);
   });
@@ -209,6 +209,13 @@ describe('budgets and cost', () => {
     expect(parentState.childUsage.promptTokens).toBe(childLive.usage.promptTokens);
     expect(parentState.childUsage.completionTokens).toBe(childLive.usage.completionTokens);
     expect(childLive.usage.totalTokens).toBeGreaterThan(0);
+    // Another tenant cannot borrow from this parent: refused, and nothing is lent or stored.
+    const poacher = await suite.agents.post('/agents', { name: 'poacher', role: 'r', goal: 'g', input: 'i', tenant: 'evil', parentId: parent.id, constraints: { maxTotalTokens: 2_000 } });
+    expect(poacher.status).toBe(409);
+    expect(((await poacher.json()) as { detail: string }).detail).toContain('belongs to another tenant');
+    const untouched = await suite.stack.client.workflow.getHandle(parent.id).query<{ childReservations: Record<string, unknown> }>('state');
+    expect(untouched.childReservations).toEqual({});
+    expect((await suite.stack.db.db.select().from(agents).where(eq(agents.parentId, parent.id))).map((r) => r.tenant)).toEqual(['default']);
     const orphan = await suite.agents.post('/agents', { name: 'orphan', role: 'r', goal: 'g', input: 'i', parentId: 'no-such-parent' });
     expect(orphan.status).toBe(404);
     await suite.agents.post(`/agents/${parent.id}/kill`, {});

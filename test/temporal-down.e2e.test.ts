@@ -63,6 +63,9 @@ describe('Temporal unreachable', () => {
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     const ready = await suite.stack.db.db.select({ n: count() }).from(agents).where(eq(agents.status, 'ready'));
     expect(ready[0]!.n).toBe(0);
+    const [row] = await suite.stack.db.db.select().from(agents).where(eq(agents.name, 'down-spawn'));
+    expect(row).toMatchObject({ status: 'failed' });
+    expect(row!.finishedAt).not.toBeNull();
   });
 
   test('fork is 503 and leaves no ghost agent', async () => {
