@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { enteringStep, getAgentRecord } from '../db/agents';
+import { agentRow } from '../control/views';
+import { enteringStep } from '../db/agents';
 import { correctMemory, createMemory, currentMemories, ensureCrewRecord, memoryHistory } from '../db/memories';
 import { KernelError } from '../kernel/errors';
 import type { ApiDeps } from './deps';
@@ -55,11 +56,7 @@ const crewMemoryRoute = createRoute({
 
 /** Long-term memory routes. */
 export function memoryRoutes(deps: ApiDeps) {
-  const agentOr404 = async (id: string) => {
-    const agent = await getAgentRecord(deps.db, id);
-    if (!agent) throw new KernelError('not_found', `no agent with id "${id}"`);
-    return agent;
-  };
+  const agentOr404 = (id: string) => agentRow(deps, id);
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(listRoute, async (c) => {
       const agent = await agentOr404(c.req.valid('param').id);

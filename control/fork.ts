@@ -1,4 +1,3 @@
-import { getAgentRecord } from '../db/agents';
 import { appendAudit } from '../db/audit';
 import { getCheckpoint } from '../db/checkpoints';
 import { toPageRef, writePage } from '../db/pages';
@@ -10,6 +9,7 @@ import type { PageRef } from '../kernel/agent/state';
 import type { AgentView } from '../kernel/agent/view';
 import { KernelError } from '../kernel/errors';
 import type { ControlDeps } from './deps';
+import { agentRow } from './views';
 import { placementOverrides } from './migrate';
 import { failStart, startError } from './spawn';
 import { startAgentRun } from './start-run';
@@ -30,8 +30,7 @@ export interface ForkRequest {
  * row, its input page and the audit entry commit together; a start that fails marks it failed.
  */
 export async function forkAgent(deps: ControlDeps, parentId: string, req: ForkRequest, actor = 'api'): Promise<AgentView> {
-  const parent = await getAgentRecord(deps.db, parentId);
-  if (!parent) throw new KernelError('not_found', `no agent with id "${parentId}"`);
+  const parent = await agentRow(deps, parentId);
   let step = req.step ?? parent.step;
   if (req.checkpointId) {
     const checkpoint = await getCheckpoint(deps.db, parent.id, req.checkpointId);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { getAgentRecord } from '../db/agents';
 import { appendAudit } from '../db/audit';
 import { effectiveStatus, getNode, markDraining, markUndrained } from '../db/nodes';
 import type { MigrationRequest } from '../kernel/agent/placement';
@@ -9,6 +8,7 @@ import { moveAgentsOff } from '../infra/node-adoption';
 import { migrateSignal } from '../workflows/agent-api';
 import { isTerminal } from '../kernel/agent/lifecycle';
 import type { ControlDeps } from './deps';
+import { agentRow } from './views';
 import { withTemporal } from './temporal';
 
 
@@ -35,8 +35,7 @@ export async function placementOverrides(deps: Pick<ControlDeps, 'db'>, spec: Pl
 
 /** Asks a running agent to move to `node` at its next step boundary; audited. */
 export async function migrateAgent(deps: ControlDeps, id: string, node: string, actor: string): Promise<{ agentId: string; from: string | null; to: string }> {
-  const row = await getAgentRecord(deps.db, id);
-  if (!row) throw new KernelError('not_found', `no agent with id "${id}"`);
+  const row = await agentRow(deps, id);
   if (isTerminal(row.status)) throw new KernelError('conflict', `agent ${id} is ${row.status}; only a running agent can move`);
   await liveNode(deps, node);
   const request: MigrationRequest = { node, reason: 'migrate' };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
-import { getAgentRecord, updateAgentRecord } from '../db/agents';
+import { updateAgentRecord } from '../db/agents';
 import { getCheckpoint, type BoundaryState } from '../db/checkpoints';
 import { recordRewind } from '../db/rewind';
 import { isTerminal } from '../kernel/agent/lifecycle';
@@ -9,6 +9,7 @@ import type { AgentSnapshot } from '../kernel/agent/state';
 import { KernelError, rootMessage } from '../kernel/errors';
 import { pauseSignal, rewoundSignal } from '../workflows/agent-api';
 import type { ControlDeps } from './deps';
+import { agentRow } from './views';
 import { withTemporal } from './temporal';
 
 const { EventType } = temporal.api.enums.v1;
@@ -35,8 +36,7 @@ export interface RewindResult {
  * after the checkpoint are not re-applied. What the abandoned steps cost still counts.
  */
 export async function rewindAgent(deps: ControlDeps, agentId: string, checkpointId: string, actor: string): Promise<RewindResult> {
-  const row = await getAgentRecord(deps.db, agentId);
-  if (!row) throw new KernelError('not_found', `no agent with id "${agentId}"`);
+  const row = await agentRow(deps, agentId);
   const checkpoint = await getCheckpoint(deps.db, agentId, checkpointId);
   if (!checkpoint) throw new KernelError('not_found', `agent "${agentId}" has no checkpoint "${checkpointId}"`);
   if (checkpoint.abandonedBy !== null) throw new KernelError('conflict', `checkpoint ${checkpointId} is on a timeline that rewind #${checkpoint.abandonedBy} abandoned; fork from it instead`);

@@ -1,4 +1,4 @@
-import { createAgentRecord, getAgentRecord, updateAgentRecord } from '../db/agents';
+import { createAgentRecord, getAgentRecord, isCrewOwner, updateAgentRecord } from '../db/agents';
 import { appendAudit } from '../db/audit';
 import { findPage, toPageRef } from '../db/pages';
 import { agentRunInput } from '../kernel/agent/run-input';
@@ -123,7 +123,7 @@ export function startError(err: unknown): KernelError {
 /** Asks the parent's workflow to lend part of its remaining budget; refuses a parent that is gone or belongs to another tenant. */
 async function reserveFromParent(deps: ControlDeps, parentId: string, tenant: string, childId: string, request: Budget): Promise<Budget> {
   const parent = await getAgentRecord(deps.db, parentId);
-  if (!parent) throw new KernelError('not_found', `no parent agent with id "${parentId}"`);
+  if (!parent || isCrewOwner(parent)) throw new KernelError('not_found', `no parent agent with id "${parentId}"`);
   if (parent.tenant !== tenant) throw new KernelError('conflict', `parent ${parentId} belongs to another tenant; a child can only borrow from its own tenant's agents`);
   try {
     return await withTemporal(deps, 'reserve budget from the parent', () => deps.client.workflow.getHandle(parent.workflowId).executeUpdate(reserveBudgetUpdate, { args: [{ childId, request }] }));

@@ -1,6 +1,6 @@
 import { QueryRejectedError, WorkflowNotFoundError } from '@temporalio/client';
 import { asc, eq, inArray, or } from 'drizzle-orm';
-import { getAgentRecord, listAgentRecords, type AgentRow } from '../db/agents';
+import { getAgentRecord, isCrewOwner, listAgentRecords, type AgentRow } from '../db/agents';
 import { readPages } from '../db/pages';
 import { agents, contextPages, crews } from '../db/schema';
 import { isTerminal } from '../kernel/agent/lifecycle';
@@ -19,7 +19,8 @@ const LIST_CONCURRENCY = 16;
 /** The agent's row, or a 404. */
 export async function agentRow(deps: Pick<ControlDeps, 'db'>, id: string): Promise<AgentRow> {
   const row = await getAgentRecord(deps.db, id);
-  if (!row) throw new KernelError('not_found', `no agent with id "${id}"`);
+  // A crew's page-owner record is not an agent (its id is the crew's: `crew.…`).
+  if (!row || isCrewOwner(row)) throw new KernelError('not_found', `no agent with id "${id}"`);
   return row;
 }
 

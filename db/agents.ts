@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, notLike } from 'drizzle-orm';
 import type { SpawnAgent } from '../kernel/agent/spawn';
 import type { Db } from './client';
 import { writePage, type PageRow } from './pages';
@@ -48,9 +48,14 @@ export async function getAgentRecord(db: Db, id: string): Promise<AgentRow | und
   return rows[0];
 }
 
-/** Newest agents first. */
+/** True for the record that owns a crew's own pages (see `ensureCrewOwner`): it is stored as an agent but is none. */
+export function isCrewOwner(row: Pick<AgentRow, 'id' | 'crewId'>): boolean {
+  return row.crewId !== null && row.id === row.crewId;
+}
+
+/** Newest agents first (crews' page-owner records left out: their ids are the crews', `crew.…`, and no agent id has a dot). */
 export async function listAgentRecords(db: Db, limit: number, offset: number): Promise<AgentRow[]> {
-  return db.select().from(agents).orderBy(desc(agents.createdAt), desc(agents.id)).limit(limit).offset(offset);
+  return db.select().from(agents).where(notLike(agents.id, 'crew.%')).orderBy(desc(agents.createdAt), desc(agents.id)).limit(limit).offset(offset);
 }
 
 /** Changes stored fields of an agent and bumps `updated_at`. */

@@ -63,6 +63,16 @@ describe('a diamond crew', () => {
     expect(Date.parse(con.startedAt!)).toBeLessThan(Date.parse(pro.finishedAt!));
   });
 
+  test('no more than maxConcurrency agents run at once; the rest wait their turn', async () => {
+    const crew = await settle((await create({ name: 'capped', maxConcurrency: 2, nodes: ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, kind: 'agent', agent: agent(`part ${id}`, 'scripted:1:600') })) })).id);
+    expect(crew.status).toBe('completed');
+    const spans = crew.nodes.map((n) => [Date.parse(n.startedAt!), Date.parse(n.finishedAt!)] as const);
+    // At every start, how many nodes were running (started, not yet finished)?
+    const overlap = spans.map(([t]) => spans.filter(([s, f]) => s <= t && t < f).length);
+    expect(Math.max(...overlap)).toBeLessThanOrEqual(2);
+    expect(Math.max(...overlap)).toBe(2);
+  });
+
   test('in Temporal the crew is the parent of its agents, all filterable by CrewId', async () => {
     const child = await suite.stack.client.workflow.getHandle(node(crew, 'pro').agentId!).describe();
     expect(child.raw.workflowExecutionInfo?.parentExecution?.workflowId).toBe(crew.id);
@@ -89,6 +99,33 @@ describe('a diamond crew', () => {
 });
 
 describe('conditions and joins', () => {
+  test('a foreach runs one agent per item of the list a predecessor returned', async () => {
+    fake.respond = (body) => ((body as { model: string }).model === 'lister' ? openAiReply('```json\n["alpha", "beta", "gamma"]\n```') : undefined);
+    const crew = await settle(
+      (
+        await create({
+          name: 'over a list',
+          nodes: [
+            { id: 'list', kind: 'agent', agent: agent('List three things.', 'openai:lister') },
+            { id: 'each', kind: 'foreach', dependsOn: ['list'], foreach: { over: 'list', concurrency: 2, agent: agent('Look into {{item}} (#{{index}}).', 'scripted:1') } },
+          ],
+        })
+      ).id,
+    );
+    expect(crew.status).toBe('completed');
+    expect(node(crew, 'each').items).toEqual({ total: 3, completed: 3, failed: 0 });
+    const members = await db().select().from(agents).where(eq(agents.crewId, crew.id));
+    // The fan-out's agents (not the list's, nor the row that owns the crew's own pages).
+    const inputs = await Promise.all(members.filter((m) => m.id.includes('-each-')).map((m) => inputOf(m.id)));
+    expect(inputs.sort()).toEqual(['Look into alpha (#0).', 'Look into beta (#1).', 'Look into gamma (#2).']);
+    // The record that owns the crew's own pages (the collected results) is not an agent to anyone outside.
+    expect(members.some((m) => m.id === crew.id)).toBe(true);
+    const listed = (await (await fetch(`${suite.stack.apiUrl}/agents?limit=200`)).json()) as { agents: Array<{ id: string }> };
+    expect(listed.agents.map((a) => a.id)).not.toContain(crew.id);
+    for (const path of ['', '/pages', '/checkpoints', '/memories', '/tree']) expect((await fetch(`${suite.stack.apiUrl}/agents/${crew.id}${path}`)).status).toBe(404);
+    expect((await suite.agents.post(`/agents/${crew.id}/fork`, { input: 'x' })).status).toBe(404);
+  });
+
   test('a false condition skips its branch (and what only it leads to); the crew still finishes', async () => {
     const crew = await settle(
       (await create({

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { getAgentRecord } from '../../db/agents';
+import { agentRow } from '../../control/views';
 import { getCheckpoint, listCheckpoints, type CheckpointRow } from '../../db/checkpoints';
 import { diffCheckpoints, type CheckpointState } from '../../kernel/agent/checkpoint-diff';
 import { KernelError } from '../../kernel/errors';
@@ -76,7 +76,7 @@ export function checkpointRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(listRoute, async (c) => {
       const { id } = c.req.valid('param');
-      if (!(await getAgentRecord(deps.db, id))) throw new KernelError('not_found', `no agent with id "${id}"`);
+      await agentRow(deps, id);
       return c.json({ checkpoints: (await listCheckpoints(deps.db, id)).map(summary) }, 200);
     })
     .openapi(readRoute, async (c) => {
