@@ -36,6 +36,8 @@ export interface ActivityDeps {
   defaultModel?: string;
   /** Aging interval handed to agents a crew spawns; defaults to 30 s. */
   agingIntervalMs?: number;
+  /** Token budget of crew and scheduled agents that name none (unset: none). */
+  defaultMaxTotalTokens?: number;
 }
 
 /** Every activity a node registers, bound to its dependencies. */
@@ -49,8 +51,8 @@ export function createActivities(deps: ActivityDeps) {
     runTool: createRunTool({ ...deps, tools }),
     finishAgent: createFinishAgent(deps.db, deps.pubsub),
     recordHold: createRecordHold(deps.db, deps.pubsub),
-    ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000 }),
-    ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000 }),
+    ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens }),
+    ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens }),
   };
 }
 

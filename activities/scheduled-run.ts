@@ -22,10 +22,11 @@ export function createScheduledRun(deps: PrepareDeps) {
       const stamp = a.fire.toLowerCase().replace(/[^a-z0-9]+/g, '').slice(-14);
       if (spec.agent) {
         const agentId = `${slugify(spec.agent.name).slice(0, 30)}-s${stamp}`;
-        const prepared = await prepareAgent(deps, spec.agent, { actor: `schedule:${row.id}`, agentId });
+        // The schedule's tenant is the agent's, whatever its stored spec names; a scheduled agent borrows from no parent.
+        const prepared = await prepareAgent(deps, { ...spec.agent, tenant: row.tenant, parentId: undefined }, { actor: `schedule:${row.id}`, agentId });
         return { kind: 'agent', child: { agentId, run: prepared.run, name: prepared.label.name, summary: `${prepared.label.summary} (schedule ${row.name})`.slice(0, 200) } };
       }
-      const crew = await prepareCrew(deps, spec.crew!, `crew.${slugify(spec.crew!.name).slice(0, 30)}-s${stamp}`, { actor: `schedule:${row.id}` });
+      const crew = await prepareCrew(deps, { ...spec.crew!, tenant: row.tenant }, `crew.${slugify(spec.crew!.name).slice(0, 30)}-s${stamp}`, { actor: `schedule:${row.id}` });
       return { kind: 'crew', crew, summary: `${spec.crew!.name}: ${spec.crew!.nodes.length} nodes (schedule ${row.name})`.slice(0, 200) };
     },
   };

@@ -3,6 +3,11 @@ import { sql } from 'drizzle-orm';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { edgeGuard } from './edge-guard';
+import { auditRoutes } from './audit';
+import { authGuard } from './auth/guard';
+import { crossSiteGuard } from './auth/cross-site';
+import { keyRoutes } from './keys';
+import { withScopes } from './auth/document';
 import { checkpointRoutes } from './agents/checkpoint-routes';
 import { batchRoutes } from './crews/batches';
 import { crewRoutes } from './crews/routes';
@@ -21,6 +26,7 @@ const healthSchema = z.object({ status: z.enum(['ok', 'degraded']), checks: z.ob
 const healthRoute = createRoute({
   method: 'get',
   path: '/health',
+  security: [],
   summary: 'Whether the database and Temporal answer (503 when either does not)',
   responses: {
     200: { description: 'Both answer', content: { 'application/json': { schema: healthSchema } } },
@@ -31,7 +37,10 @@ const healthRoute = createRoute({
 /** The largest request body accepted (a 1,000,000-character input, JSON-escaped, fits). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-/** The control-plane HTTP API: agents, health, and the OpenAPI document at /openapi.json. */
+/**
+ * The control-plane HTTP API: agents, crews, keys, audit, health, and the OpenAPI document at
+ * /openapi.json. Every route is behind one guard (deny by default, see api/auth/policy.ts).
+ */
 export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.use(requestId());
@@ -42,6 +51,8 @@ export function createApp(deps: ApiDeps) {
     deps.logger.debug({ method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started), requestId: c.get('requestId') }, 'request');
   });
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => sendProblem(c, 413, 'too_large', `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`) }));
+  app.use(crossSiteGuard(deps.security.allowedOrigins));
+  app.use(authGuard({ db: deps.db, auth: deps.security.auth, limiter: deps.security.limiter }));
   app.use(edgeGuard);
 
   app.openapi(healthRoute, async (c) => {
@@ -71,7 +82,15 @@ export function createApp(deps: ApiDeps) {
   app.route('/', crewRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', scheduleRoutes(deps));
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Agent OS Kernel', version: '0.1.0' } });
+  app.route('/', keyRoutes(deps));
+  app.route('/', auditRoutes(deps));
+  app.openAPIRegistry.registerPath({ method: 'get', path: '/openapi.json', security: [], summary: 'This document: every route, its schemas and the scope it needs', responses: { 200: { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key (`aok_…`) or, when configured, a JWT from the identity provider' });
+  let document: Record<string, unknown> | undefined;
+  app.get('/openapi.json', (c) => {
+    document ??= withScopes(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'Agent OS Kernel', version: '0.1.0' }, security: [{ bearer: [] }] }));
+    return c.json(document);
+  });
 
   app.notFound((c) => sendProblem(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => errorToProblem(err, c, (e) => deps.logger.error({ err: e, route: c.req.routePath, requestId: c.get('requestId') }, 'request failed')));

@@ -1,4 +1,5 @@
 import type { ControlDeps } from '../control/deps';
+import type { ApiSecurity } from './auth/settings';
 
-/** What the HTTP API needs: everything the control operations need. */
-export type ApiDeps = ControlDeps;
+/** What the HTTP API needs: everything the control operations need, and its security settings. */
+export type ApiDeps = ControlDeps & { security: ApiSecurity };

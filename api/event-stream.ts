@@ -5,6 +5,8 @@ import { EVENTS_CHANNEL } from '../db/events';
 import { agentEvents } from '../db/schema';
 import { KernelError } from '../kernel/errors';
 import type { ApiDeps } from './deps';
+import { streamSlot } from './auth/caps';
+import { principalOf } from './auth/guard';
 /** A comment line goes out after this long without an event, so idle connections are never cut. */
 export const KEEP_ALIVE_MS = 5_000;
 const BATCH = 500;
@@ -37,6 +39,7 @@ export interface StreamSubject {
 export async function streamEvents(deps: ApiDeps, c: Context, subject: StreamSubject): Promise<Response> {
   const id = subject.id;
   let cursor = parseCursor(c.req.header('last-event-id') ?? c.req.query('after'));
+  const slot = streamSlot(deps, principalOf(c).tenant);
   // The stream may stay quiet for long: no server idle timeout for it (keep-alives cover proxies).
   (c.env as BunServerLike | undefined)?.timeout?.(c.req.raw, 0);
 
@@ -65,6 +68,7 @@ export async function streamEvents(deps: ApiDeps, c: Context, subject: StreamSub
         if (!woken && !stream.aborted) await stream.write(': keep-alive\n\n');
       }
     } finally {
+      slot.release();
       await unlisten();
     }
   });

@@ -5,6 +5,7 @@ import { enteringStep } from '../db/agents';
 import { correctMemory, createMemory, currentMemories, ensureCrewRecord, memoryHistory } from '../db/memories';
 import { KernelError } from '../kernel/errors';
 import type { ApiDeps } from './deps';
+import { principalOf } from './auth/guard';
 import { problemResponse } from './openapi-common';
 import { validationHook } from './validation';
 
@@ -33,7 +34,7 @@ const feedbackRoute = createRoute({
   summary: 'Correct a memory: replace or amend it; the old version stays in the audit trail',
   request: {
     params: z.object({ memoryId: z.string() }),
-    body: { required: true, content: { 'application/json': { schema: z.object({ mode: z.enum(['replace', 'amend']), content: z.string().min(1).max(20_000), reason: z.string().max(1_000).optional(), actor: z.string().min(1).max(100) }) } } },
+    body: { required: true, content: { 'application/json': { schema: z.object({ mode: z.enum(['replace', 'amend']), content: z.string().min(1).max(20_000), reason: z.string().max(1_000).optional() }) } } },
   },
   responses: { 201: { description: 'The new version', content: { 'application/json': { schema: memorySchema } } }, 404: problemResponse('Unknown memory'), 409: problemResponse('Not the current version') },
 });
@@ -68,12 +69,12 @@ export function memoryRoutes(deps: ApiDeps) {
     })
     .openapi(feedbackRoute, async (c) => {
       const { memoryId } = c.req.valid('param');
-      const row = await correctMemory(deps.db, memoryId, c.req.valid('json'));
+      const row = await correctMemory(deps.db, memoryId, { ...c.req.valid('json'), actor: principalOf(c).actor });
       if (!row) throw new KernelError('not_found', `no memory with id "${memoryId}"`);
       return c.json(view(row), 201);
     })
     .openapi(crewMemoryRoute, async (c) => {
-      const owner = await ensureCrewRecord(deps.db, c.req.valid('param').crew);
+      const owner = await ensureCrewRecord(deps.db, c.req.valid('param').crew, principalOf(c).tenant);
       return c.json(view(await createMemory(deps.db, owner, 0, c.req.valid('json'))), 201);
     })
     .openapi(historyRoute, async (c) => c.json({ versions: (await memoryHistory(deps.db, c.req.valid('param').memoryId)).map(view) }, 200));

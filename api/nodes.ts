@@ -6,6 +6,7 @@ import { drainNode, undrainNode } from '../control/migrate';
 import { problemResponse } from './openapi-common';
 import type { ApiDeps } from './deps';
 import { validationHook } from './validation';
+import { principalOf } from './auth/guard';
 
 const nodeSchema = z.object({
   id: z.string(),
@@ -22,7 +23,7 @@ const nodeSchema = z.object({
 });
 
 /** Who asks (for the audit log). */
-const actorBody = z.object({ actor: z.string().min(1).max(100).default('api') });
+const actorBody = z.object({});
 /** A node action's path and optional body. */
 const nodeAction = { params: z.object({ id: z.string().min(1).max(200) }), body: { required: false, content: { 'application/json': { schema: actorBody } } } };
 
@@ -60,11 +61,9 @@ const listRoute = createRoute({
 /** Node registry routes. */
 export function nodeRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook }).openapi(drainRoute, async (c) => {
-    const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : undefined;
-    return c.json(await drainNode(deps, c.req.valid('param').id, body?.actor ?? 'api'), 202);
+    return c.json(await drainNode(deps, c.req.valid('param').id, principalOf(c).actor), 202);
   }).openapi(undrainRoute, async (c) => {
-    const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : undefined;
-    return c.json(await undrainNode(deps, c.req.valid('param').id, body?.actor ?? 'api'), 200);
+    return c.json(await undrainNode(deps, c.req.valid('param').id, principalOf(c).actor), 200);
   }).openapi(listRoute, async (c) => {
     const now = Date.now();
     const rows = await listNodes(deps.db);

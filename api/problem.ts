@@ -20,9 +20,12 @@ export type Problem = z.infer<typeof problemSchema>;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -30,11 +33,12 @@ const TITLES: Record<number, string> = {
 /** Seconds a client should wait before retrying a 503 when the error names none. */
 export const DEFAULT_RETRY_AFTER_S = 5;
 
-/** Sends `problem` as `application/problem+json`; a 503 carries Retry-After. */
+/** Sends `problem` as `application/problem+json`; a 503 or 429 carries Retry-After, a 401 says how to authenticate. */
 export function sendProblem(c: Context, status: number, code: string, detail: string, extra: Partial<Problem> = {}, retryAfterS?: number): Response {
   const body: Problem = { type: `urn:aok:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, instance: c.req.path.slice(0, 300), ...extra };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (status === 503) headers['retry-after'] = String(retryAfterS ?? DEFAULT_RETRY_AFTER_S);
+  if (status === 503 || status === 429) headers['retry-after'] = String(retryAfterS ?? DEFAULT_RETRY_AFTER_S);
+  if (status === 401) headers['www-authenticate'] = 'Bearer realm="aok"';
   return c.body(JSON.stringify(body), status as ContentfulStatusCode, headers);
 }
 

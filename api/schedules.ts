@@ -5,6 +5,8 @@ import { overlapSchema, scheduleSpecSchema } from '../kernel/schedule/spec';
 import type { ApiDeps } from './deps';
 import { problemResponse } from './openapi-common';
 import { validationHook } from './validation';
+import { listTenant, tenantFor } from './auth/tenant';
+import { principalOf } from './auth/guard';
 
 const scheduleViewSchema = z.object({
   id: z.string(),
@@ -58,23 +60,23 @@ const deleteRoute = createRoute({ method: 'delete', path: '/schedules/{id}', sum
 export function scheduleRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook })
     .openapi(createRoute_, async (c) => {
-      const s = await createSchedule(deps, c.req.valid('json'));
+      const s = await createSchedule(deps, { ...c.req.valid('json'), tenant: tenantFor(c, c.req.valid('json').tenant) }, principalOf(c).actor);
       c.header('location', `/schedules/${s.id}`);
       return c.json(s, 201);
     })
     .openapi(listRoute, async (c) => {
       const { limit, offset } = c.req.valid('query');
-      return c.json({ schedules: await listSchedules(deps, limit, offset) }, 200);
+      return c.json({ schedules: await listSchedules(deps, limit, offset, listTenant(c)) }, 200);
     })
     .openapi(getRoute, async (c) => c.json(await describeSchedule(deps, c.req.valid('param').id), 200))
     .openapi(deleteRoute, async (c) => {
-      await deleteSchedule(deps, c.req.valid('param').id);
+      await deleteSchedule(deps, c.req.valid('param').id, principalOf(c).actor);
       return c.body(null, 204);
     });
   for (const [name, summary] of [['pause', 'Pause a schedule'], ['unpause', 'Unpause a schedule'], ['trigger', 'Fire a schedule now']] as const) {
     app.openapi(action(name, summary), async (c) => {
       const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : undefined;
-      return c.json(await controlSchedule(deps, c.req.valid('param').id, name, body?.note), 200);
+      return c.json(await controlSchedule(deps, c.req.valid('param').id, name, body?.note, principalOf(c).actor), 200);
     });
   }
   return app;

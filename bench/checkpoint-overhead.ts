@@ -17,12 +17,13 @@ import { createTestDatabase } from '../test/support/postgres';
 import { testBundle } from '../test/support/stack';
 import { writeResult } from './results-file';
 import { summarise } from './stats';
+import { rootFetch, TEST_AUTH_ENV } from '../test/support/keys';
 
 const { values } = parseArgs({ options: { db: { type: 'string', default: 'postgres' }, samples: { type: 'string', default: '50' }, steps: { type: 'string', default: '30' } } });
 const samples = Number(values.samples);
 const steps = Number(values.steps);
 const fresh = values.db === 'postgres' ? await createTestDatabase() : undefined;
-const config = loadConfig({ LOG_LEVEL: 'warn', TASK_QUEUE: `bench-checkpoints-${Date.now()}` });
+const config = loadConfig({ LOG_LEVEL: 'warn', ...TEST_AUTH_ENV, TASK_QUEUE: `bench-checkpoints-${Date.now()}` });
 const stack = await startStack({ config, logger: createLogger('warn'), database: fresh ? { url: fresh.url } : { pgliteDir: 'memory://' }, devServer: { ui: false }, api: true, apiPort: 0, workflowBundle: await testBundle() });
 const db = stack.db.db;
 
@@ -48,7 +49,7 @@ try {
   const perStep: number[] = [];
   for (let r = 0; r < 4; r++) {
     const t = performance.now();
-    const res = await fetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `bench-step-${r}`, role: 'r', goal: 'g', input: 'benchmark input', model: `scripted:${steps}`, constraints: { maxSteps: steps } }) });
+    const res = await rootFetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `bench-step-${r}`, role: 'r', goal: 'g', input: 'benchmark input', model: `scripted:${steps}`, constraints: { maxSteps: steps } }) });
     const { id } = (await res.json()) as { id: string };
     await stack.client.workflow.getHandle(id).result();
     if (r > 0) perStep.push((performance.now() - t) / steps);

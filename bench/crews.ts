@@ -16,6 +16,7 @@ import { createTestDatabase } from '../test/support/postgres';
 import { startBenchNode } from './bench-node';
 import { writeResult } from './results-file';
 import { summarise } from './stats';
+import { rootFetch, TEST_AUTH_ENV } from '../test/support/keys';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, items: { type: 'string', default: '200' }, cap: { type: 'string', default: '50' } } });
 const runs = Number(values.runs);
@@ -25,12 +26,12 @@ const PARALLEL = 10;
 const LATENCY_MS = 1_000;
 
 const fresh = await createTestDatabase();
-const config = loadConfig({ LOG_LEVEL: 'warn', TASK_QUEUE: 'bench-crews', LLM_SLOTS: '64' });
+const config = loadConfig({ LOG_LEVEL: 'warn', ...TEST_AUTH_ENV, TASK_QUEUE: 'bench-crews', LLM_SLOTS: '64' });
 const stack = await startStack({ config, logger: createLogger('warn'), database: { url: fresh.url, poolSize: 20 }, devServer: { ui: false }, worker: false, api: true, apiPort: 0 });
 
 async function crew(body: Record<string, unknown>): Promise<number> {
   const t = performance.now();
-  const res = await fetch(`${stack.apiUrl}/crews`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await rootFetch(`${stack.apiUrl}/crews`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 201) throw new Error(`crew answered ${res.status}: ${await res.text()}`);
   const { id } = (await res.json()) as { id: string };
   const result = (await stack.client.workflow.getHandle(id).result()) as { status: string };

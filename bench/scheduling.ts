@@ -16,6 +16,7 @@ import { loadConfig } from '../kernel/config';
 import { createTestDatabase } from '../test/support/postgres';
 import { writeResult } from './results-file';
 import { summarise } from './stats';
+import { rootFetch, TEST_AUTH_ENV } from '../test/support/keys';
 
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '200' }, steps: { type: 'string', default: '10' } } });
 const agentCount = Number(values.agents);
@@ -24,7 +25,7 @@ const logger = createLogger('warn');
 
 async function withStack<T>(env: Record<string, string>, run: (stack: Stack) => Promise<T>): Promise<T> {
   const fresh = await createTestDatabase();
-  const stack = await startStack({ config: loadConfig({ LOG_LEVEL: 'warn', ...env }), logger, database: { url: fresh.url, poolSize: 20 }, devServer: { ui: false }, apiPort: 0 });
+  const stack = await startStack({ config: loadConfig({ LOG_LEVEL: 'warn', ...TEST_AUTH_ENV, ...env }), logger, database: { url: fresh.url, poolSize: 20 }, devServer: { ui: false }, apiPort: 0 });
   try {
     return await run(stack);
   } finally {
@@ -34,7 +35,7 @@ async function withStack<T>(env: Record<string, string>, run: (stack: Stack) => 
 }
 
 async function spawn(stack: Stack, body: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'bench', goal: 'load', input: 'go', ...body }) });
+  const res = await rootFetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'bench', goal: 'load', input: 'go', ...body }) });
   if (res.status !== 201) throw new Error(`spawn answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }

@@ -24,6 +24,7 @@ import { createTestDatabase } from '../test/support/postgres';
 import { startBenchNode } from './bench-node';
 import { writeResult } from './results-file';
 import { summarise } from './stats';
+import { rootFetch, TEST_AUTH_ENV } from '../test/support/keys';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '8' }, db: { type: 'string', default: 'postgres' }, profile: { type: 'string', default: 'both' } } });
 const runs = Number(values.runs);
@@ -40,7 +41,7 @@ const REALISTIC_INPUT = [
 
 const logger = createLogger('warn');
 const fresh = values.db === 'postgres' ? await createTestDatabase() : undefined;
-const config = loadConfig({ LOG_LEVEL: 'warn', TASK_QUEUE: 'bench-step-overhead' });
+const config = loadConfig({ LOG_LEVEL: 'warn', ...TEST_AUTH_ENV, TASK_QUEUE: 'bench-step-overhead' });
 const stack = await startStack({ config, logger, database: fresh ? { url: fresh.url } : { pgliteDir: 'memory://' }, devServer: { ui: false }, worker: false, api: true, apiPort: 0 });
 
 /** Runs the light agent once, started on the client (no API); returns wall ms and activities run. */
@@ -63,7 +64,7 @@ async function lightAgent(i: number): Promise<{ ms: number; steps: number; activ
 /** Runs the realistic agent once through the API; returns wall ms (POST to result) and activities run. */
 async function realisticAgent(i: number): Promise<{ ms: number; steps: number; activities: number }> {
   const t = performance.now();
-  const res = await fetch(`${stack.apiUrl}/agents`, {
+  const res = await rootFetch(`${stack.apiUrl}/agents`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name: `realistic-${i}`, role: 'an analyst', goal: 'reconcile the figures', input: REALISTIC_INPUT, model: `scripted:${REALISTIC_STEPS}`, tools: ['calculator'], constraints: { maxSteps: REALISTIC_STEPS, contextTokens: 1_500, maxTokensPerStep: 128 } }),

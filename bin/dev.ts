@@ -19,8 +19,11 @@ main(async () => {
     `  Temporal     ${stack.temporal.address}  namespace ${stack.temporal.namespace}`,
     `  Database     ${stack.db.where}${stack.db.vector ? ' (pgvector)' : ''}`,
     '',
+    ...(stack.bootstrapKey
+      ? ['Your root API key (shown this once; it is stored only as a hash — keep it, or set AOS_BOOTSTRAP_KEY):', `  export AOS_KEY=${stack.bootstrapKey}`, '']
+      : ['API key: the one printed at the first start, or AOS_BOOTSTRAP_KEY.', '']),
     'Try:',
-    `  curl -s -X POST ${stack.apiUrl}/agents -H 'content-type: application/json' \\`,
+    `  curl -s -X POST ${stack.apiUrl}/agents -H "authorization: Bearer $AOS_KEY" -H 'content-type: application/json' \\`,
     `    -d '{"name":"hello","role":"a helpful assistant","goal":"greet the user","input":"Hi!"}'`,
     '',
     'Ctrl-C stops everything.',

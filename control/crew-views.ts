@@ -111,10 +111,10 @@ export async function decideGate(deps: ControlDeps, id: string, decision: GateDe
  * Approves or rejects a tool call of the agent that runs `node` in the crew's current run. The call id
  * must be that agent's pending call: an approval meant for one branch can never resume another.
  */
-export async function approveInCrew(deps: ControlDeps, id: string, node: string, decision: ApprovalDecision): Promise<{ callId: string; approved: boolean; agentId: string }> {
+export async function approveInCrew(deps: ControlDeps, id: string, node: string, decision: ApprovalDecision, approverAgentId: string | null = null): Promise<{ callId: string; approved: boolean; agentId: string }> {
   const crew = await crewRow(deps, id);
   const row = (await crewRunNodes(deps.db, id, crew.run)).find((r) => r.nodeId === node);
   if (!row) throw new KernelError('not_found', `crew ${id} has no node "${node}"`);
   if (!row.agentId || (row.status !== 'running' && row.status !== 'waiting')) throw new KernelError('conflict', `node ${node} of crew ${id} has no running agent (it is ${row.status})`);
-  return { ...(await decideToolCall(deps, row.agentId, decision)), agentId: row.agentId };
+  return { ...(await decideToolCall(deps, row.agentId, decision, approverAgentId)), agentId: row.agentId };
 }

@@ -193,11 +193,11 @@ export async function cancelCrew(deps: ControlDeps, id: string, actor = 'api'): 
 }
 
 /** Crews, newest first, optionally of one kind. */
-export async function crewRows(deps: ControlDeps, limit: number, offset: number, kind?: 'crew' | 'batch'): Promise<CrewRow[]> {
+export async function crewRows(deps: ControlDeps, limit: number, offset: number, kind?: 'crew' | 'batch', tenant: string | null = null): Promise<CrewRow[]> {
   return deps.db
     .select()
     .from(crews)
-    .where(kind ? eq(crews.kind, kind) : undefined)
+    .where(and(kind ? eq(crews.kind, kind) : undefined, tenant === null ? undefined : eq(crews.tenant, tenant)))
     .orderBy(sql`${crews.createdAt} desc`, sql`${crews.id} desc`)
     .limit(limit)
     .offset(offset);

@@ -74,6 +74,9 @@ export async function createSchedule(deps: ControlDeps, spec: ScheduleSpec, acto
     const unknown = spec.agent.tools.filter((t) => !deps.tools.get(t));
     if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')}`);
   }
+  if (spec.agent?.parentId) throw new KernelError('invalid_input', 'a scheduled agent cannot name a parentId: each fire is its own root agent');
+  // What the schedule starts runs in the schedule's tenant, whatever its agent or crew names.
+  spec = { ...spec, ...(spec.agent ? { agent: { ...spec.agent, tenant: spec.tenant } } : {}), ...(spec.crew ? { crew: { ...spec.crew, tenant: spec.tenant } } : {}) };
   const id = newScheduleId(spec.name);
   await deps.db.insert(schedules).values({ id, name: spec.name, tenant: spec.tenant, spec });
   try {
@@ -124,8 +127,8 @@ export async function describeSchedule(deps: ControlDeps, id: string): Promise<S
 }
 
 /** Schedules, newest first. */
-export async function listSchedules(deps: ControlDeps, limit: number, offset: number): Promise<ScheduleView[]> {
-  const rows = await deps.db.select({ id: schedules.id }).from(schedules).orderBy(desc(schedules.createdAt)).limit(limit).offset(offset);
+export async function listSchedules(deps: ControlDeps, limit: number, offset: number, tenant: string | null = null): Promise<ScheduleView[]> {
+  const rows = await deps.db.select({ id: schedules.id }).from(schedules).where(tenant === null ? undefined : eq(schedules.tenant, tenant)).orderBy(desc(schedules.createdAt)).limit(limit).offset(offset);
   return Promise.all(rows.map((r) => describeSchedule(deps, r.id)));
 }
 

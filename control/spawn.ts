@@ -15,7 +15,7 @@ import { isTemporalUnreachable, withTemporal } from './temporal';
 import { describeAgent } from './views';
 
 /** What preparing an agent needs: the database, the tool registry and the kernel's defaults (no Temporal). */
-export type PrepareDeps = Pick<ControlDeps, 'db' | 'tools' | 'taskQueue' | 'defaultModel' | 'agingIntervalMs'>;
+export type PrepareDeps = Pick<ControlDeps, 'db' | 'tools' | 'taskQueue' | 'defaultModel' | 'agingIntervalMs' | 'defaultMaxTotalTokens'>;
 
 /** How a prepared agent is to be started. */
 export interface PreparedAgent {
@@ -48,7 +48,9 @@ export async function prepareAgent(deps: PrepareDeps, spec: SpawnAgent, options:
   if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')} (available: ${registry.names().join(', ')})`);
   const placement = await placementOverrides(deps, spec.placement);
   const id = options.agentId ?? newAgentId(spec.name);
-  const budget: Budget = options.budget ?? { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd };
+  const named: Budget = options.budget ?? { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd };
+  // No agent runs unbounded by accident: one that names no budget gets the kernel's default.
+  const budget: Budget = named.maxTotalTokens === null && named.maxCostUsd === null && deps.defaultMaxTotalTokens ? { ...named, maxTotalTokens: deps.defaultMaxTotalTokens } : named;
   const existing = options.agentId ? await getAgentRecord(deps.db, id) : undefined;
   const input = existing
     ? await findPage(deps.db, id, 0, 'input')
@@ -120,11 +122,11 @@ export function startError(err: unknown): KernelError {
   return new KernelError('unavailable', `could not start the agent's workflow${isTemporalUnreachable(err) ? ': Temporal is unreachable' : ''}; retry shortly`, { cause: err, retryAfterS: 5 });
 }
 
-/** Asks the parent's workflow to lend part of its remaining budget; refuses a parent that is gone or belongs to another tenant. */
+/** Asks the parent's workflow to lend part of its remaining budget; a parent that is gone or of another tenant is a 404. */
 async function reserveFromParent(deps: ControlDeps, parentId: string, tenant: string, childId: string, request: Budget): Promise<Budget> {
   const parent = await getAgentRecord(deps.db, parentId);
-  if (!parent || isCrewOwner(parent)) throw new KernelError('not_found', `no parent agent with id "${parentId}"`);
-  if (parent.tenant !== tenant) throw new KernelError('conflict', `parent ${parentId} belongs to another tenant; a child can only borrow from its own tenant's agents`);
+  // Another tenant's agent answers exactly like one that does not exist: a child cannot even learn it is there.
+  if (!parent || isCrewOwner(parent) || parent.tenant !== tenant) throw new KernelError('not_found', `no parent agent with id "${parentId}"`);
   try {
     return await withTemporal(deps, 'reserve budget from the parent', () => deps.client.workflow.getHandle(parent.workflowId).executeUpdate(reserveBudgetUpdate, { args: [{ childId, request }] }));
   } catch (err) {

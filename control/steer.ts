@@ -88,7 +88,8 @@ export async function setPriority(deps: ControlDeps, id: string, priority: numbe
 }
 
 /** Approves or rejects the pending tool call; the workflow refuses stale ids and self-approval. */
-export async function decideToolCall(deps: ControlDeps, id: string, decision: ApprovalDecision): Promise<{ callId: string; approved: boolean }> {
+export async function decideToolCall(deps: ControlDeps, id: string, decision: ApprovalDecision, approverAgentId: string | null = null): Promise<{ callId: string; approved: boolean }> {
+  if (approverAgentId === id) throw new KernelError('forbidden', `an agent's own credentials cannot approve its tool calls`);
   const row = await liveAgent(deps, id, 'decide the tool call');
   const result = await control(deps, row, 'decide the tool call', () => deps.client.workflow.getHandle(row.workflowId).executeUpdate(approveToolCallUpdate, { args: [decision] }));
   await appendAudit(deps.db, { actor: decision.approver, action: decision.approved ? 'tool.approved' : 'tool.rejected', subject: `${id}:${decision.callId}`, data: { reason: decision.reason ?? null }, idempotencyKey: `tool.decision:${id}:${decision.callId}` });

@@ -70,8 +70,8 @@ export async function describeAgent(deps: ControlDeps, id: string): Promise<Agen
 }
 
 /** Agents, newest first, each exactly as {@link describeAgent} shows it. */
-export async function listAgents(deps: ControlDeps, limit: number, offset: number): Promise<AgentView[]> {
-  return agentViews(deps, await listAgentRecords(deps.db, limit, offset));
+export async function listAgents(deps: ControlDeps, limit: number, offset: number, tenant: string | null = null): Promise<AgentView[]> {
+  return agentViews(deps, await listAgentRecords(deps.db, limit, offset, tenant));
 }
 
 /** The agent's pages (its conversation), in step order. */

@@ -1,4 +1,4 @@
-import { desc, eq, notLike } from 'drizzle-orm';
+import { and, desc, eq, notLike } from 'drizzle-orm';
 import type { SpawnAgent } from '../kernel/agent/spawn';
 import type { Db } from './client';
 import { writePage, type PageRow } from './pages';
@@ -54,8 +54,8 @@ export function isCrewOwner(row: Pick<AgentRow, 'id' | 'crewId'>): boolean {
 }
 
 /** Newest agents first (crews' page-owner records left out: their ids are the crews', `crew.…`, and no agent id has a dot). */
-export async function listAgentRecords(db: Db, limit: number, offset: number): Promise<AgentRow[]> {
-  return db.select().from(agents).where(notLike(agents.id, 'crew.%')).orderBy(desc(agents.createdAt), desc(agents.id)).limit(limit).offset(offset);
+export async function listAgentRecords(db: Db, limit: number, offset: number, tenant: string | null = null): Promise<AgentRow[]> {
+  return db.select().from(agents).where(and(notLike(agents.id, 'crew.%'), tenant === null ? undefined : eq(agents.tenant, tenant))).orderBy(desc(agents.createdAt), desc(agents.id)).limit(limit).offset(offset);
 }
 
 /** Changes stored fields of an agent and bumps `updated_at`. */

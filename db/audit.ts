@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, gt, sql } from 'drizzle-orm';
 import { canonicalJson } from '../kernel/canonical-json';
 import type { Db } from './client';
 import { auditLog } from './schema';
@@ -41,14 +41,36 @@ export async function appendAudit(db: Db, entry: AuditEntry): Promise<void> {
   });
 }
 
+/** What a walk of the whole chain found: rows checked and the first broken one (null when intact). */
+export interface AuditVerification {
+  rows: number;
+  firstBrokenSeq: number | null;
+  /** Why that row is broken: its hash does not match its content, or it does not chain to the row before. */
+  reason: 'hash_mismatch' | 'chain_broken' | null;
+}
+
+const VERIFY_BATCH = 5_000;
+
+/** Re-computes the chain end to end, in batches (memory stays flat however long the log). */
+export async function verifyAudit(db: Db): Promise<AuditVerification> {
+  let prev = GENESIS;
+  let after = 0;
+  let rows = 0;
+  for (;;) {
+    const batch = await db.select().from(auditLog).where(gt(auditLog.seq, after)).orderBy(auditLog.seq).limit(VERIFY_BATCH);
+    for (const row of batch) {
+      rows++;
+      if (row.prevHash !== prev) return { rows, firstBrokenSeq: row.seq, reason: 'chain_broken' };
+      const expected = auditHash(prev, { at: row.at.toISOString(), actor: row.actor, action: row.action, subject: row.subject, data: row.data as Record<string, unknown> });
+      if (row.hash !== expected) return { rows, firstBrokenSeq: row.seq, reason: 'hash_mismatch' };
+      prev = row.hash;
+    }
+    if (batch.length < VERIFY_BATCH) return { rows, firstBrokenSeq: null, reason: null };
+    after = batch[batch.length - 1]!.seq;
+  }
+}
+
 /** Re-computes the chain; returns the first broken sequence number, or null when intact. */
 export async function verifyAuditChain(db: Db): Promise<number | null> {
-  const rows = await db.select().from(auditLog).orderBy(auditLog.seq);
-  let prev = GENESIS;
-  for (const row of rows) {
-    const expected = auditHash(prev, { at: row.at.toISOString(), actor: row.actor, action: row.action, subject: row.subject, data: row.data as Record<string, unknown> });
-    if (row.prevHash !== prev || row.hash !== expected) return row.seq;
-    prev = row.hash;
-  }
-  return null;
+  return (await verifyAudit(db)).firstBrokenSeq;
 }

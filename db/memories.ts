@@ -33,9 +33,9 @@ export async function createMemory(db: Db, agentId: string, step: number, m: { s
 }
 
 /** Creates (once) the record that owns a crew's shared memories and returns its id. */
-export async function ensureCrewRecord(db: Db, crew: string): Promise<string> {
-  const id = crewRecordId(crew);
-  await db.insert(agents).values({ id, name: `crew ${crew}`, role: 'crew memory', goal: `memories shared by crew ${crew}`, model: 'none', status: 'completed', maxSteps: 0, workflowId: id, definition: { crewRecord: crew } }).onConflictDoNothing();
+export async function ensureCrewRecord(db: Db, crew: string, tenant: string): Promise<string> {
+  const id = crewRecordId(crew, tenant);
+  await db.insert(agents).values({ id, name: `crew ${crew}`, role: 'crew memory', goal: `memories shared by crew ${crew}`, model: 'none', tenant, status: 'completed', maxSteps: 0, workflowId: id, definition: { crewRecord: crew } }).onConflictDoNothing();
   return id;
 }
 

@@ -21,14 +21,18 @@ export interface ForkOrigin {
  * The pages an agent sees: its own, plus — for a fork — its ancestors' up to each fork point
  * (copy-on-write: shared pages are never copied, and nothing the parent writes later is visible).
  */
-export function scopeOf(agent: Pick<AgentRow, 'id' | 'definition'>): PageScope {
+export function scopeOf(agent: Pick<AgentRow, 'id' | 'definition' | 'tenant'>): PageScope {
   const definition = agent.definition as { lineage?: ForkOrigin[]; crew?: string };
   const lineage = (definition.lineage ?? []).map((o) => ({ agentId: o.agentId, upToStep: o.step }));
-  const crew = definition.crew ? [{ agentId: crewRecordId(definition.crew), upToStep: null }] : [];
+  const crew = definition.crew ? [{ agentId: crewRecordId(definition.crew, agent.tenant), upToStep: null }] : [];
   return [{ agentId: agent.id, upToStep: null }, ...lineage, ...crew];
 }
 
-/** The record that owns a crew's shared memories (pages need an owner). */
-export function crewRecordId(crew: string): string {
-  return `crew-${crew}`;
+/**
+ * The record that owns a crew's shared memories (pages need an owner): one per tenant and crew name,
+ * so a crew name in one tenant never reaches another's agents. Tenant `default` keeps the id it always
+ * had (`crew-<name>`); a crew name cannot hold `@`, so the ids never collide.
+ */
+export function crewRecordId(crew: string, tenant: string): string {
+  return tenant === 'default' ? `crew-${crew}` : `crew-${crew}@${tenant}`;
 }

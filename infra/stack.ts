@@ -11,6 +11,8 @@ import { adoptDeadNode } from './node-adoption';
 import { nodeTaskQueue as nodeQueueOf } from '../kernel/agent/placement';
 import { createProviderRegistry } from '../activities/llm/registry';
 import { createApp } from '../api/app';
+import { securityFromConfig } from '../api/auth/settings';
+import { ensureBootstrapKey } from '../db/api-keys';
 import type { ControlDeps } from '../control/deps';
 import { startClosureSweep } from './closure-sweep';
 import { loadToolModules } from './tool-modules';
@@ -53,6 +55,8 @@ export interface Stack {
   /** Where Temporal is; `devServer` is set when this stack started its own (tests stop it to see the kernel without Temporal). */
   temporal: { address: string; uiUrl: string | undefined; namespace: string; devServer?: DevServer };
   apiUrl: string | undefined;
+  /** A root API key this start created (there was none): to be shown once, never logged. */
+  bootstrapKey: string | undefined;
   /** Stops API, worker, connections, database and (if started here) the dev server, in that order. */
   stop(): Promise<void>;
 }
@@ -103,6 +107,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       taskQueue: config.TASK_QUEUE,
       defaultModel: config.MODEL,
       agingIntervalMs: config.AGING_INTERVAL_MS,
+      defaultMaxTotalTokens: config.DEFAULT_MAX_TOTAL_TOKENS,
       tools,
       temporalUiUrl: dev?.uiUrl ?? process.env.TEMPORAL_UI_URL,
       logger,
@@ -125,6 +130,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         gpuLeaseMs: config.GPU_LEASE_MS,
         defaultModel: config.MODEL,
         agingIntervalMs: config.AGING_INTERVAL_MS,
+        defaultMaxTotalTokens: config.DEFAULT_MAX_TOTAL_TOKENS,
         db: db.db,
         pubsub: db.pubsub,
         tools,
@@ -163,8 +169,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     let apiUrl: string | undefined;
+    let bootstrapKey: string | undefined;
     if (options.api ?? true) {
-      const app = createApp(control);
+      bootstrapKey = (await ensureBootstrapKey(db.db, config.AOS_BOOTSTRAP_KEY)) ?? undefined;
+      const app = createApp({ ...control, security: securityFromConfig(config, dev?.uiUrl ?? control.temporalUiUrl) });
       const server = Bun.serve({ hostname: config.API_HOST, port: options.apiPort ?? config.API_PORT, fetch: app.fetch });
       cleanups.push(async () => {
         await server.stop(true);
@@ -179,6 +187,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       nodeId,
       temporal: { address: target.address, uiUrl: dev?.uiUrl, namespace: config.TEMPORAL_NAMESPACE, devServer: dev },
       apiUrl,
+      bootstrapKey,
       stop,
     };
   } catch (err) {

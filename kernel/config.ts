@@ -58,6 +58,33 @@ export const configSchema = z.object({
   TOOL_MODULES: optionalString,
   /** How often a node sweeps for agents whose runs were closed outside the kernel (terminated in the Temporal UI or CLI). */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** The root API key (`aok_…`, e.g. from `bun bin/new-key.ts`); unset: the first start creates one and prints it once. */
+  AOS_BOOTSTRAP_KEY: optionalString,
+  /** JWT sign-in for teams with an identity provider: its JWKS URL (unset: API keys only). */
+  AOS_JWT_JWKS_URL: optionalString.pipe(z.url().optional()),
+  /** The algorithms a token may be signed with (comma-separated, asymmetric only: the algorithm is pinned). */
+  AOS_JWT_ALGORITHMS: z
+    .string()
+    .default('RS256')
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1)),
+  AOS_JWT_ISSUER: optionalString,
+  AOS_JWT_AUDIENCE: optionalString,
+  /** The token claim that names the caller's tenant. */
+  AOS_JWT_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  /** Requests a minute one key may make (a token bucket); 0 means unlimited. */
+  AOS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /** Browser origins allowed to change things (comma-separated; the Temporal UI's is added for the codec). */
+  AOS_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
+  /** Agents one tenant may have live at once (spawn refuses more with 429); 0 means unlimited. */
+  TENANT_MAX_LIVE_AGENTS: z.coerce.number().int().min(0).default(500),
+  /** Event streams (SSE) one tenant may hold open at once; 0 means unlimited. */
+  TENANT_MAX_EVENT_STREAMS: z.coerce.number().int().min(0).default(64),
+  /** The token budget of an agent that names none (no agent runs unbounded); 0 means none. */
+  DEFAULT_MAX_TOTAL_TOKENS: z.coerce.number().int().min(0).default(2_000_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

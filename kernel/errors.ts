@@ -2,8 +2,11 @@
 export type KernelErrorCode =
   | 'invalid_config'
   | 'invalid_input'
+  | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'rate_limited'
   | 'unavailable'
   | 'temporal_cli_missing'
   | 'internal';
@@ -11,8 +14,11 @@ export type KernelErrorCode =
 const STATUS_BY_CODE: Record<KernelErrorCode, number> = {
   invalid_config: 500,
   invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
+  rate_limited: 429,
   unavailable: 503,
   temporal_cli_missing: 500,
   internal: 500,
@@ -26,7 +32,7 @@ export interface KernelErrorOptions {
   cause?: unknown;
   /** Structured detail, e.g. zod issues, rendered into the problem body. */
   details?: unknown;
-  /** For `unavailable`: seconds after which a retry may succeed (the HTTP Retry-After header). */
+  /** For `unavailable` and `rate_limited`: seconds after which a retry may succeed (the HTTP Retry-After header). */
   retryAfterS?: number;
 }
 

@@ -6,6 +6,7 @@ import type { Stack } from '../infra/stack';
 import { AGENT_NAME, AGENT_STATE, AGENT_STEP } from '../kernel/search-attributes';
 import { openAiReply, startFakeLlm } from './support/fake-llm';
 import { postJson, startTestStack } from './support/stack';
+import { rootFetch } from './support/keys';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
 setDefaultTimeout(120_000);
@@ -46,7 +47,7 @@ async function settle(id: string): Promise<void> {
 }
 
 async function get(id: string): Promise<View> {
-  const res = await fetch(`${stack.apiUrl}/agents/${id}`);
+  const res = await rootFetch(`${stack.apiUrl}/agents/${id}`);
   expect(res.status).toBe(200);
   return (await res.json()) as View;
 }
@@ -105,13 +106,13 @@ describe('an agent end to end', () => {
   });
 
   test('GET /agents/:id/pages returns the conversation in step order', async () => {
-    const res = await fetch(`${stack.apiUrl}/agents/${view.id}/pages`);
+    const res = await rootFetch(`${stack.apiUrl}/agents/${view.id}/pages`);
     const { pages } = (await res.json()) as { pages: Array<{ step: number; role: string }> };
     expect(pages.map((p) => [p.step, p.role])).toEqual([[0, 'user'], [1, 'assistant'], [2, 'assistant'], [3, 'assistant'], [4, 'assistant']]);
   });
 
   test('GET /agents lists it', async () => {
-    const res = await fetch(`${stack.apiUrl}/agents?limit=100`);
+    const res = await rootFetch(`${stack.apiUrl}/agents?limit=100`);
     const { agents: list } = (await res.json()) as { agents: View[] };
     expect(list.map((a) => a.id)).toContain(view.id);
   });
@@ -166,32 +167,32 @@ describe('bad input', () => {
   });
 
   test('malformed JSON is a 400 problem, not a 500', async () => {
-    const res = await fetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
+    const res = await rootFetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
 
   test('an unknown agent id is a 404 problem; an unknown route too', async () => {
-    const res = await fetch(`${stack.apiUrl}/agents/no-such-agent`);
+    const res = await rootFetch(`${stack.apiUrl}/agents/no-such-agent`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { detail: string }).detail).toContain('no-such-agent');
-    expect((await fetch(`${stack.apiUrl}/nowhere`)).status).toBe(404);
+    expect((await rootFetch(`${stack.apiUrl}/nowhere`)).status).toBe(404);
   });
 
   test('a bad list query is a 400', async () => {
-    expect((await fetch(`${stack.apiUrl}/agents?limit=0`)).status).toBe(400);
+    expect((await rootFetch(`${stack.apiUrl}/agents?limit=0`)).status).toBe(400);
   });
 });
 
 describe('operations', () => {
   test('/health reports database and Temporal', async () => {
-    const res = await fetch(`${stack.apiUrl}/health`);
+    const res = await rootFetch(`${stack.apiUrl}/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
   });
 
   test('/openapi.json documents the agent routes', async () => {
-    const doc = (await (await fetch(`${stack.apiUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await rootFetch(`${stack.apiUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/agents', '/agents/{id}', '/agents/{id}/pages']));
   });

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { agents } from '../db/schema';
 import type { Stack } from '../infra/stack';
 import { postJson, startTestStack } from './support/stack';
+import { rootFetch } from './support/keys';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
 setDefaultTimeout(120_000);
@@ -23,7 +24,7 @@ test('an agent completes end to end on embedded PGlite', async () => {
   expect(result).toMatchObject({ status: 'completed', steps: 2, exitReason: 'final_answer', resultPageId: `${id}.s2.reply` });
   const [row] = await stack.db.db.select().from(agents).where(eq(agents.id, id));
   expect(row?.status).toBe('completed');
-  const view = (await (await fetch(`${stack.apiUrl}/agents/${id}`)).json()) as { result: string };
+  const view = (await (await rootFetch(`${stack.apiUrl}/agents/${id}`)).json()) as { result: string };
   expect(view.result).toStartWith('Final answer (step 2/2)');
 });
 

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { count, eq } from 'drizzle-orm';
 import { agents, contextPages } from '../db/schema';
 import { useStack } from './support/suite';
+import { rootFetch } from './support/keys';
 
 setDefaultTimeout(120_000);
 
@@ -17,7 +18,7 @@ const MARKER = `user-content-${crypto.randomUUID()}`;
 
 /** Sends raw JSON text (so escapes like \u0000 and lone surrogates reach the server as written). */
 function rawPost(path: string, json: string, method = 'POST') {
-  return fetch(`${api()}${path}`, { method, headers: { 'content-type': 'application/json' }, body: json });
+  return rootFetch(`${api()}${path}`, { method, headers: { 'content-type': 'application/json' }, body: json });
 }
 
 async function problem(res: Response) {
@@ -52,7 +53,7 @@ describe('strings Postgres cannot store are refused at the edge', () => {
 
   test('a NUL or lone surrogate in a path or query parameter is a 400', async () => {
     for (const path of ['/agents/a%00b', '/agents/%ED%A0%80', '/agents/a%00b/pages', '/memories/m%00/versions', '/agents?limit=1%00', '/tenants/%00/usage']) {
-      const res = await fetch(`${api()}${path}`);
+      const res = await rootFetch(`${api()}${path}`);
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
     }
   });
@@ -138,7 +139,7 @@ describe('Server-Sent Events', () => {
   test('a stream on a waiting agent stays open through long quiet spells, with keep-alive comments', async () => {
     const a = await waitingAgent('sse-quiet');
     const controller = new AbortController();
-    const res = await fetch(`${api()}/agents/${a.id}/events`, { signal: controller.signal });
+    const res = await rootFetch(`${api()}/agents/${a.id}/events`, { signal: controller.signal });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
@@ -164,7 +165,7 @@ describe('Server-Sent Events', () => {
     const a = await waitingAgent('sse-cursor');
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('no headers within 5 s')), 5_000);
-    const res = await fetch(`${api()}/agents/${a.id}/events`, { headers: { 'last-event-id': '999999999' }, signal: controller.signal });
+    const res = await rootFetch(`${api()}/agents/${a.id}/events`, { headers: { 'last-event-id': '999999999' }, signal: controller.signal });
     clearTimeout(timer);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -175,10 +176,10 @@ describe('Server-Sent Events', () => {
   test('a cursor that is not a whole non-negative number is a 400', async () => {
     const a = await suite.agents.spawn({ name: 'sse-bad', model: 'scripted:1' });
     for (const id of ['1e308', '-1', 'abc', '1.5', '99999999999999999999']) {
-      const res = await fetch(`${api()}/agents/${a.id}/events`, { headers: { 'last-event-id': id } });
+      const res = await rootFetch(`${api()}/agents/${a.id}/events`, { headers: { 'last-event-id': id } });
       expect({ id, status: res.status }).toEqual({ id, status: 400 });
     }
-    const res = await fetch(`${api()}/agents/${a.id}/events?after=1e308`);
+    const res = await rootFetch(`${api()}/agents/${a.id}/events?after=1e308`);
     expect(res.status).toBe(400);
   });
 });
@@ -186,8 +187,8 @@ describe('Server-Sent Events', () => {
 describe('one view of an agent', () => {
   test('GET /agents shows a live agent exactly as GET /agents/:id does', async () => {
     const a = await waitingAgent('one-view');
-    const single = (await (await fetch(`${api()}/agents/${a.id}`)).json()) as { id: string; usage: { totalTokens: number } };
-    const { agents: list } = (await (await fetch(`${api()}/agents?limit=50`)).json()) as { agents: Array<{ id: string }> };
+    const single = (await (await rootFetch(`${api()}/agents/${a.id}`)).json()) as { id: string; usage: { totalTokens: number } };
+    const { agents: list } = (await (await rootFetch(`${api()}/agents?limit=50`)).json()) as { agents: Array<{ id: string }> };
     const listed = list.find((x) => x.id === a.id);
     expect(listed).toEqual(single);
     expect(single).toMatchObject({ status: 'waiting', hold: 'approval', error: null });
@@ -202,9 +203,9 @@ describe('bounded work per request', () => {
     let seed = 7;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const text = Array.from({ length: 1_000_000 }, () => String.fromCharCode(0x4e00 + Math.floor(rnd() * 20_000))).join('');
-    const message = fetch(`${api()}/agents/${a.id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }), signal: AbortSignal.timeout(20_000) });
+    const message = rootFetch(`${api()}/agents/${a.id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }), signal: AbortSignal.timeout(20_000) });
     await Bun.sleep(50);
-    const health = await fetch(`${api()}/health`, { signal: AbortSignal.timeout(10_000) });
+    const health = await rootFetch(`${api()}/health`, { signal: AbortSignal.timeout(10_000) });
     expect(health.status).toBe(200);
     expect((await message).status).toBe(202);
     await suite.agents.post(`/agents/${a.id}/kill`, {});

@@ -6,6 +6,7 @@ import { agentClient } from './support/agent-client';
 import { postJson, startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
 import { nodeProcesses } from './support/nodes';
+import { rootFetch } from './support/keys';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
 setDefaultTimeout(120_000);
@@ -138,7 +139,7 @@ describe('a node killed with SIGKILL mid-crew', () => {
     await first.kill();
     startNode();
     await stack.client.workflow.getHandle(id).result();
-    const crew = (await (await fetch(`${stack.apiUrl}/crews/${id}`)).json()) as { status: string; nodes: Array<{ id: string; status: string; agentId: string }> };
+    const crew = (await (await rootFetch(`${stack.apiUrl}/crews/${id}`)).json()) as { status: string; nodes: Array<{ id: string; status: string; agentId: string }> };
     expect(crew.status).toBe('completed');
     for (const n of crew.nodes) {
       expect(n.status).toBe('completed');

@@ -9,12 +9,13 @@ import { agents, contextPages, crewItems } from '../db/schema';
 import type { CrewView } from '../kernel/crew/view';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
+import { rootFetch } from './support/keys';
 
 setDefaultTimeout(600_000);
 
 const suite = useStack({ database: 'postgres', env: { LLM_SLOTS: '32' } });
 const db = () => suite.stack.db.db;
-const get = async (path: string) => (await (await fetch(`${suite.stack.apiUrl}${path}`)).json()) as CrewView;
+const get = async (path: string) => (await (await rootFetch(`${suite.stack.apiUrl}${path}`)).json()) as CrewView;
 
 describe('foreach over 1,000 items, 20 at a time', () => {
   test('every item sent is run exactly once, never more than 20 at a time', async () => {
@@ -93,6 +94,6 @@ describe('batches', () => {
     expect(rows.length).toBeLessThan(40);
     expect(done.usage.totalTokens).toBe(rows.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0));
     // A batch is also a crew; a crew is not a batch.
-    expect((await fetch(`${suite.stack.apiUrl}/crews/${batch.id}`)).status).toBe(200);
+    expect((await rootFetch(`${suite.stack.apiUrl}/crews/${batch.id}`)).status).toBe(200);
   });
 });

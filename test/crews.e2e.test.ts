@@ -11,6 +11,7 @@ import type { CrewView } from '../kernel/crew/view';
 import { openAiReply, startFakeLlm } from './support/fake-llm';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
+import { rootFetch } from './support/keys';
 
 setDefaultTimeout(180_000);
 
@@ -26,7 +27,7 @@ async function create(body: Record<string, unknown>, status = 201): Promise<Crew
   expect({ status: res.status, detail: json.detail }).toEqual({ status, detail: undefined });
   return json;
 }
-const get = async (id: string) => (await (await fetch(`${suite.stack.apiUrl}/crews/${encodeURIComponent(id)}`)).json()) as CrewView;
+const get = async (id: string) => (await (await rootFetch(`${suite.stack.apiUrl}/crews/${encodeURIComponent(id)}`)).json()) as CrewView;
 const settle = async (id: string) => {
   await suite.stack.client.workflow.getHandle(id).result().catch(() => undefined);
   return get(id);
@@ -91,7 +92,7 @@ describe('a diamond crew', () => {
   });
 
   test('its events stream until crew.finished', async () => {
-    const text = await (await fetch(`${suite.stack.apiUrl}/crews/${crew.id}/events`, { signal: AbortSignal.timeout(10_000) })).text();
+    const text = await (await rootFetch(`${suite.stack.apiUrl}/crews/${crew.id}/events`, { signal: AbortSignal.timeout(10_000) })).text();
     const kinds = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
     expect(kinds.filter((k) => k === 'node.completed')).toHaveLength(4);
     expect(kinds.at(-1)).toBe('crew.finished');
@@ -120,9 +121,9 @@ describe('conditions and joins', () => {
     expect(inputs.sort()).toEqual(['Look into alpha (#0).', 'Look into beta (#1).', 'Look into gamma (#2).']);
     // The record that owns the crew's own pages (the collected results) is not an agent to anyone outside.
     expect(members.some((m) => m.id === crew.id)).toBe(true);
-    const listed = (await (await fetch(`${suite.stack.apiUrl}/agents?limit=200`)).json()) as { agents: Array<{ id: string }> };
+    const listed = (await (await rootFetch(`${suite.stack.apiUrl}/agents?limit=200`)).json()) as { agents: Array<{ id: string }> };
     expect(listed.agents.map((a) => a.id)).not.toContain(crew.id);
-    for (const path of ['', '/pages', '/checkpoints', '/memories', '/tree']) expect((await fetch(`${suite.stack.apiUrl}/agents/${crew.id}${path}`)).status).toBe(404);
+    for (const path of ['', '/pages', '/checkpoints', '/memories', '/tree']) expect((await rootFetch(`${suite.stack.apiUrl}/agents/${crew.id}${path}`)).status).toBe(404);
     expect((await suite.agents.post(`/agents/${crew.id}/fork`, { input: 'x' })).status).toBe(404);
   });
 

@@ -12,6 +12,7 @@ import { builtinTools } from '../activities/tools/builtin';
 import { spawnAgentTool } from '../activities/tools/spawn-agent';
 import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
+import { rootFetch } from './support/keys';
 
 setDefaultTimeout(120_000);
 
@@ -41,7 +42,7 @@ describe('spawn_agent', () => {
     expect(state.childUsage.promptTokens + state.childUsage.completionTokens).toBe(child!.promptTokens + child!.completionTokens);
     expect(state.childUsage.promptTokens).toBeGreaterThan(0);
     // The tree shows who spawned whom.
-    const tree = (await (await fetch(`${suite.stack.apiUrl}/agents/${parent.id}/tree`)).json()) as { id: string; children: Array<{ id: string; status: string }> };
+    const tree = (await (await rootFetch(`${suite.stack.apiUrl}/agents/${parent.id}/tree`)).json()) as { id: string; children: Array<{ id: string; status: string }> };
     expect(tree.id).toBe(parent.id);
     expect(tree.children.map((c) => [c.id, c.status])).toEqual([[child!.id, 'completed']]);
   });
@@ -118,7 +119,7 @@ describe('spawn_crew', () => {
     expect(state.childUsage.promptTokens + state.childUsage.completionTokens).toBe(membersSpent);
     expect(state.childReservations).toEqual({});
     // The tree shows the sub-crew's members under the agent that started it.
-    const tree = (await (await fetch(`${suite.stack.apiUrl}/agents/${parent.id}/tree`)).json()) as { children: Array<{ id: string; crewId: string | null }> };
+    const tree = (await (await rootFetch(`${suite.stack.apiUrl}/agents/${parent.id}/tree`)).json()) as { children: Array<{ id: string; crewId: string | null }> };
     expect(tree.children.map((c) => c.crewId)).toEqual([crew!.id, crew!.id]);
     expect(tree.children.map((c) => c.id).sort()).toEqual(members.map((m) => m.id).sort());
     // It belongs to the agent that paid for it: no retry or fork through /crews.

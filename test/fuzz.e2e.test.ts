@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { operationsOf, requestsFor, type FuzzRequest, type Operation } from './support/openapi-fuzz';
 import { useStack } from './support/suite';
+import { rootFetch } from './support/keys';
 
 setDefaultTimeout(600_000);
 
@@ -24,14 +25,14 @@ beforeAll(async () => {
   const done = await suite.agents.spawn({ name: 'fuzz-done', model: 'scripted:2' });
   await suite.agents.settle(done.id);
   const memory = (await (await suite.agents.post(`/agents/${done.id}/memories`, { scope: 'long', key: 'k', content: 'c' })).json()) as { id: string };
-  const checkpoints = (await (await fetch(`${suite.stack.apiUrl}/agents/${done.id}/checkpoints`)).json()) as { checkpoints: Array<{ id: string }> };
+  const checkpoints = (await (await rootFetch(`${suite.stack.apiUrl}/agents/${done.id}/checkpoints`)).json()) as { checkpoints: Array<{ id: string }> };
   knownIds.push(waiting.id, done.id, memory.id, suite.stack.nodeId!, 'default', 'crew-a', ...checkpoints.checkpoints.map((c) => c.id));
-  operations = operationsOf((await (await fetch(`${suite.stack.apiUrl}/openapi.json`)).json()) as Parameters<typeof operationsOf>[0]);
+  operations = operationsOf((await (await rootFetch(`${suite.stack.apiUrl}/openapi.json`)).json()) as Parameters<typeof operationsOf>[0]);
 });
 
 async function send(r: FuzzRequest): Promise<void> {
   sent++;
-  const res = await fetch(`${suite.stack.apiUrl}${r.path}`, {
+  const res = await rootFetch(`${suite.stack.apiUrl}${r.path}`, {
     method: r.method,
     headers: r.contentType ? { 'content-type': r.contentType } : {},
     body: r.body,

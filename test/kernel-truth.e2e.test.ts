@@ -14,6 +14,7 @@ import { openAiReply, startFakeLlm } from './support/fake-llm';
 import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
+import { rootFetch } from './support/keys';
 
 setDefaultTimeout(120_000);
 
@@ -101,7 +102,7 @@ describe('Temporal’s word wins about closure', () => {
   test('terminate from the UI or CLI: the agent reads terminated, with the reason, and the API stops treating it as live', async () => {
     const a = await suite.agents.spawn({ name: 'terminated-outside', model: 'scripted:30:1000' });
     await stepStarted(a.id);
-    const events = fetch(`${suite.stack.apiUrl}/agents/${a.id}/events`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.text());
+    const events = rootFetch(`${suite.stack.apiUrl}/agents/${a.id}/events`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.text());
     await handle(a.id).terminate('operator pressed Terminate');
     const view = await suite.agents.get(a.id);
     expect(view).toMatchObject({ status: 'terminated', exitReason: 'terminated', live: false });

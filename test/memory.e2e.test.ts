@@ -9,6 +9,7 @@ import type { Stack } from '../infra/stack';
 import { agentClient } from './support/agent-client';
 import { startFakeLlm } from './support/fake-llm';
 import { startTestStack } from './support/stack';
+import { rootFetch } from './support/keys';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
 setDefaultTimeout(120_000);
@@ -26,7 +27,7 @@ afterAll(async () => {
 });
 
 interface StepMetrics { step: number; window: number; promptTokens: number; pagesOut: number; pageFaults: number; prefixStability: number; pressure: number; summarised: number }
-const metricsOf = async (id: string) => ((await (await fetch(`${stack.apiUrl}/agents/${id}/metrics`)).json()) as { steps: StepMetrics[] }).steps;
+const metricsOf = async (id: string) => ((await (await rootFetch(`${stack.apiUrl}/agents/${id}/metrics`)).json()) as { steps: StepMetrics[] }).steps;
 
 describe('paging', () => {
   test('a long agent in a small window never exceeds it, pages out, and summarises what it pages out', async () => {
@@ -46,7 +47,7 @@ describe('paging', () => {
     const summaries = await stack.db.db.select().from(contextPages).where(and(eq(contextPages.agentId, a.id), eq(contextPages.kind, 'summary')));
     expect(summaries.length).toBeGreaterThan(0);
     expect(summaries[0]!.body).toStartWith('Summary of steps');
-    const events = await (await fetch(`${stack.apiUrl}/agents/${a.id}/events`)).text();
+    const events = await (await rootFetch(`${stack.apiUrl}/agents/${a.id}/events`)).text();
     expect(events).toContain('event: memory.pressure');
   }, 60_000);
 
@@ -167,7 +168,7 @@ describe('recall and long-term memory', () => {
     expect(created.status).toBe(201);
     const done = await agents.settle(a.id);
     expect(done.status).toBe('completed');
-    const { toolCalls } = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/tool-calls`)).json()) as { toolCalls: Array<{ tool: string; result: string }> };
+    const { toolCalls } = (await (await rootFetch(`${stack.apiUrl}/agents/${a.id}/tool-calls`)).json()) as { toolCalls: Array<{ tool: string; result: string }> };
     const recalled = toolCalls.find((c) => c.tool === 'recall')!;
     expect(recalled.result).toContain('PELICAN-42');
     const steps = await metricsOf(a.id);
@@ -186,9 +187,9 @@ describe('recall and long-term memory', () => {
     expect(amended.content).toBe('Alice lives in Lyon.\n(amended) Near the river.');
     expect((await agents.post(`/memories/${m.id}/feedback`, { mode: 'replace', content: 'x', actor: 'bob' })).status).toBe(409);
 
-    const { memories } = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/memories`)).json()) as { memories: Array<{ id: string }> };
+    const { memories } = (await (await rootFetch(`${stack.apiUrl}/agents/${a.id}/memories`)).json()) as { memories: Array<{ id: string }> };
     expect(memories.map((x) => x.id)).toEqual([amended.id]);
-    const { versions } = (await (await fetch(`${stack.apiUrl}/memories/${m.id}/versions`)).json()) as { versions: Array<{ content: string }> };
+    const { versions } = (await (await rootFetch(`${stack.apiUrl}/memories/${m.id}/versions`)).json()) as { versions: Array<{ content: string }> };
     expect(versions.map((v) => v.content)).toContain('Alice lives in Paris.');
     const [audit] = await stack.db.db.select().from(auditLog).where(and(eq(auditLog.subject, m.id), eq(auditLog.action, 'memory.corrected')));
     expect(audit!.data).toMatchObject({ before: 'Alice lives in Paris.', after: 'Alice lives in Lyon.', reason: 'she moved' });
@@ -223,7 +224,7 @@ describe('forks', () => {
     for (const v of seen) expect(v.step).toBeLessThanOrEqual(2);
     expect(inherited.some((x) => x.step > 2)).toBe(true);
 
-    const calls = async (id: string) => ((await (await fetch(`${stack.apiUrl}/agents/${id}/tool-calls`)).json()) as { toolCalls: Array<{ tool: string; result: string }> }).toolCalls;
+    const calls = async (id: string) => ((await (await rootFetch(`${stack.apiUrl}/agents/${id}/tool-calls`)).json()) as { toolCalls: Array<{ tool: string; result: string }> }).toolCalls;
     expect((await calls(parent.id)).find((c) => c.tool === 'recall')!.result).toContain('zebra stripes are the password');
     expect((await calls(fork.id)).find((c) => c.tool === 'recall')!.result).not.toContain('password');
     expect((await agents.post(`/agents/${parent.id}/fork`, { step: 99 })).status).toBe(400);
@@ -236,7 +237,7 @@ describe('crew memory', () => {
     const input = 'CALL recall {"query":"crew meets lighthouse"}';
     const member = await agents.spawn({ name: 'member', crew: 'red-team', model: 'scripted:2', tools: ['recall'], input });
     const outsider = await agents.spawn({ name: 'outsider', model: 'scripted:2', tools: ['recall'], input });
-    const result = async (id: string) => ((await (await fetch(`${stack.apiUrl}/agents/${id}/tool-calls`)).json()) as { toolCalls: Array<{ result: string }> }).toolCalls[0]!.result;
+    const result = async (id: string) => ((await (await rootFetch(`${stack.apiUrl}/agents/${id}/tool-calls`)).json()) as { toolCalls: Array<{ result: string }> }).toolCalls[0]!.result;
     const settled = await Promise.all([agents.settle(member.id), agents.settle(outsider.id)]);
     expect(settled.map((s) => [s.status, s.error])).toEqual([['completed', null], ['completed', null]]);
     expect(await result(member.id)).toContain('The crew meets at the lighthouse.');
@@ -249,17 +250,17 @@ describe('checkpoints', () => {
   test('every step boundary is checkpointed; checkpoints can be read, diffed, and forked from', async () => {
     const a = await agents.spawn({ name: 'checkpointed', model: 'scripted:4' });
     await agents.settle(a.id);
-    const { checkpoints } = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/checkpoints`)).json()) as { checkpoints: Array<{ id: string; step: number; historyEventId: number; pages: number; status: string }> };
+    const { checkpoints } = (await (await rootFetch(`${stack.apiUrl}/agents/${a.id}/checkpoints`)).json()) as { checkpoints: Array<{ id: string; step: number; historyEventId: number; pages: number; status: string }> };
     expect(checkpoints.map((c) => c.step)).toEqual([0, 1, 2, 3, 4]);
     expect(checkpoints.at(-1)!.status).toBe('completed');
     for (let i = 1; i < checkpoints.length; i++) expect(checkpoints[i]!.historyEventId).toBeGreaterThan(checkpoints[i - 1]!.historyEventId);
-    const read = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/checkpoints/${checkpoints[2]!.id}`)).json()) as { state: { pages: Array<{ id: string }> } };
+    const read = (await (await rootFetch(`${stack.apiUrl}/agents/${a.id}/checkpoints/${checkpoints[2]!.id}`)).json()) as { state: { pages: Array<{ id: string }> } };
     expect(read.state.pages.map((p) => p.id)).toEqual([`${a.id}.s0.input`, `${a.id}.s1.reply`, `${a.id}.s2.reply`]);
-    const diff = (await (await fetch(`${stack.apiUrl}/agents/${a.id}/checkpoints/${checkpoints[1]!.id}/diff/${checkpoints[3]!.id}`)).json()) as { steps: number; pagesAdded: Array<{ id: string }>; usage: { promptTokens: number } };
+    const diff = (await (await rootFetch(`${stack.apiUrl}/agents/${a.id}/checkpoints/${checkpoints[1]!.id}/diff/${checkpoints[3]!.id}`)).json()) as { steps: number; pagesAdded: Array<{ id: string }>; usage: { promptTokens: number } };
     expect(diff.steps).toBe(2);
     expect(diff.pagesAdded.map((p) => p.id)).toEqual([`${a.id}.s2.reply`, `${a.id}.s3.reply`]);
     expect(diff.usage.promptTokens).toBeGreaterThan(0);
-    expect((await fetch(`${stack.apiUrl}/agents/${a.id}/checkpoints/nope`)).status).toBe(404);
+    expect((await rootFetch(`${stack.apiUrl}/agents/${a.id}/checkpoints/nope`)).status).toBe(404);
 
     const fork = await agents.post(`/agents/${a.id}/fork`, { checkpointId: checkpoints[1]!.id, name: 'from-checkpoint' });
     expect(fork.status).toBe(201);

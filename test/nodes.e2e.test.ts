@@ -6,6 +6,7 @@ import { agentClient } from './support/agent-client';
 import { nodeProcesses, SMI_FIXTURES } from './support/nodes';
 import { startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
+import { rootFetch } from './support/keys';
 
 // This suite starts real servers and several worker processes; bun's 5 s default is too short.
 setDefaultTimeout(180_000);
@@ -231,7 +232,7 @@ describe('GPU placement', () => {
     await watcher;
     expect(overCommitted).toBeNull();
     expect(await db().select().from(leases).where(sql`${leases.data}->>'kind' = 'gpu'`)).toHaveLength(0);
-    const nodesView = (await (await fetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; gpus: { gpus: unknown[] }; reservations: unknown[] }> };
+    const nodesView = (await (await rootFetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; gpus: { gpus: unknown[] }; reservations: unknown[] }> };
     expect(nodesView.nodes.find((n) => n.id === 'gpu-v100')?.gpus.gpus).toHaveLength(1);
   });
 

@@ -7,6 +7,7 @@ import { nodes } from '../db/schema';
 import { createLogger } from '../infra/logger';
 import { startPresence } from '../infra/node-presence';
 import { startTestStack } from './support/stack';
+import { rootFetch } from './support/keys';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
 setDefaultTimeout(120_000);
@@ -64,7 +65,7 @@ describe('node registry', () => {
 test('every worker is a node: GET /nodes lists it with its own task queue', async () => {
   const stack = await startTestStack({ database: 'pglite', env: { NODE_ID: 'node-under-test', NVIDIA_SMI_COMMAND: `cat ${fixtures}a100-sxm4-80gb-mig-drv535-query.xml` } });
   try {
-    const { nodes: listed } = (await (await fetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; status: string; taskQueue: string; capabilities: { gpuCount: number } }> };
+    const { nodes: listed } = (await (await rootFetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; status: string; taskQueue: string; capabilities: { gpuCount: number } }> };
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ id: 'node-under-test', status: 'alive', taskQueue: `${stack.config.TASK_QUEUE}.node.node-under-test`, capabilities: { gpuCount: 1 } });
     expect(stack.node!.workers.map((w) => w.options.taskQueue)).toContain(`${stack.config.TASK_QUEUE}.node.node-under-test`);

@@ -5,6 +5,7 @@ import { AGENT_PRIORITY } from '../kernel/search-attributes';
 import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
+import { rootFetch, withKey } from './support/keys';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
 setDefaultTimeout(120_000);
@@ -18,7 +19,7 @@ describe('tools', () => {
     const done = await suite.agents.settle(a.id);
     expect(done.status).toBe('completed');
     expect(done.result).toContain('Last tool result: 42');
-    const { toolCalls } = (await (await fetch(`${suite.stack.apiUrl}/agents/${a.id}/tool-calls`)).json()) as { toolCalls: Array<Record<string, unknown>> };
+    const { toolCalls } = (await (await rootFetch(`${suite.stack.apiUrl}/agents/${a.id}/tool-calls`)).json()) as { toolCalls: Array<Record<string, unknown>> };
     expect(toolCalls).toHaveLength(1);
     expect(toolCalls[0]).toMatchObject({ tool: 'calculator', status: 'succeeded', result: '42', arguments: { expression: '6*7' } });
   });
@@ -44,7 +45,7 @@ describe('tools', () => {
   });
 
   test('GET /tools lists the registry with JSON schemas', async () => {
-    const { tools } = (await (await fetch(`${suite.stack.apiUrl}/tools`)).json()) as { tools: Array<{ name: string; requiresApproval: boolean; parameters: { properties: object } }> };
+    const { tools } = (await (await rootFetch(`${suite.stack.apiUrl}/tools`)).json()) as { tools: Array<{ name: string; requiresApproval: boolean; parameters: { properties: object } }> };
     expect(tools.map((t) => t.name)).toEqual(['calculator', 'current_time', 'publish', 'recall', 'save_memory', 'spawn_agent', 'spawn_crew', 'wait']);
     expect(tools.find((t) => t.name === 'publish')!.requiresApproval).toBe(true);
     expect(Object.keys(tools.find((t) => t.name === 'calculator')!.parameters.properties)).toEqual(['expression']);
@@ -63,9 +64,11 @@ describe('approvals', () => {
     const stale = await suite.agents.post(`/agents/${a.id}/approvals`, { callId: 'call_0_0', approved: true, approver: 'alice' });
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as { detail: string }).detail).toContain('stale or unknown approval');
-    const self = await suite.agents.post(`/agents/${a.id}/approvals`, { callId, approved: true, approver: a.id });
-    expect(self.status).toBe(409);
-    expect(((await self.json()) as { detail: string }).detail).toContain('cannot approve its own');
+    // The agent's own key cannot approve its call; naming the agent as approver in the body does nothing.
+    const own = (await (await suite.agents.post('/keys', { name: 'own', scopes: ['operator', 'approver'], agentId: a.id })).json()) as { key: string };
+    const self = await fetch(`${suite.stack.apiUrl}/agents/${a.id}/approvals`, withKey({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callId, approved: true, approver: 'alice' }) }, own.key));
+    expect(self.status).toBe(403);
+    expect(((await self.json()) as { detail: string }).detail).toContain("own credentials cannot approve");
     expect(await suite.stack.db.db.select().from(memories).where(eq(memories.agentId, a.id))).toHaveLength(0);
 
     const ok = await suite.agents.post(`/agents/${a.id}/approvals`, { callId, approved: true, approver: 'alice' });
@@ -85,7 +88,8 @@ describe('approvals', () => {
     const res = await suite.agents.post(`/agents/${a.id}/approvals`, { callId: waiting.pendingApproval!.callId, approved: false, approver: 'bob', reason: 'not today' });
     expect(res.status).toBe(200);
     const done = await suite.agents.settle(a.id);
-    expect(done.result).toContain('rejected by bob: not today');
+    // The decision names the authenticated caller, not the body's `approver`.
+    expect(done.result).toContain('rejected by key:testroot0000: not today');
     expect(await suite.stack.db.db.select().from(memories).where(eq(memories.agentId, a.id))).toHaveLength(0);
   });
 });
@@ -141,7 +145,7 @@ describe('lifecycle', () => {
     const done = await suite.agents.settle(a.id);
     // The model was sent the message: the scripted model quotes the latest user message it received.
     expect(done.result).toContain('the last message says "please also mention penguins"');
-    const { pages } = (await (await fetch(`${suite.stack.apiUrl}/agents/${a.id}/pages`)).json()) as { pages: Array<{ id: string; body: string }> };
+    const { pages } = (await (await rootFetch(`${suite.stack.apiUrl}/agents/${a.id}/pages`)).json()) as { pages: Array<{ id: string; body: string }> };
     expect(pages.find((p) => p.id === pageId)?.body).toBe('please also mention penguins');
     const state = await inspectingClient(suite.stack).workflow.getHandle(a.id).query<{ pages: Array<{ id: string }> }>('state');
     expect(state.pages.map((p) => p.id)).toContain(pageId);
@@ -182,7 +186,7 @@ describe('budgets and cost', () => {
     expect(rows).toHaveLength(5);
     // scripted is priced at $1 / $2 per million tokens
     expect(da.usage.costUsd).toBeCloseTo((da.usage.promptTokens * 1 + da.usage.completionTokens * 2) / 1e6, 9);
-    const usage = (await (await fetch(`${suite.stack.apiUrl}/tenants/globex/usage`)).json()) as { steps: number; promptTokens: number; costUsd: number };
+    const usage = (await (await rootFetch(`${suite.stack.apiUrl}/tenants/globex/usage`)).json()) as { steps: number; promptTokens: number; costUsd: number };
     expect(usage.steps).toBe(5);
     expect(usage.promptTokens).toBe(da.usage.promptTokens + db.usage.promptTokens);
     expect(usage.costUsd).toBeCloseTo(da.usage.costUsd + db.usage.costUsd, 9);
@@ -211,8 +215,9 @@ describe('budgets and cost', () => {
     expect(childLive.usage.totalTokens).toBeGreaterThan(0);
     // Another tenant cannot borrow from this parent: refused, and nothing is lent or stored.
     const poacher = await suite.agents.post('/agents', { name: 'poacher', role: 'r', goal: 'g', input: 'i', tenant: 'evil', parentId: parent.id, constraints: { maxTotalTokens: 2_000 } });
-    expect(poacher.status).toBe(409);
-    expect(((await poacher.json()) as { detail: string }).detail).toContain('belongs to another tenant');
+    // Answered like a parent that does not exist (404): the other tenant learns nothing.
+    expect(poacher.status).toBe(404);
+    expect(((await poacher.json()) as { detail: string }).detail).toBe(`no parent agent with id "${parent.id}"`);
     const untouched = await suite.stack.client.workflow.getHandle(parent.id).query<{ childReservations: Record<string, unknown> }>('state');
     expect(untouched.childReservations).toEqual({});
     expect((await suite.stack.db.db.select().from(agents).where(eq(agents.parentId, parent.id))).map((r) => r.tenant)).toEqual(['default']);
@@ -228,7 +233,7 @@ describe('budgets and cost', () => {
 describe('streaming', () => {
   test('GET /agents/:id/events streams step and token events as SSE until the agent finishes', async () => {
     const a = await suite.agents.spawn({ name: 'streamer', model: 'scripted:3:30' });
-    const res = await fetch(`${suite.stack.apiUrl}/agents/${a.id}/events`);
+    const res = await rootFetch(`${suite.stack.apiUrl}/agents/${a.id}/events`);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const text = await res.text();
     const events = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
@@ -238,7 +243,7 @@ describe('streaming', () => {
     expect(events.at(-1)).toBe('agent.finished');
     expect(text).toContain('Final answer (step 3/3)');
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
-    const resumed = await (await fetch(`${suite.stack.apiUrl}/agents/${a.id}/events`, { headers: { 'last-event-id': String(ids[1]) } })).text();
+    const resumed = await (await rootFetch(`${suite.stack.apiUrl}/agents/${a.id}/events`, { headers: { 'last-event-id': String(ids[1]) } })).text();
     expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual(ids.slice(2));
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { freePort, portIsFree } from '../infra/free-port';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
+import { TEST_ROOT_KEY, withKey } from './support/keys';
 
 setDefaultTimeout(240_000);
 
@@ -34,11 +35,11 @@ function run(script: string, env: Record<string, string>) {
   return { proc, output: () => out };
 }
 
-async function spawnAndFinish(api: string, name: string) {
-  const res = await fetch(`${api}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, role: 'a greeter', goal: 'say hello', input: 'Hi!', model: 'scripted:2' }) });
+async function spawnAndFinish(api: string, name: string, key = TEST_ROOT_KEY) {
+  const res = await fetch(`${api}/agents`, withKey({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, role: 'a greeter', goal: 'say hello', input: 'Hi!', model: 'scripted:2' }) }, key));
   expect(res.status).toBe(201);
   const { id } = (await res.json()) as { id: string };
-  return waitFor(async () => (await (await fetch(`${api}/agents/${id}`)).json()) as { status: string; step: number; result: string }, (v) => v.status === 'completed', 60_000, `${name} completes`);
+  return waitFor(async () => (await (await fetch(`${api}/agents/${id}`, withKey({}, key))).json()) as { status: string; step: number; result: string }, (v) => v.status === 'completed', 60_000, `${name} completes`);
 }
 
 describe('bun run dev', () => {
@@ -53,7 +54,13 @@ describe('bun run dev', () => {
       expect(dev.output()).toContain(`http://127.0.0.1:${uiPort}`);
       const api = `http://127.0.0.1:${apiPort}`;
       expect((await fetch(`${api}/health`)).status).toBe(200);
-      expect(await spawnAndFinish(api, 'dev-hello')).toMatchObject({ status: 'completed', step: 2 });
+      // The first start made a root key and printed it once, outside the structured log.
+      const printed = /export AOS_KEY=(aok_\S+)/.exec(dev.output())?.[1];
+      expect(printed).toBeDefined();
+      expect(dev.output().split(printed!).length - 1).toBe(1);
+      expect((await fetch(`${api}/agents`)).status).toBe(401);
+      expect((await fetch(`${api}/agents`, withKey({}, TEST_ROOT_KEY))).status).toBe(401);
+      expect(await spawnAndFinish(api, 'dev-hello', printed)).toMatchObject({ status: 'completed', step: 2 });
       // The Temporal Web UI answers on its port.
       expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
       // A second `bun run dev` on the same data directory is refused with a sentence, not a crash.

@@ -8,13 +8,14 @@ import { eq, like } from 'drizzle-orm';
 import { agents, crews } from '../db/schema';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
+import { rootFetch } from './support/keys';
 
 setDefaultTimeout(180_000);
 
 const suite = useStack({ database: 'postgres' });
 const api = () => suite.stack.apiUrl!;
 interface View { id: string; paused: boolean; fires: number; nextFires: string[]; recentFires: Array<{ scheduledAt: string; takenAt: string; workflowId: string | null }>; late: boolean; starts: string }
-const get = async (id: string) => (await (await fetch(`${api()}/schedules/${id}`)).json()) as View;
+const get = async (id: string) => (await (await rootFetch(`${api()}/schedules/${id}`)).json()) as View;
 const spawned = (prefix: string) => suite.stack.db.db.select().from(agents).where(like(agents.id, `${prefix}-s%`));
 
 describe('schedules', () => {
@@ -45,9 +46,9 @@ describe('schedules', () => {
     expect((await suite.agents.post(`/schedules/${created.id}/unpause`, {})).status).toBe(200);
     expect((await get(created.id)).paused).toBe(false);
 
-    const deleted = await fetch(`${api()}/schedules/${created.id}`, { method: 'DELETE' });
+    const deleted = await rootFetch(`${api()}/schedules/${created.id}`, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
-    expect((await fetch(`${api()}/schedules/${created.id}`)).status).toBe(404);
+    expect((await rootFetch(`${api()}/schedules/${created.id}`)).status).toBe(404);
     expect(await suite.stack.client.schedule.getHandle(created.id).describe().catch((e: unknown) => (e as Error).name)).toBe('ScheduleNotFoundError');
   });
 
@@ -62,14 +63,14 @@ describe('schedules', () => {
     expect((await suite.agents.post(`/schedules/${s.id}/trigger`, {})).status).toBe(200);
     const crewRows = await waitFor(() => suite.stack.db.db.select().from(crews).where(like(crews.id, 'crew.report-s%')), (rows) => rows.some((r) => r.status === 'completed'), 60_000, 'the scheduled crew');
     expect(crewRows[0]!.tenant).toBe('default');
-    await fetch(`${api()}/schedules/${s.id}`, { method: 'DELETE' });
+    await rootFetch(`${api()}/schedules/${s.id}`, { method: 'DELETE' });
   });
 
   test('a bad cron is a 400 with the reason, and nothing is kept', async () => {
     const res = await suite.agents.post('/schedules', { name: 'broken', cron: '99 99 * * *', agent: { name: 'x', role: 'r', goal: 'g', input: 'i' } });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { detail: string }).detail).toContain('schedule');
-    const list = (await (await fetch(`${api()}/schedules`)).json()) as { schedules: View[] };
+    const list = (await (await rootFetch(`${api()}/schedules`)).json()) as { schedules: View[] };
     expect(list.schedules.filter((x) => x.id.startsWith('sched.broken'))).toEqual([]);
     expect(await suite.stack.db.db.select().from(agents).where(eq(agents.name, 'x'))).toEqual([]);
   });

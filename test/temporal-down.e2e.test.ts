@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { count, eq } from 'drizzle-orm';
 import { agents, contextPages } from '../db/schema';
 import { useStack } from './support/suite';
+import { rootFetch } from './support/keys';
 
 setDefaultTimeout(120_000);
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
 /** Sends a request and measures how long the answer took. */
 async function timed(path: string, init: RequestInit = {}) {
   const started = performance.now();
-  const res = await fetch(`${suite.stack.apiUrl}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+  const res = await rootFetch(`${suite.stack.apiUrl}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
   return { res, ms: performance.now() - started };
 }
 

@@ -6,6 +6,7 @@ import { checkpoints as checkpointTable, contextPages, memories, toolCalls, usag
 import { scopeFilter, scopeOf } from '../db/scope';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
+import { rootFetch } from './support/keys';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
 setDefaultTimeout(120_000);
@@ -16,7 +17,7 @@ const db = () => suite.stack.db.db;
 interface CheckpointSummary { id: string; step: number; branch: number; abandonedBy: number | null; runId: string }
 
 async function checkpointsOf(id: string): Promise<CheckpointSummary[]> {
-  return ((await (await fetch(`${suite.stack.apiUrl}/agents/${id}/checkpoints`)).json()) as { checkpoints: CheckpointSummary[] }).checkpoints;
+  return ((await (await rootFetch(`${suite.stack.apiUrl}/agents/${id}/checkpoints`)).json()) as { checkpoints: CheckpointSummary[] }).checkpoints;
 }
 
 async function livePages(agentId: string) {
@@ -51,7 +52,7 @@ describe('rewind (Temporal workflow reset)', () => {
 
     const cps = await checkpointsOf(a.id);
     const cp1 = cps.find((c) => c.step === 1)!;
-    const keptIds = ((await (await fetch(`${suite.stack.apiUrl}/agents/${a.id}/checkpoints/${cp1.id}`)).json()) as { state: { pages: Array<{ id: string }> } }).state.pages.map((p) => p.id);
+    const keptIds = ((await (await rootFetch(`${suite.stack.apiUrl}/agents/${a.id}/checkpoints/${cp1.id}`)).json()) as { state: { pages: Array<{ id: string }> } }).state.pages.map((p) => p.id);
     const keptBodies = await db().select({ id: contextPages.id, body: contextPages.body }).from(contextPages).where(eq(contextPages.agentId, a.id));
 
     const res = await agents.post(`/agents/${a.id}/rewind`, { checkpointId: cp1.id, actor: 'tester' });

@@ -8,6 +8,7 @@ import type { ApiDeps } from '../deps';
 import { rewindAgent } from '../../control/rewind';
 import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
+import { principalOf } from '../auth/guard';
 
 const summarySchema = z.object({
   id: z.string(),
@@ -53,7 +54,7 @@ const rewindRoute = createRoute({
   method: 'post',
   path: '/agents/{id}/rewind',
   summary: 'Rewind the agent to a checkpoint (Temporal workflow reset; its memory view is rewound to match)',
-  request: { params: z.object({ id: z.string() }), body: { required: true, content: { 'application/json': { schema: z.object({ checkpointId: z.string().min(1), actor: z.string().min(1).max(100).default('api') }) } } } },
+  request: { params: z.object({ id: z.string() }), body: { required: true, content: { 'application/json': { schema: z.object({ checkpointId: z.string().min(1) }) } } } },
   responses: {
     200: {
       description: 'Rewound',
@@ -86,7 +87,7 @@ export function checkpointRoutes(deps: ApiDeps) {
     })
     .openapi(rewindRoute, async (c) => {
       const body = c.req.valid('json');
-      return c.json(await rewindAgent(deps, c.req.valid('param').id, body.checkpointId, body.actor), 200);
+      return c.json(await rewindAgent(deps, c.req.valid('param').id, body.checkpointId, principalOf(c).actor), 200);
     })
     .openapi(diffRoute, async (c) => {
       const { id, cid, other } = c.req.valid('param');

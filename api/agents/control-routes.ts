@@ -9,6 +9,7 @@ import { forkAgent } from '../../control/fork';
 import { migrateAgent } from '../../control/migrate';
 import { agentViewSchema } from '../../kernel/agent/view';
 import { agentMetrics } from './metrics';
+import { principalOf } from '../auth/guard';
 
 const idParam = z.object({ id: z.string().min(1).max(200) });
 const accepted = { content: { 'application/json': { schema: z.object({ accepted: z.literal(true) }) } } };
@@ -20,7 +21,7 @@ function lifecycleRoute(action: 'pause' | 'resume' | 'kill', summary: string) {
     method: 'post',
     path: `/agents/{id}/${action}`,
     summary,
-    request: { params: idParam, ...json(z.object({ reason: z.string().max(500).optional(), actor: z.string().min(1).max(100).default('api') })) },
+    request: { params: idParam, ...json(z.object({ reason: z.string().max(500).optional() })) },
     responses: { 202: { description: 'Signalled', ...accepted }, ...errors },
   });
 }
@@ -45,7 +46,7 @@ const approvalRoute = createRoute({
   method: 'post',
   path: '/agents/{id}/approvals',
   summary: 'Approve or reject the pending tool call, by its exact call id',
-  request: { params: idParam, ...json(z.object({ callId: z.string().min(1), approved: z.boolean(), approver: z.string().min(1).max(100), reason: z.string().max(1000).optional() })) },
+  request: { params: idParam, ...json(z.object({ callId: z.string().min(1), approved: z.boolean(), reason: z.string().max(1000).optional() })) },
   responses: { 200: { description: 'Decided', content: { 'application/json': { schema: z.object({ callId: z.string(), approved: z.boolean() }) } } }, ...errors },
 });
 
@@ -77,7 +78,7 @@ const migrateRoute = createRoute({
   method: 'post',
   path: '/agents/{id}/migrate',
   summary: 'Move the agent to another node at its next step boundary (continue-as-new onto that node’s queue)',
-  request: { params: idParam, ...json(z.object({ node: z.string().min(1).max(200), actor: z.string().min(1).max(100).default('api') })) },
+  request: { params: idParam, ...json(z.object({ node: z.string().min(1).max(200) })) },
   responses: { 202: { description: 'Move requested', content: { 'application/json': { schema: z.object({ agentId: z.string(), from: z.string().nullable(), to: z.string() }) } } }, ...errors },
 });
 
@@ -95,14 +96,17 @@ export function agentControlRoutes(deps: ApiDeps) {
   for (const [action, summary] of [['pause', 'Suspend at the next step boundary'], ['resume', 'Resume a paused agent'], ['kill', 'Terminate: cancels an in-flight step']] as const) {
     app.openapi(lifecycleRoute(action, summary), async (c) => {
       const body = c.req.valid('json');
-      await signalLifecycle(deps, c.req.valid('param').id, action, body.reason, body.actor);
+      await signalLifecycle(deps, c.req.valid('param').id, action, body.reason, principalOf(c).actor);
       return c.json({ accepted: true as const }, 202);
     });
   }
   return app
     .openapi(messageRoute, async (c) => c.json(await sendMessage(deps, c.req.valid('param').id, c.req.valid('json').text), 202))
     .openapi(priorityRoute, async (c) => c.json({ priority: await setPriority(deps, c.req.valid('param').id, c.req.valid('json').priority) }, 200))
-    .openapi(approvalRoute, async (c) => c.json(await decideToolCall(deps, c.req.valid('param').id, c.req.valid('json')), 200))
+    .openapi(approvalRoute, async (c) => {
+      const p = principalOf(c);
+      return c.json(await decideToolCall(deps, c.req.valid('param').id, { ...c.req.valid('json'), approver: p.actor }, p.agentId), 200);
+    })
     .openapi(budgetRoute, async (c) => {
       const body = c.req.valid('json');
       const patch = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
@@ -116,7 +120,7 @@ export function agentControlRoutes(deps: ApiDeps) {
     })
     .openapi(migrateRoute, async (c) => {
       const body = c.req.valid('json');
-      return c.json(await migrateAgent(deps, c.req.valid('param').id, body.node, body.actor), 202);
+      return c.json(await migrateAgent(deps, c.req.valid('param').id, body.node, principalOf(c).actor), 202);
     })
     .openapi(metricsRoute, async (c) => c.json({ steps: await agentMetrics(deps, c.req.valid('param').id) }, 200))
     .get('/agents/:id/events', (c) => streamAgentEvents(deps, c, c.req.param('id')));

@@ -7,6 +7,9 @@ import { validationHook } from '../validation';
 import { spawnAgent } from '../../control/spawn';
 import { agentPages, agentTree, describeAgent, listAgents, type AgentTreeNode } from '../../control/views';
 import { agentViewSchema, pageViewSchema } from '../../kernel/agent/view';
+import { refuseOverLiveCap } from '../auth/caps';
+import { listTenant, tenantFor } from '../auth/tenant';
+import { principalOf } from '../auth/guard';
 
 const idParam = z.object({ id: z.string().min(1).max(200) });
 
@@ -90,14 +93,17 @@ function jsonTree(node: AgentTreeNode): z.infer<typeof treeNodeSchema> {
 export function agentRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(spawnRoute, async (c) => {
-      const view = await spawnAgent(deps, c.req.valid('json'));
+      const spec = c.req.valid('json');
+      const tenant = tenantFor(c, spec.tenant);
+      await refuseOverLiveCap(deps, tenant);
+      const view = await spawnAgent(deps, { ...spec, tenant }, principalOf(c).actor);
       c.header('location', `/agents/${view.id}`);
       return c.json(view, 201);
     })
     .openapi(getRoute, async (c) => c.json(await describeAgent(deps, c.req.valid('param').id), 200))
     .openapi(listRoute, async (c) => {
       const { limit, offset } = c.req.valid('query');
-      return c.json({ agents: await listAgents(deps, limit, offset) }, 200);
+      return c.json({ agents: await listAgents(deps, limit, offset, listTenant(c)) }, 200);
     })
     .openapi(pagesRoute, async (c) => c.json({ pages: await agentPages(deps, c.req.valid('param').id) }, 200))
     .openapi(treeRoute, async (c) => c.json(jsonTree(await agentTree(deps, c.req.valid('param').id)), 200));

@@ -9,6 +9,8 @@ import { KernelError } from '../../kernel/errors';
 import type { ApiDeps } from '../deps';
 import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
+import { listTenant, tenantFor } from '../auth/tenant';
+import { principalOf } from '../auth/guard';
 
 /** The body of `POST /batches`: one agent template run over a list of inputs (`{{item}}` in its input), under a concurrency cap. */
 export const batchSpecSchema = z
@@ -70,12 +72,12 @@ export function batchRoutes(deps: ApiDeps) {
       const b = c.req.valid('json');
       const spec = crewSpecSchema.parse({
         name: b.name,
-        tenant: b.tenant,
+        tenant: tenantFor(c, b.tenant),
         model: b.model,
         budget: b.budget,
         nodes: [{ id: 'items', kind: 'foreach', onFailure: b.retries > 0 ? { retry: b.retries } : 'continue', foreach: { items: b.inputs, concurrency: b.concurrency, agent: b.template } }],
       });
-      const id = await createCrew(deps, spec, { kind: 'batch' });
+      const id = await createCrew(deps, spec, { kind: 'batch', actor: principalOf(c).actor });
       c.header('location', `/batches/${id}`);
       return c.json(await describeCrew(deps, id), 201);
     })
@@ -85,11 +87,11 @@ export function batchRoutes(deps: ApiDeps) {
     })
     .openapi(listRoute, async (c) => {
       const { limit, offset } = c.req.valid('query');
-      return c.json({ batches: await Promise.all((await crewRows(deps, limit, offset, 'batch')).map((r) => describeCrew(deps, r.id))) }, 200);
+      return c.json({ batches: await Promise.all((await crewRows(deps, limit, offset, 'batch', listTenant(c))).map((r) => describeCrew(deps, r.id))) }, 200);
     })
     .openapi(cancelRoute, async (c) => {
       const crew = await batchOr404(deps, c.req.valid('param').id);
-      await cancelCrew(deps, crew.id);
+      await cancelCrew(deps, crew.id, principalOf(c).actor);
       return c.json({ accepted: true as const }, 202);
     });
 }

@@ -14,4 +14,5 @@ export * from './crews';
 export * from './crew-nodes';
 export * from './crew-items';
 export * from './schedules';
+export * from './api-keys';
 export * from './relations';

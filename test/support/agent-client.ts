@@ -2,6 +2,7 @@ import { expect } from 'bun:test';
 import type { Stack } from '../../infra/stack';
 import { postJson } from './stack';
 import { waitFor } from './wait';
+import { rootFetch } from './keys';
 
 /** The agent view as tests read it. */
 export interface AgentView {
@@ -32,12 +33,12 @@ export function agentClient(stack: Stack) {
       return (await res.json()) as AgentView;
     },
     async get(id: string): Promise<AgentView> {
-      const res = await fetch(`${api()}/agents/${id}`);
+      const res = await rootFetch(`${api()}/agents/${id}`);
       expect(res.status).toBe(200);
       return (await res.json()) as AgentView;
     },
     post: (path: string, body: unknown) => postJson(stack, path, body),
-    put: (path: string, body: unknown) => fetch(`${api()}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    put: (path: string, body: unknown) => rootFetch(`${api()}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     async until(id: string, ready: (v: AgentView) => boolean, what: string, timeoutMs = 20_000): Promise<AgentView> {
       return waitFor(() => this.get(id), ready, timeoutMs, `${id}: ${what}`);
     },

@@ -5,6 +5,7 @@ import { startStack, type Stack } from '../../infra/stack';
 import { bundleWorkflows } from '../../infra/temporal/worker';
 import { type Config, loadConfig } from '../../kernel/config';
 import { createTestDatabase } from './postgres';
+import { rootFetch, TEST_AUTH_ENV } from './keys';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
@@ -27,7 +28,7 @@ export async function startTestStack(options: {
   const sink = options.logSink;
   const logger = createLogger(options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'error', 'aok', sink ? { write: (line: string) => sink(line) } : undefined);
   const fresh = options.database === 'postgres' ? await createTestDatabase() : undefined;
-  const config = loadConfig({ LOG_LEVEL: 'error', TASK_QUEUE: `test-${Math.random().toString(36).slice(2, 8)}`, ...options.env });
+  const config = loadConfig({ LOG_LEVEL: 'error', TASK_QUEUE: `test-${Math.random().toString(36).slice(2, 8)}`, ...TEST_AUTH_ENV, ...options.env });
   try {
     const stack = await startStack({
       config,
@@ -55,7 +56,7 @@ export async function startTestStack(options: {
 
 /** POSTs JSON to the stack's API. */
 export function postJson(stack: Stack, path: string, body: unknown): Promise<Response> {
-  return fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return rootFetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 /** A client on the stack's connection that may query closed workflows (the kernel's own client refuses to, by design). */

@@ -1,0 +1,36 @@
+import { and, count, eq, notInArray } from 'drizzle-orm';
+import { agents } from '../../db/schema';
+import { TERMINAL_STATUSES } from '../../kernel/agent/lifecycle';
+import { KernelError } from '../../kernel/errors';
+import type { ApiDeps } from '../deps';
+
+/** Refuses a spawn (429) when the tenant already has its cap of live agents. */
+export async function refuseOverLiveCap(deps: ApiDeps, tenant: string): Promise<void> {
+  const cap = deps.security.maxLiveAgents;
+  if (cap <= 0) return;
+  const [row] = await deps.db.select({ n: count() }).from(agents).where(and(eq(agents.tenant, tenant), notInArray(agents.status, [...TERMINAL_STATUSES])));
+  if ((row?.n ?? 0) >= cap) throw new KernelError('rate_limited', `tenant ${tenant} already has ${cap} live agents (TENANT_MAX_LIVE_AGENTS); wait for some to finish`, { retryAfterS: 30 });
+}
+
+const openStreams = new WeakMap<ApiDeps['security'], Map<string, number>>();
+
+/**
+ * Holds one of the tenant's event-stream slots for as long as `open` runs; refuses (429) when the
+ * tenant already holds its cap (per API process).
+ */
+export function streamSlot(deps: ApiDeps, tenant: string): { release: () => void } {
+  const cap = deps.security.maxEventStreams;
+  let byTenant = openStreams.get(deps.security);
+  if (!byTenant) openStreams.set(deps.security, (byTenant = new Map()));
+  const held = byTenant.get(tenant) ?? 0;
+  if (cap > 0 && held >= cap) throw new KernelError('rate_limited', `tenant ${tenant} already holds ${cap} open event streams (TENANT_MAX_EVENT_STREAMS); close one first`, { retryAfterS: 5 });
+  byTenant.set(tenant, held + 1);
+  let released = false;
+  return {
+    release: () => {
+      if (released) return;
+      released = true;
+      byTenant.set(tenant, Math.max(0, (byTenant.get(tenant) ?? 1) - 1));
+    },
+  };
+}

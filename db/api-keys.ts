@@ -1,0 +1,71 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import { formatKey, hashSecret, newKeyParts, parseKey } from '../kernel/auth/api-key-token';
+import type { Scope } from '../kernel/auth/scopes';
+import { KernelError } from '../kernel/errors';
+import type { Db } from './client';
+import { apiKeys } from './schema';
+
+/** An API key's row (never holds the secret). */
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/** What a new key is for. */
+export interface NewKey {
+  tenant: string;
+  name: string;
+  scopes: readonly Scope[];
+  agentId?: string | null;
+  expiresAt?: Date | null;
+  createdBy: string;
+  rotatedFrom?: string | null;
+}
+
+/** Stores a new key and returns its row and the key string (shown once, never stored). */
+export async function createApiKey(db: Db, key: NewKey): Promise<{ row: ApiKeyRow; token: string }> {
+  const parts = newKeyParts();
+  const [row] = await db
+    .insert(apiKeys)
+    .values({ id: parts.id, tenant: key.tenant, name: key.name, scopes: [...key.scopes], agentId: key.agentId ?? null, secretHash: hashSecret(parts.secret), createdBy: key.createdBy, rotatedFrom: key.rotatedFrom ?? null, expiresAt: key.expiresAt ?? null })
+    .returning();
+  return { row: row!, token: formatKey(parts) };
+}
+
+/** A key's row by id. */
+export async function getApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  return (await db.select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1))[0];
+}
+
+/** The keys of a tenant (or every tenant), newest first. */
+export async function listApiKeys(db: Db, tenant: string | null): Promise<ApiKeyRow[]> {
+  return db.select().from(apiKeys).where(tenant === null ? undefined : eq(apiKeys.tenant, tenant)).orderBy(desc(apiKeys.createdAt));
+}
+
+/** Revokes a key (from now on it is refused); revoking twice is a no-op. */
+export async function revokeApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+  return getApiKey(db, id);
+}
+
+/** Records that a key was used (the caller throttles how often). */
+export async function touchApiKey(db: Db, id: string, at: Date): Promise<void> {
+  await db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id));
+}
+
+/**
+ * Makes sure a root key exists: `token` (AOS_BOOTSTRAP_KEY) is stored as the root key of tenant
+ * `default` (again on every start, so a changed value takes over); without one, a root key is created
+ * when none is live and its string is returned (the caller prints it once), else null.
+ */
+export async function ensureBootstrapKey(db: Db, token: string | undefined): Promise<string | null> {
+  if (token) {
+    const parts = parseKey(token);
+    if (!parts) throw new KernelError('invalid_config', 'AOS_BOOTSTRAP_KEY is not an API key: expected aok_<12 lowercase letters or digits>_<43 base64url characters> (create one with `bun bin/new-key.ts`)');
+    await db
+      .insert(apiKeys)
+      .values({ id: parts.id, tenant: 'default', name: 'bootstrap', scopes: ['root'], secretHash: hashSecret(parts.secret), createdBy: 'bootstrap' })
+      .onConflictDoUpdate({ target: apiKeys.id, set: { secretHash: hashSecret(parts.secret), scopes: ['root'], revokedAt: null } });
+    return null;
+  }
+  const live = await db.select({ id: apiKeys.id, scopes: apiKeys.scopes }).from(apiKeys).where(isNull(apiKeys.revokedAt));
+  if (live.some((k) => k.scopes.includes('root'))) return null;
+  return (await createApiKey(db, { tenant: 'default', name: 'bootstrap', scopes: ['root'], createdBy: 'bootstrap' })).token;
+}
