@@ -11,7 +11,7 @@ import { appendAudit } from '../db/audit';
 import type { VectorRetrieval } from '../db/retrieval';
 import { buildContext, type PressureThresholds, type Summariser } from './context/build-context';
 import { countChatTokens, countTextTokens } from '../kernel/llm/tokens';
-import { bill, discardedPart, ledgerTotals } from '../db/ledger';
+import { bill, discardedPart, ledgerTotals, tenantSpendSince, utcDayStart } from '../db/ledger';
 import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
 import { overshoot, planCall, type Budget, type Spend } from '../kernel/cost/budget';
 import { promptMarginOf, recordPromptRatio } from '../db/calibration';
@@ -85,6 +85,8 @@ export interface LlmStepDeps {
   vectors?: VectorRetrieval;
   nodeId?: string;
   gpuLeaseMs?: number;
+  /** USD a tenant may spend per UTC day (0 or unset: no cap); a step past it suspends its agent. */
+  tenantDailyCostCapUsd?: number;
 }
 
 function resultFrom(row: PageRow): LlmStepResult {
@@ -148,6 +150,12 @@ export function createLlmStep(deps: LlmStepDeps) {
       provider = deps.providerFor(input.model);
     } catch (err) {
       throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidModel');
+    }
+    const cap = deps.tenantDailyCostCapUsd ?? 0;
+    if (cap > 0) {
+      const today = await tenantSpendSince(db, agent.tenant, utcDayStart(new Date()));
+      // The tenant's day is spent: the agent suspends like any agent out of budget (nothing is called).
+      if (today >= cap) throw ApplicationFailure.create({ message: `budget exhausted: tenant ${agent.tenant} has spent ${today.toFixed(4)} of its ${cap} USD for today (TENANT_MAX_COST_USD_PER_DAY)`, type: 'BudgetExhausted', nonRetryable: true });
     }
     const ctx = Context.current();
     const price = priceOf(input.model);

@@ -36,6 +36,8 @@ export interface ActivityDeps {
   defaultModel?: string;
   /** Aging interval handed to agents a crew spawns; defaults to 30 s. */
   agingIntervalMs?: number;
+  /** USD a tenant may spend per UTC day (unset or 0: no cap). */
+  tenantDailyCostCapUsd?: number;
   /** Token budget of crew and scheduled agents that name none (unset: none). */
   defaultMaxTotalTokens?: number;
 }

@@ -7,6 +7,8 @@ import { auditRoutes } from './audit';
 import { authGuard } from './auth/guard';
 import { crossSiteGuard } from './auth/cross-site';
 import { keyRoutes } from './keys';
+import { codecRoutes } from './codec';
+import { cors } from 'hono/cors';
 import { withScopes } from './auth/document';
 import { checkpointRoutes } from './agents/checkpoint-routes';
 import { batchRoutes } from './crews/batches';
@@ -51,6 +53,8 @@ export function createApp(deps: ApiDeps) {
     deps.logger.debug({ method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started), requestId: c.get('requestId') }, 'request');
   });
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => sendProblem(c, 413, 'too_large', `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`) }));
+  // The Temporal UI calls the codec from its own origin, with credentials: CORS for it (and allowed origins) only.
+  app.use('/codec/*', cors({ origin: (origin) => (deps.security.allowedOrigins.includes(origin) ? origin : null), credentials: true, allowMethods: ['POST', 'DELETE', 'OPTIONS'], allowHeaders: ['content-type', 'authorization', 'x-namespace'], maxAge: 600 }));
   app.use(crossSiteGuard(deps.security.allowedOrigins));
   app.use(authGuard({ db: deps.db, auth: deps.security.auth, limiter: deps.security.limiter }));
   app.use(edgeGuard);
@@ -84,6 +88,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', scheduleRoutes(deps));
   app.route('/', keyRoutes(deps));
   app.route('/', auditRoutes(deps));
+  app.route('/', codecRoutes(deps));
   app.openAPIRegistry.registerPath({ method: 'get', path: '/openapi.json', security: [], summary: 'This document: every route, its schemas and the scope it needs', responses: { 200: { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key (`aok_…`) or, when configured, a JWT from the identity provider' });
   let document: Record<string, unknown> | undefined;

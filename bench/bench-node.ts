@@ -2,6 +2,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio
 import { createProviderRegistry } from '../activities/llm/registry';
 import type { Stack } from '../infra/stack';
 import { createKernelNode, type KernelNode } from '../infra/temporal/worker';
+import { FAILURE_CONVERTER_PATH } from '../infra/temporal/codec';
 import type { Config } from '../kernel/config';
 
 /**
@@ -18,7 +19,9 @@ export async function startBenchNode(stack: Stack, config: Config): Promise<{ no
     db: stack.db.db,
     pubsub: stack.db.pubsub,
     providerFor: createProviderRegistry(config),
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: new URL('./workflows.ts', import.meta.url).pathname, logger: new DefaultLogger('WARN') }),
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: new URL('./workflows.ts', import.meta.url).pathname, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') }),
+    // Kernel and baseline share the stack's data converter (encrypted payloads): the same cost on both sides.
+    dataConverter: stack.dataConverter,
     extraActivities: { noop: async (step: number) => step },
   });
   return { node, connection };

@@ -1,6 +1,6 @@
 import { updateAgentRecord } from '../db/agents';
 import type { AgentRunInput } from '../kernel/agent/state';
-import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../kernel/search-attributes';
+import { AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../kernel/search-attributes';
 import type { agentWorkflow } from '../workflows/agent';
 import type { ControlDeps } from './deps';
 import { withTemporal } from './temporal';
@@ -21,7 +21,6 @@ export async function startAgentRun(deps: Pick<ControlDeps, 'client' | 'db' | 't
     staticSummary: label.summary.slice(0, 200),
     memo: label.memo,
     typedSearchAttributes: [
-      { key: AGENT_NAME, value: label.name },
       { key: AGENT_STATE, value: 'ready' },
       { key: AGENT_PRIORITY, value: run.priority },
       { key: AGENT_TENANT, value: run.tenant },

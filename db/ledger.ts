@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, sql, type SQL } from 'drizzle-orm';
 import type { Spend } from '../kernel/cost/budget';
 import type { Db } from './client';
 import { usageLedger } from './schema';
@@ -17,6 +17,20 @@ export function discardedPart(part: 'reply' | 'summary', refusal: 'terminal' | '
 /** Records spend once: a retry that bills the same (agent, branch, step, part) again adds nothing. */
 export async function bill(db: Db, entry: LedgerEntry): Promise<void> {
   await db.insert(usageLedger).values(entry).onConflictDoNothing();
+}
+
+/** The start of the UTC day `now` falls in (tenant daily caps reset then). */
+export function utcDayStart(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+/** USD a tenant has spent since `since` (its ledger rows: every model call, summaries included). */
+export async function tenantSpendSince(db: Db, tenant: string, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ costUsd: sql<number>`coalesce(sum(${usageLedger.costUsd}), 0)::float8` })
+    .from(usageLedger)
+    .where(and(eq(usageLedger.tenant, tenant), gte(usageLedger.createdAt, since)));
+  return Number(row?.costUsd ?? 0);
 }
 
 /** Totals of the ledger rows matching `where`: the spend, and how many steps it paid for (replies, not summaries). */

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
 import { createProviderGuard } from '../activities/llm/guard';
@@ -20,6 +21,8 @@ import { databaseOptionsFromConfig, openDatabase, type Database, type OpenDataba
 import type { Config } from '../kernel/config';
 import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalAddress } from './temporal/client';
+import { kernelDataConverter } from './temporal/codec';
+import { resolveCodecKeys } from './temporal/codec-keys';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { installTemporalRuntime } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -55,6 +58,8 @@ export interface Stack {
   /** Where Temporal is; `devServer` is set when this stack started its own (tests stop it to see the kernel without Temporal). */
   temporal: { address: string; uiUrl: string | undefined; namespace: string; devServer?: DevServer };
   apiUrl: string | undefined;
+  /** The data converter of this stack's client and workers (encrypted payloads, encoded failures). */
+  dataConverter: DataConverter;
   /** A root API key this start created (there was none): to be shown once, never logged. */
   bootstrapKey: string | undefined;
   /** Stops API, worker, connections, database and (if started here) the dev server, in that order. */
@@ -94,7 +99,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const db = await openDatabase(options.database ?? databaseOptionsFromConfig(config));
     cleanups.push(db.close);
 
-    const client = await connectClient(target);
+    const codecKeys = resolveCodecKeys(config, { create: dev !== undefined && options.devServer === undefined, logger });
+    const dataConverter = kernelDataConverter(codecKeys);
+    const client = await connectClient(target, dataConverter);
     cleanups.push(() => client.connection.close());
     await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE, logger);
 
@@ -131,6 +138,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         defaultModel: config.MODEL,
         agingIntervalMs: config.AGING_INTERVAL_MS,
         defaultMaxTotalTokens: config.DEFAULT_MAX_TOTAL_TOKENS,
+        tenantDailyCostCapUsd: config.TENANT_MAX_COST_USD_PER_DAY,
+        dataConverter,
         db: db.db,
         pubsub: db.pubsub,
         tools,
@@ -172,7 +181,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let bootstrapKey: string | undefined;
     if (options.api ?? true) {
       bootstrapKey = (await ensureBootstrapKey(db.db, config.AOS_BOOTSTRAP_KEY)) ?? undefined;
-      const app = createApp({ ...control, security: securityFromConfig(config, dev?.uiUrl ?? control.temporalUiUrl) });
+      const app = createApp({ ...control, security: securityFromConfig(config, dev?.uiUrl ?? control.temporalUiUrl, dataConverter.payloadCodecs?.[0]) });
       const server = Bun.serve({ hostname: config.API_HOST, port: options.apiPort ?? config.API_PORT, fetch: app.fetch });
       cleanups.push(async () => {
         await server.stop(true);
@@ -187,6 +196,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       nodeId,
       temporal: { address: target.address, uiUrl: dev?.uiUrl, namespace: config.TEMPORAL_NAMESPACE, devServer: dev },
       apiUrl,
+      dataConverter,
       bootstrapKey,
       stop,
     };

@@ -60,6 +60,8 @@ export const configSchema = z.object({
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** The root API key (`aok_…`, e.g. from `bun bin/new-key.ts`); unset: the first start creates one and prints it once. */
   AOS_BOOTSTRAP_KEY: optionalString,
+  /** Payload encryption keys, `id:base64` (32 bytes) comma-separated, the first one active; unset: DATA_DIR/codec.keys (made by `bun run dev`), else none. */
+  AOS_CODEC_KEYS: optionalString,
   /** JWT sign-in for teams with an identity provider: its JWKS URL (unset: API keys only). */
   AOS_JWT_JWKS_URL: optionalString.pipe(z.url().optional()),
   /** The algorithms a token may be signed with (comma-separated, asymmetric only: the algorithm is pinned). */
@@ -81,6 +83,8 @@ export const configSchema = z.object({
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
   /** Agents one tenant may have live at once (spawn refuses more with 429); 0 means unlimited. */
   TENANT_MAX_LIVE_AGENTS: z.coerce.number().int().min(0).default(500),
+  /** USD one tenant may spend per UTC day, checked at spawn (429) and before every model call (the agent suspends); 0 means unlimited. */
+  TENANT_MAX_COST_USD_PER_DAY: z.coerce.number().min(0).default(0),
   /** Event streams (SSE) one tenant may hold open at once; 0 means unlimited. */
   TENANT_MAX_EVENT_STREAMS: z.coerce.number().int().min(0).default(64),
   /** The token budget of an agent that names none (no agent runs unbounded); 0 means none. */

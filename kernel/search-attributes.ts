@@ -1,6 +1,9 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-/** Agent name, so the Temporal UI lists and filters agents by name. */
+/**
+ * Agent name: set by runs started before payload encryption, no longer written (a search attribute is
+ * never encrypted, and a name is user text); the workflow id (the agent id) names an agent instead.
+ */
 export const AGENT_NAME = defineSearchAttributeKey('AgentName', SearchAttributeType.KEYWORD);
 /** Lifecycle state (ready, running, completed, …). */
 export const AGENT_STATE = defineSearchAttributeKey('AgentState', SearchAttributeType.KEYWORD);

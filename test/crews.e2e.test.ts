@@ -223,7 +223,7 @@ describe('gates and approvals inside parallel branches', () => {
     expect((await gate('right-gate', { approved: false, approver: 'bob', reason: 'not yet' })).status).toBe(200);
     const done = await settle(created.id);
     expect(done.status).toBe('failed');
-    expect(node(done, 'right-gate')).toMatchObject({ status: 'failed', error: 'rejected by bob: not yet' });
+    expect(node(done, 'right-gate')).toMatchObject({ status: 'failed', error: 'rejected by key:testroot0000: not yet' });
     expect(node(done, 'right').status).toBe('skipped');
   });
 

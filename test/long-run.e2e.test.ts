@@ -8,7 +8,7 @@ setDefaultTimeout(120_000);
 const suite = useStack({ database: 'postgres' });
 
 test('a 1,000-step agent finishes with every run’s history under 5 MB', async () => {
-  const a = await suite.agents.spawn({ name: 'marathon', model: 'scripted:1000', constraints: { maxSteps: 1000, maxTokensPerStep: 32 } });
+  const a = await suite.agents.spawn({ name: 'marathon', model: 'scripted:1000', constraints: { maxSteps: 1000, maxTokensPerStep: 32, maxTotalTokens: 100_000_000 } });
   const done = await suite.agents.settle(a.id);
   expect(done).toMatchObject({ status: 'completed', step: 1000, exitReason: 'final_answer' });
 

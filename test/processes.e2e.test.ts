@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { freePort, portIsFree } from '../infra/free-port';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
-import { TEST_ROOT_KEY, withKey } from './support/keys';
+import { TEST_AUTH_ENV, TEST_ROOT_KEY, withKey } from './support/keys';
 
 setDefaultTimeout(240_000);
 
@@ -83,7 +83,7 @@ describe('bun run api', () => {
 
   test('serves the API against an existing Temporal and Postgres; a node elsewhere does the work', async () => {
     const port = await freePort();
-    const api = run('api', { TEMPORAL_ADDRESS: suite.stack.temporal.address, DATABASE_URL: suite.stack.databaseUrl!, TASK_QUEUE: suite.stack.config.TASK_QUEUE, API_PORT: String(port) });
+    const api = run('api', { ...TEST_AUTH_ENV, TEMPORAL_ADDRESS: suite.stack.temporal.address, DATABASE_URL: suite.stack.databaseUrl!, TASK_QUEUE: suite.stack.config.TASK_QUEUE, API_PORT: String(port) });
     await waitFor(async () => api.output(), (o) => o.includes('API listening') || api.proc.exitCode !== null, 60_000, 'the API to listen');
     const url = `http://127.0.0.1:${port}`;
     const done = await spawnAndFinish(url, 'api-hello');

@@ -54,7 +54,7 @@ describe('authentication', () => {
     const a = await spawnAs(TEST_ROOT_KEY, { name: 'target' });
     const routes = await documentedRoutes((p) => (p === 'tenant' ? 'default' : a.id));
     const publicOnes = routes.filter((r) => r.public).map((r) => `${r.method} ${r.path}`);
-    expect(publicOnes.sort()).toEqual(['GET /health', 'GET /openapi.json']);
+    expect(publicOnes.sort()).toEqual(['DELETE /codec/session', 'GET /health', 'GET /openapi.json']);
     expect(routes.map((r) => r.path)).toContain(`/agents/${a.id}/events`);
     const revoked = await newKey('default', ['admin']);
     expect((await root.post(`/keys/${revoked.split('_')[1]}/revoke`)).status).toBe(200);
@@ -287,5 +287,21 @@ describe('secrets stay secret', () => {
         if (text.includes(secret)) throw new Error(`a secret appears in ${where}`);
       }
     }
+  });
+});
+
+describe('run_code through an agent', () => {
+  test('the model’s program runs in the sandbox and its output comes back as the tool result', async () => {
+    const call = JSON.stringify({ language: 'python', code: 'import os\nprint(6 * 7, sorted(os.environ))' });
+    const a = await spawnAs(TEST_ROOT_KEY, { name: 'coder', tools: ['run_code'], input: `CALL run_code ${call}` });
+    await suite.agents.settle(a.id);
+    const calls = (await (await root.get(`/agents/${a.id}/tool-calls`)).json()) as { toolCalls: Array<{ tool: string; status: string; result: string }> };
+    const run = calls.toolCalls.find((t) => t.tool === 'run_code');
+    expect(run).toMatchObject({ status: 'succeeded' });
+    expect(run!.result).toStartWith('exit code 0');
+    expect(run!.result).toContain('42');
+    // The kernel's environment (its keys) is not the program's.
+    expect(run!.result).not.toContain('AOS_');
+    expect(run!.result).not.toContain('OPENAI');
   });
 });

@@ -1,6 +1,6 @@
 import { ParentClosePolicy, type ChildWorkflowOptions } from '@temporalio/workflow';
 import type { PreparedChild } from '../activities/crew/nodes';
-import { AGENT_NAME, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT, CREW_ID } from '../kernel/search-attributes';
+import { AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT, CREW_ID } from '../kernel/search-attributes';
 
 /** The start options every agent child shares (everything but its arguments). */
 export type ChildAgentOptions = Pick<ChildWorkflowOptions, 'parentClosePolicy' | 'staticSummary' | 'typedSearchAttributes'> & { workflowId: string };
@@ -15,7 +15,6 @@ export function childAgentOptions(child: PreparedChild, crewId?: string): ChildA
     parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     staticSummary: child.summary,
     typedSearchAttributes: [
-      { key: AGENT_NAME, value: child.name },
       { key: AGENT_STATE, value: 'ready' },
       { key: AGENT_PRIORITY, value: child.run.priority },
       { key: AGENT_TENANT, value: child.run.tenant },

@@ -3,6 +3,7 @@ import { matchedRoutes } from 'hono/route';
 import type { Db } from '../../db/client';
 import { grants, mayActIn, type Principal } from '../../kernel/auth/scopes';
 import { KernelError } from '../../kernel/errors';
+import { codecCredential } from '../codec';
 import { unstorable } from '../edge-guard';
 import { authenticate, type AuthSettings } from './authenticate';
 import { pathParams, policyOf, type RoutePolicy } from './policy';
@@ -46,7 +47,9 @@ export function authGuard(deps: GuardDeps) {
     const policy: RoutePolicy | undefined = policyOf(route.method, route.path);
     if (!policy) throw new KernelError('forbidden', `no access policy is declared for ${route.method} ${route.path}; refused`);
     if (policy.scope === 'public') return next();
-    const principal = await authenticate(deps.db, c.req.header('authorization'), deps.auth);
+    // The codec routes also take the browser session cookie (the Temporal UI cannot send a header).
+    const credential = route.path.startsWith('/codec/') ? codecCredential(c) : c.req.header('authorization');
+    const principal = await authenticate(deps.db, credential, deps.auth);
     const wait = deps.limiter.take(principal.keyId ?? principal.actor);
     if (wait > 0) throw new KernelError('rate_limited', `this key has made too many requests; retry in ${wait} s`, { retryAfterS: wait });
     if (!grants(principal.scopes, policy.scope)) throw new KernelError('forbidden', `this route needs the "${policy.scope}" scope`);

@@ -5,7 +5,7 @@ import { pathParams, ROUTE_POLICIES } from './policy';
 import { RateLimiter } from './rate-limit';
 
 /** Enough of the deps to build the app and read its route table (no request is served). */
-const deps = { logger: { debug() {}, error() {} }, security: { auth: {}, limiter: new RateLimiter(0), allowedOrigins: [], maxLiveAgents: 0, maxEventStreams: 0 } } as unknown as ApiDeps;
+const deps = { logger: { debug() {}, error() {} }, security: { auth: {}, limiter: new RateLimiter(0), allowedOrigins: [], maxLiveAgents: 0, maxEventStreams: 0, maxCostUsdPerDay: 0, codec: undefined } } as unknown as ApiDeps;
 
 describe('deny by default', () => {
   const routes = createApp(deps)
@@ -22,7 +22,7 @@ describe('deny by default', () => {
   });
 
   test('only health and the OpenAPI document are public', () => {
-    expect(Object.entries(ROUTE_POLICIES).filter(([, p]) => p.scope === 'public').map(([k]) => k).sort()).toEqual(['GET /health', 'GET /openapi.json']);
+    expect(Object.entries(ROUTE_POLICIES).filter(([, p]) => p.scope === 'public').map(([k]) => k).sort()).toEqual(['DELETE /codec/session', 'GET /codec', 'GET /health', 'GET /openapi.json']);
   });
 
   test('every route whose path names an agent, crew, schedule, memory or key checks that row’s tenant', () => {

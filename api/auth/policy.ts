@@ -84,6 +84,12 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'POST /keys/:id/revoke': { scope: 'admin', resource: { kind: 'key', param: 'id' } },
   'GET /whoami': { scope: 'viewer' },
 
+  'POST /codec/decode': { scope: 'root' },
+  'POST /codec/encode': { scope: 'root' },
+  'POST /codec/session': { scope: 'root' },
+  'DELETE /codec/session': { scope: 'public' },
+  'GET /codec': { scope: 'public' },
+
   'GET /audit': { scope: 'admin' },
   'GET /audit/verify': { scope: 'root' },
 };

@@ -1,3 +1,4 @@
+import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../../kernel/config';
 import type { AuthSettings } from './authenticate';
 import { RateLimiter } from './rate-limit';
@@ -12,10 +13,14 @@ export interface ApiSecurity {
   maxLiveAgents: number;
   /** SSE streams a tenant may hold open at once (0: unlimited). */
   maxEventStreams: number;
+  /** USD a tenant may spend per UTC day (0: unlimited). */
+  maxCostUsdPerDay: number;
+  /** The payload codec the codec-server routes run (undefined: payloads are not encrypted). */
+  codec: PayloadCodec | undefined;
 }
 
 /** Security settings from the configuration; the Temporal UI's origin is allowed (it calls the codec route). */
-export function securityFromConfig(config: Config, temporalUiUrl: string | undefined): ApiSecurity {
+export function securityFromConfig(config: Config, temporalUiUrl: string | undefined, codec: PayloadCodec | undefined): ApiSecurity {
   const ui = temporalUiUrl ? [new URL(temporalUiUrl).origin] : [];
   return {
     auth: config.AOS_JWT_JWKS_URL
@@ -25,5 +30,7 @@ export function securityFromConfig(config: Config, temporalUiUrl: string | undef
     allowedOrigins: [...config.AOS_ALLOWED_ORIGINS, ...ui],
     maxLiveAgents: config.TENANT_MAX_LIVE_AGENTS,
     maxEventStreams: config.TENANT_MAX_EVENT_STREAMS,
+    maxCostUsdPerDay: config.TENANT_MAX_COST_USD_PER_DAY,
+    codec,
   };
 }

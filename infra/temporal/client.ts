@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../../kernel/config';
 
@@ -23,10 +24,11 @@ export function connectionOptions(target: TemporalTarget): { address: string; tl
 /**
  * Connects a Temporal client (API side). Queries are rejected once a run has closed, so a closed
  * agent is never read as live from a replay of its history: the kernel learns it closed instead.
+ * `dataConverter` is the kernel's (encrypted payloads, encoded failures).
  */
-export async function connectClient(target: TemporalTarget): Promise<Client> {
+export async function connectClient(target: TemporalTarget, dataConverter?: DataConverter): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(target));
-  return new Client({ connection, namespace: target.TEMPORAL_NAMESPACE, workflow: { queryRejectCondition: 'NOT_OPEN' } });
+  return new Client({ connection, namespace: target.TEMPORAL_NAMESPACE, dataConverter, workflow: { queryRejectCondition: 'NOT_OPEN' } });
 }
 
 /** Connects a native connection (worker side). */

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { bundleWorkflowCode, DefaultLogger, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { FAILURE_CONVERTER_PATH } from './codec';
 import { PROVIDERS } from '../../kernel/llm/task-queue';
 
 /**
@@ -15,7 +17,7 @@ export const WORKFLOWS_PATH = new URL('../../workflows/index.ts', import.meta.ur
 
 /** Bundles the workflow code once (tests and benchmarks share one bundle across workers). */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
 }
 
 /** What a node's workers need. */
@@ -30,6 +32,8 @@ export interface KernelNodeOptions extends ActivityDeps {
   identity?: string;
   /** This node's own queue (work pinned or migrated to it); polled with the same workflows and activities. */
   nodeTaskQueue?: string;
+  /** The kernel's data converter (encrypted payloads, encoded failures); default: the SDK's. */
+  dataConverter?: DataConverter;
   /** More activities for the shared queue (benchmarks register a no-op baseline). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
@@ -60,12 +64,14 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
   // Bundled once per node: every worker it ever creates (shared, own, adopted, uncordoned) reuses it,
   // so adopting a dead node's queue never blocks the event loop on a second bundle.
   const code = { workflowBundle: options.workflowBundle ?? (await bundleWorkflows()) };
+  const dataConverter = options.dataConverter;
   const sharedWorkers = async () => {
     const main = await Worker.create({
       connection: options.connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       identity,
+      dataConverter,
       activities: { ...kernelActivities, ...options.extraActivities },
       maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
       ...code,
@@ -77,6 +83,7 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
           namespace: options.namespace,
           taskQueue: `${options.taskQueue}.llm.${provider}`,
           identity,
+      dataConverter,
           activities: { llmStep },
           maxConcurrentActivityTaskExecutions: options.llmSlots,
           maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
@@ -92,6 +99,7 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       namespace: options.namespace,
       taskQueue,
       identity,
+      dataConverter,
       activities: { ...kernelActivities, llmStep },
       maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
       // A pinned agent's cached workflow lives on this node; if the node dies, its next workflow

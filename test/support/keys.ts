@@ -1,8 +1,11 @@
 /** Credentials of test stacks and benches: a fixed root key (stored by the stack at start) and a fetch that sends it. */
 export const TEST_ROOT_KEY = 'aok_testroot0000_' + 'T'.repeat(43);
 
-/** Environment that makes a stack store {@link TEST_ROOT_KEY} as its root key and lifts the rate limit (tests and benches send bursts). */
-export const TEST_AUTH_ENV: Record<string, string> = { AOS_BOOTSTRAP_KEY: TEST_ROOT_KEY, AOS_RATE_LIMIT_PER_MINUTE: '0' };
+/** A fixed payload encryption key of test stacks (every test runs with encrypted payloads). */
+export const TEST_CODEC_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
+
+/** Environment that makes a stack store {@link TEST_ROOT_KEY} as its root key, encrypt payloads, and lifts the rate limit (tests and benches send bursts). */
+export const TEST_AUTH_ENV: Record<string, string> = { AOS_BOOTSTRAP_KEY: TEST_ROOT_KEY, AOS_RATE_LIMIT_PER_MINUTE: '0', AOS_CODEC_KEYS: TEST_CODEC_KEYS };
 
 /** Adds `Authorization: Bearer <key>` to a request's headers unless it has one. */
 export function withKey(init: RequestInit = {}, key = TEST_ROOT_KEY): RequestInit {

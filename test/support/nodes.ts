@@ -1,5 +1,6 @@
 import type { Stack } from '../../infra/stack';
 import type { Config } from '../../kernel/config';
+import { TEST_AUTH_ENV } from './keys';
 
 /** The fixtures folder of real `nvidia-smi` outputs (read from ../shared at run time). */
 export const SMI_FIXTURES = new URL('../../../shared/fixtures/nvidia-smi/', import.meta.url).pathname;
@@ -22,7 +23,7 @@ export function nodeProcesses(stack: () => Stack & { config: Config; databaseUrl
       const s = stack();
       const proc = Bun.spawn(['bun', 'bin/worker.ts'], {
         cwd: new URL('../..', import.meta.url).pathname,
-        env: { ...process.env, TEMPORAL_ADDRESS: s.temporal.address, DATABASE_URL: s.databaseUrl!, TASK_QUEUE: s.config.TASK_QUEUE, LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'error', ...env },
+        env: { ...process.env, TEMPORAL_ADDRESS: s.temporal.address, DATABASE_URL: s.databaseUrl!, TASK_QUEUE: s.config.TASK_QUEUE, LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'error', ...TEST_AUTH_ENV, ...env },
         stdout: process.env.NODE_LOG_LEVEL ? 'inherit' : 'ignore',
         stderr: 'inherit',
       });

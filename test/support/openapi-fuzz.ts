@@ -31,6 +31,8 @@ export interface Operation {
   pathParams: string[];
   query: Array<{ name: string; schema: JsonSchema }>;
   body: JsonSchema | undefined;
+  /** The scope the route needs (`x-aok-scope`), `public` for none. */
+  scope: string;
 }
 
 /** A request to send. */
@@ -42,7 +44,7 @@ export interface FuzzRequest {
 }
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string; schema?: JsonSchema }>; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>;
+  paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string; schema?: JsonSchema }>; requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; 'x-aok-scope'?: string }>>;
 }
 
 /** Every operation in an OpenAPI document. */
@@ -57,6 +59,7 @@ export function operationsOf(doc: OpenApiDoc): Operation[] {
         pathParams: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
         query: params.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema ?? {} })),
         body: op.requestBody?.content?.['application/json']?.schema,
+        scope: op['x-aok-scope'] ?? 'unknown',
       });
     }
   }

@@ -22,6 +22,8 @@ export async function startTestStack(options: {
   worker?: boolean;
   /** Log level of the stack's logger (default TEST_LOG_LEVEL or error). */
   logLevel?: string;
+  /** Serve the Temporal Web UI too (browser tests). */
+  ui?: boolean;
   /** Receives every log line (tests that check what is logged). */
   logSink?: (line: string) => void;
 }): Promise<Stack & { config: Config; databaseUrl: string | undefined }> {
@@ -34,7 +36,7 @@ export async function startTestStack(options: {
       config,
       logger,
       database: fresh ? { url: fresh.url, poolSize: 5 } : { pgliteDir: 'memory://' },
-      devServer: { ui: false },
+      devServer: { ui: options.ui ?? false },
       apiPort: 0,
       worker: options.worker ?? true,
       workflowBundle: await testBundle(),
@@ -61,5 +63,5 @@ export function postJson(stack: Stack, path: string, body: unknown): Promise<Res
 
 /** A client on the stack's connection that may query closed workflows (the kernel's own client refuses to, by design). */
 export function inspectingClient(stack: Stack): Client {
-  return new Client({ connection: stack.client.connection, namespace: stack.temporal.namespace });
+  return new Client({ connection: stack.client.connection, namespace: stack.temporal.namespace, dataConverter: stack.dataConverter });
 }
