@@ -38,6 +38,8 @@ const sessionRoute = createRoute({
 
 const endSessionRoute = createRoute({ method: 'delete', path: '/codec/session', summary: 'End the codec session (clears the cookie)', security: [], responses: { 204: { description: 'Cleared' } } });
 
+const pageRoute = createRoute({ method: 'get', path: '/codec', security: [], summary: 'A page to start a codec session in this browser (for the Temporal UI)', responses: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } } } });
+
 const PAGE = `<!doctype html><meta charset="utf-8"><title>Agent OS Kernel — codec session</title>
 <style>body{font:15px system-ui;margin:3rem auto;max-width:40rem}input{width:100%;font:inherit;padding:.4rem}</style>
 <h1>Read encrypted payloads in the Temporal UI</h1>
@@ -94,5 +96,5 @@ export function codecRoutes(deps: ApiDeps) {
       deleteCookie(c, CODEC_COOKIE, { path: '/codec' });
       return c.body(null, 204);
     })
-    .get('/codec', (c) => c.html(PAGE));
+    .openapi(pageRoute, (c) => c.html(PAGE, 200));
 }

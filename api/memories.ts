@@ -44,7 +44,7 @@ const historyRoute = createRoute({
   path: '/memories/{memoryId}/versions',
   summary: 'Every version of a memory, newest first',
   request: { params: z.object({ memoryId: z.string() }) },
-  responses: { 200: { description: 'Versions', content: { 'application/json': { schema: z.object({ versions: z.array(memorySchema) }) } } } },
+  responses: { 200: { description: 'Versions', content: { 'application/json': { schema: z.object({ versions: z.array(memorySchema) }) } } }, 404: problemResponse('Unknown memory') },
 });
 
 const crewMemoryRoute = createRoute({
@@ -77,5 +77,10 @@ export function memoryRoutes(deps: ApiDeps) {
       const owner = await ensureCrewRecord(deps.db, c.req.valid('param').crew, principalOf(c).tenant);
       return c.json(view(await createMemory(deps.db, owner, 0, c.req.valid('json'))), 201);
     })
-    .openapi(historyRoute, async (c) => c.json({ versions: (await memoryHistory(deps.db, c.req.valid('param').memoryId)).map(view) }, 200));
+    .openapi(historyRoute, async (c) => {
+      const { memoryId } = c.req.valid('param');
+      const versions = await memoryHistory(deps.db, memoryId);
+      if (versions.length === 0) throw new KernelError('not_found', `no memory with id "${memoryId}"`);
+      return c.json({ versions: versions.map(view) }, 200);
+    });
 }

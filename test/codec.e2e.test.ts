@@ -8,6 +8,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { resolveTemporalBinary } from '../infra/temporal/binary';
 import { AesGcmCodec, parseCodecKeys } from '../infra/temporal/codec';
 import { startFakeLlm } from './support/fake-llm';
 import { TEST_ROOT_KEY, withKey } from './support/keys';
@@ -76,6 +77,22 @@ describe('encrypted histories', () => {
     }
     // The kernel's client decrypts: the summary reads back.
     expect(await (await suite.stack.client.workflow.getHandle(id).describe()).staticSummary()).toContain('ZEBRA-GOAL');
+  });
+
+  test('the temporal CLI reads payloads through the codec server with a root key, and only ciphertext without', async () => {
+    fake.enqueue({ status: 401, body: { error: { message: 'WOMBAT-FAILURE refused' } } });
+    const res = await fetch(`${suite.stack.apiUrl}/agents`, withKey({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'cli-read', role: 'r', goal: 'g', input: 'go', model: 'openai:gpt-4o-mini' }) }));
+    const { id } = (await res.json()) as { id: string };
+    await suite.agents.settle(id);
+    const show = async (extra: string[]) => {
+      const proc = Bun.spawn([await resolveTemporalBinary(), 'workflow', 'show', '-w', id, '--address', suite.stack.temporal.address, '--namespace', suite.stack.temporal.namespace, '-o', 'json', ...extra], { stdout: 'pipe', stderr: 'pipe' });
+      const [out, err] = [await new Response(proc.stdout).text(), await new Response(proc.stderr).text()];
+      await proc.exited;
+      return out + err;
+    };
+    const withCodec = await show(['--codec-endpoint', `${suite.stack.apiUrl}/codec`, '--codec-auth', `Bearer ${TEST_ROOT_KEY}`]);
+    expect(readable(JSON.parse(withCodec.slice(withCodec.indexOf('{'))))).toContain('WOMBAT-FAILURE');
+    expect(readable(await show([]))).not.toContain('WOMBAT-FAILURE');
   });
 
   test('the codec server: root keys decode, others are refused; CORS answers the Temporal UI’s origin only', async () => {

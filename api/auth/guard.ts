@@ -5,6 +5,7 @@ import { grants, mayActIn, type Principal } from '../../kernel/auth/scopes';
 import { KernelError } from '../../kernel/errors';
 import { codecCredential } from '../codec';
 import { unstorable } from '../edge-guard';
+import { sendProblem } from '../problem';
 import { authenticate, type AuthSettings } from './authenticate';
 import { pathParams, policyOf, type RoutePolicy } from './policy';
 import type { RateLimiter } from './rate-limit';
@@ -40,10 +41,8 @@ function handlerRoute(c: Context): { method: string; path: string } | undefined 
 export function authGuard(deps: GuardDeps) {
   return async (c: Context, next: Next): Promise<Response | void> => {
     const route = handlerRoute(c);
-    if (!route) {
-      // No route: the 404 is the same with or without a key (it reveals nothing).
-      return next();
-    }
+    // No route: the same 404 with or without a key, whatever the path holds (it reveals nothing).
+    if (!route) return sendProblem(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`);
     const policy: RoutePolicy | undefined = policyOf(route.method, route.path);
     if (!policy) throw new KernelError('forbidden', `no access policy is declared for ${route.method} ${route.path}; refused`);
     if (policy.scope === 'public') return next();
