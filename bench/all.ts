@@ -9,12 +9,14 @@ const runs: string[][] = [
   ['bench/scheduling.ts'],
   ['bench/migration.ts'],
   ['bench/crews.ts'],
+  ['bench/codec.ts'],
+  ['test', 'test/fuzz.e2e.test.ts'],
   ['bench/locomo.ts'],
   ['bench/locomo.ts', '--db', 'pglite', '--vector-weight', '0.3', '--scale-pages', '2000'],
   ['bench/report.ts'],
 ];
 for (const args of runs) {
   process.stderr.write(`\n==> bun ${args.join(' ')}\n`);
-  const proc = Bun.spawn(['bun', ...args], { stdout: 'inherit', stderr: 'inherit', cwd: new URL('..', import.meta.url).pathname });
+  const proc = Bun.spawn(['bun', ...args], { stdout: 'inherit', stderr: 'inherit', cwd: new URL('..', import.meta.url).pathname, env: { ...process.env, FUZZ_WRITE_RESULTS: '1' } });
   if ((await proc.exited) !== 0) throw new Error(`bun ${args.join(' ')} failed`);
 }

@@ -4,14 +4,14 @@
  * hostile client would, each sent with one of four credentials in turn: none, a forged key, another
  * tenant's key, a valid root key. The property: no answer is a 5xx, every error is a problem body,
  * every request is answered (none stalls the process); without a valid key nothing but a public route
- * answers (401), and another tenant's key never gets a 2xx on this tenant's rows. Figures go to
- * bench/results/fuzz.json.
+ * answers (401), and another tenant's key never gets a 2xx on this tenant's rows. With
+ * FUZZ_WRITE_RESULTS=1 (bench:all) the figures go to bench/results/fuzz.json.
  */
 import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { operationsOf, requestsFor, type FuzzRequest, type Operation } from './support/openapi-fuzz';
 import { useStack } from './support/suite';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeResult } from '../bench/results-file';
 import { rootFetch, TEST_ROOT_KEY, withKey } from './support/keys';
 
 setDefaultTimeout(600_000);
@@ -88,8 +88,8 @@ describe('fuzzing every route in /openapi.json', () => {
     }
     expect(sent).toBeGreaterThanOrEqual(operations.length * RUNS_PER_OPERATION);
     const fiveXX = Object.values(byCredential).reduce((n, statuses) => n + Object.entries(statuses).filter(([s]) => Number(s) >= 500).reduce((a, [, c]) => a + c, 0), 0);
-    mkdirSync('bench/results', { recursive: true });
-    writeFileSync('bench/results/fuzz.json', `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), seed: Number(process.env.FUZZ_SEED ?? 20261129), operations: operations.length, runsPerOperation: RUNS_PER_OPERATION, requests: sent, answers5xx: fiveXX, statusesByCredential: byCredential }, null, 2)}\n`);
+    // Figures for bench/REPORT.md when run as a benchmark (`bun run bench:all`), never from a plain `bun test`.
+    if (process.env.FUZZ_WRITE_RESULTS === '1') writeResult('fuzz', { seed: Number(process.env.FUZZ_SEED ?? 20261129), operations: operations.length, runsPerOperation: RUNS_PER_OPERATION, requests: sent, answers5xx: fiveXX, statusesByCredential: byCredential });
     // Every credential was tried, and the valid key got past authentication.
     for (const c of CREDENTIALS) expect(Object.values(byCredential[c]).reduce((a, b) => a + b, 0)).toBeGreaterThan(operations.length);
     expect(byCredential.root['200'] ?? 0).toBeGreaterThan(0);

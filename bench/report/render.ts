@@ -163,6 +163,24 @@ function locomo(results: Results): string[] {
   return out;
 }
 
+function codecSection(results: Results): string[] {
+  const r = results.codec;
+  if (!r) return [];
+  const rows = Object.entries(obj(r.sizes)).map(([name, v]) => {
+    const row = obj(v);
+    return `| ${name} | ${fmt(obj(row.plainUs).p50, 1)} µs | ${fmt(obj(row.encryptedUs).p50, 1)} µs | +${fmt(row.addedUsP50, 1)} µs |`;
+  });
+  return ['## Payload encryption', '', 'One payload to JSON, through the AES-256-GCM codec and back (p50 of batches):', '', '| payload | plain | encrypted | added |', '| --- | --- | --- | --- |', ...rows, '', provenance(r, 'bun bench/codec.ts'), ''];
+}
+
+function fuzzSection(results: Results): string[] {
+  const r = results.fuzz;
+  if (!r) return [];
+  const by = obj(r.statusesByCredential);
+  const rows = Object.entries(by).map(([credential, statuses]) => `| ${credential} | ${Object.entries(obj(statuses)).map(([s, n]) => `${s}: ${fmt(n, 0)}`).join(', ')} |`);
+  return ['## Route fuzz with authentication', '', `${fmt(r.requests, 0)} generated requests over ${fmt(r.operations, 0)} operations, each sent with one credential in turn; **${fmt(r.answers5xx, 0)} answered 5xx**. Statuses by credential (public routes answer everyone):`, '', '| credential | statuses |', '| --- | --- |', ...rows, '', provenance(r, 'bun test test/fuzz.e2e.test.ts'), ''];
+}
+
 /** bench/REPORT.md: every benchmark's figures, each with its command, file, date and machine. */
 export function renderReport(results: Results): string {
   return [
@@ -175,6 +193,8 @@ export function renderReport(results: Results): string {
     ...scheduling(results),
     ...migration(results),
     ...crewsSection(results),
+    ...codecSection(results),
+    ...fuzzSection(results),
     ...locomo(results),
   ].join('\n');
 }
@@ -199,6 +219,10 @@ export function renderReadmeBlock(results: Results): string {
     lines.push(`| crew of ${fmt(obj(cr.parallel).agents, 0)} parallel agents (1 s calls): wall over the critical path | **${fmt(obj(cr.parallel).overIdeal, 2)}×** (one after another: ${fmt(Number(obj(cr.parallel).sequentialWouldTakeMs) / Number(obj(cr.parallel).idealMs), 0)}×) | \`crews.json\` |`);
     lines.push(`| fan-out of ${fmt(obj(cr.fanout).items, 0)} agents, cap ${fmt(obj(cr.fanout).cap, 0)}: per item vs a bare child workflow | **${fmt(obj(cr.fanout).ratio, 2)}×** | \`crews.json\` |`);
   }
+  const codec = obj(obj(results.codec?.sizes)['step result (~2 KB)']);
+  if (codec.addedUsP50 !== undefined) lines.push(`| payload encryption (AES-256-GCM), added per 2 KB payload round trip | +${fmt(codec.addedUsP50, 1)} µs (${fmt(obj(codec.plainUs).p50, 1)} → ${fmt(obj(codec.encryptedUs).p50, 1)} µs) | \`codec.json\` |`);
+  const fz = results.fuzz;
+  if (fz) lines.push(`| route fuzz, no key / forged / other tenant / valid key in turn | ${fmt(fz.requests, 0)} requests, **${fmt(fz.answers5xx, 0)} answered 5xx** | \`fuzz.json\` |`);
   const lo = results.locomo;
   if (lo) {
     const budgets = (lo.budgets as number[] | undefined) ?? [];
