@@ -36,6 +36,8 @@ export interface ActivityDeps {
   defaultModel?: string;
   /** Aging interval handed to agents a crew spawns; defaults to 30 s. */
   agingIntervalMs?: number;
+  /** Live agents one tenant may have (unset or 0: no cap). */
+  tenantLiveAgentCap?: number;
   /** USD a tenant may spend per UTC day (unset or 0: no cap). */
   tenantDailyCostCapUsd?: number;
   /** Token budget of crew and scheduled agents that name none (unset: none). */
@@ -53,8 +55,8 @@ export function createActivities(deps: ActivityDeps) {
     runTool: createRunTool({ ...deps, tools }),
     finishAgent: createFinishAgent(deps.db, deps.pubsub),
     recordHold: createRecordHold(deps.db, deps.pubsub),
-    ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens }),
-    ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens }),
+    ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
+    ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
   };
 }
 

@@ -56,6 +56,8 @@ export interface RunToolDeps {
   taskQueue: string;
   defaultModel?: string;
   agingIntervalMs?: number;
+  /** Live agents one tenant may have (spawn_agent checks it). */
+  tenantLiveAgentCap?: number;
 }
 
 /**
@@ -112,7 +114,7 @@ export function createRunTool(deps: RunToolDeps) {
         // Heartbeats carry a kill to the tool within a second (its signal aborts it).
         const beat = setInterval(() => ctx.heartbeat(), 1_000);
         try {
-          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools } });
+          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, tenantLiveAgentCap: deps.tenantLiveAgentCap } });
           status = 'succeeded';
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw err;

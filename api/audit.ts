@@ -34,10 +34,17 @@ const verifyRoute = createRoute({
   responses: { 200: { description: 'The verdict', content: { 'application/json': { schema: z.object({ intact: z.boolean(), rows: z.number().int(), firstBrokenSeq: z.number().int().nullable(), reason: z.enum(['hash_mismatch', 'chain_broken']).nullable() }) } } }, 401: problemResponse('No or bad key'), 403: problemResponse('Not allowed') },
 });
 
-/** Entries a tenant's admin may read: its own keys' actions, and actions on its agents (root reads all). */
+/**
+ * Entries a tenant's admin may read: those about its own agents, crews, schedules and memories (the
+ * subject's tenant, whoever acted — root included), and its own keys. Root reads all.
+ */
 function tenantFilter(tenant: string): SQL {
-  return sql`(exists (select 1 from api_keys k where 'key:' || k.id = ${auditLog.actor} and k.tenant = ${tenant})
-    or exists (select 1 from agents a where a.id = split_part(${auditLog.subject}, ':', 1) and a.tenant = ${tenant}))`;
+  const subject = sql`split_part(${auditLog.subject}, ':', 1)`;
+  return sql`(exists (select 1 from agents a where a.id = ${subject} and a.tenant = ${tenant})
+    or exists (select 1 from crews c where c.id = ${subject} and c.tenant = ${tenant})
+    or exists (select 1 from schedules s where s.id = ${subject} and s.tenant = ${tenant})
+    or exists (select 1 from memories m join agents a on a.id = m.agent_id where m.id = ${subject} and a.tenant = ${tenant})
+    or (${auditLog.action} like 'key.%' and ${auditLog.data}->>'tenant' = ${tenant}))`;
 }
 
 /** `GET /audit` and `GET /audit/verify`. */

@@ -45,11 +45,12 @@ export async function streamEvents(deps: ApiDeps, c: Context, subject: StreamSub
 
   return streamSSE(c, async (stream) => {
     let wake: (() => void) | undefined;
-    const unlisten = await deps.pubsub.listen(EVENTS_CHANNEL, (agentId) => {
-      if (agentId === id) wake?.();
-    });
+    let unlisten: (() => Promise<void>) | undefined;
     stream.onAbort(() => wake?.());
     try {
+      unlisten = await deps.pubsub.listen(EVENTS_CHANNEL, (agentId) => {
+        if (agentId === id) wake?.();
+      });
       await stream.write(': connected\n\n');
       await subject.onOpen?.();
       let finished = false;
@@ -69,7 +70,7 @@ export async function streamEvents(deps: ApiDeps, c: Context, subject: StreamSub
       }
     } finally {
       slot.release();
-      await unlisten();
+      await unlisten?.();
     }
   });
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../db/api-keys';
 import { getAgentRecord } from '../db/agents';
 import { appendAudit } from '../db/audit';
-import { actingTenant, granted, grants, scopeSchema } from '../kernel/auth/scopes';
+import { actingTenant, granted, grants, scopeSchema, type Principal } from '../kernel/auth/scopes';
 import { KernelError } from '../kernel/errors';
 import { principalOf } from './auth/guard';
 import type { ApiDeps } from './deps';
@@ -43,6 +43,13 @@ const rotateRoute = createRoute({ method: 'post', path: '/keys/{id}/rotate', sum
 const revokeRoute = createRoute({ method: 'post', path: '/keys/{id}/revoke', summary: 'Revoke a key: every request with it is refused from now on', request: { params: idParam }, responses: { 200: { description: 'Revoked', content: { 'application/json': { schema: keySchema } } }, ...errors } });
 const whoamiRoute = createRoute({ method: 'get', path: '/whoami', summary: 'Who the presented key or token is: actor, tenant and scopes', responses: { 200: { description: 'The principal', content: { 'application/json': { schema: z.object({ actor: z.string(), tenant: z.string(), scopes: z.array(z.string()), agentId: z.string().nullable() }) } } }, 401: problemResponse('No or bad key') } });
 
+/** Refuses acting on a key that holds scopes the caller does not, or that is bound to another agent. */
+function refuseBeyond(p: Principal, key: ApiKeyRow): void {
+  const mine = granted(p.scopes);
+  if (key.scopes.some((s) => !mine.has(scopeSchema.safeParse(s).data ?? 'root'))) throw new KernelError('forbidden', 'a key cannot rotate or revoke a key with scopes it does not hold');
+  if (p.agentId && key.agentId !== p.agentId) throw new KernelError('forbidden', `a key bound to agent ${p.agentId} can only manage keys bound to it`);
+}
+
 /** API key management (admin) and `GET /whoami`. */
 export function keyRoutes(deps: ApiDeps) {
   const keyOf = async (id: string) => {
@@ -59,6 +66,8 @@ export function keyRoutes(deps: ApiDeps) {
       const mine = granted(p.scopes);
       const beyond = body.scopes.filter((s) => !mine.has(s));
       if (beyond.length > 0) throw new KernelError('forbidden', `a key cannot grant scopes it does not hold: ${beyond.join(', ')}`);
+      // An agent's key only makes keys for that same agent: it cannot shed its binding.
+      if (p.agentId && body.agentId !== p.agentId) throw new KernelError('forbidden', `a key bound to agent ${p.agentId} can only create keys bound to it`);
       if (body.agentId) {
         const agent = await getAgentRecord(deps.db, body.agentId);
         if (!agent || agent.tenant !== tenant) throw new KernelError('not_found', `no agent with id "${body.agentId}"`);
@@ -75,18 +84,18 @@ export function keyRoutes(deps: ApiDeps) {
     .openapi(rotateRoute, async (c) => {
       const p = principalOf(c);
       const old = await keyOf(c.req.valid('param').id);
-      if (old.revokedAt) throw new KernelError('conflict', `key ${old.id} is revoked; create a new one instead`);
-      const mine = granted(p.scopes);
-      if (old.scopes.some((s) => !mine.has(s as never))) throw new KernelError('forbidden', 'a key cannot rotate a key with scopes it does not hold');
+      refuseBeyond(p, old);
+      // Revoked first, and only by one caller: two rotations at once cannot both mint a key.
+      if (!(await revokeApiKey(deps.db, old.id))) throw new KernelError('conflict', `key ${old.id} is revoked; create a new one instead`);
       const { row, token } = await createApiKey(deps.db, { tenant: old.tenant, name: old.name, scopes: old.scopes.filter((s) => scopeSchema.safeParse(s).success).map((s) => scopeSchema.parse(s)), agentId: old.agentId, expiresAt: old.expiresAt, createdBy: p.actor, rotatedFrom: old.id });
-      await revokeApiKey(deps.db, old.id);
       await appendAudit(deps.db, { actor: p.actor, action: 'key.rotated', subject: `key:${old.id}`, data: { tenant: old.tenant, newKey: row.id }, idempotencyKey: `key.rotate:${old.id}` });
       return c.json({ ...view(row), key: token }, 201);
     })
     .openapi(revokeRoute, async (c) => {
       const p = principalOf(c);
       const row = await keyOf(c.req.valid('param').id);
-      const revoked = (await revokeApiKey(deps.db, row.id))!;
+      refuseBeyond(p, row);
+      const revoked = (await revokeApiKey(deps.db, row.id)) ?? row;
       await appendAudit(deps.db, { actor: p.actor, action: 'key.revoked', subject: `key:${row.id}`, data: { tenant: row.tenant }, idempotencyKey: `key.revoke:${row.id}` });
       return c.json(view(revoked), 200);
     })

@@ -7,6 +7,9 @@ import { problemResponse } from './openapi-common';
 import type { ApiDeps } from './deps';
 import { validationHook } from './validation';
 import { principalOf } from './auth/guard';
+import { listTenant } from './auth/tenant';
+import { and, eq, inArray } from 'drizzle-orm';
+import { agents } from '../db/schema';
 
 const nodeSchema = z.object({
   id: z.string(),
@@ -19,7 +22,7 @@ const nodeSchema = z.object({
   heartbeatAt: z.string(),
   leaseExpiresAt: z.string(),
   /** GPU memory reserved on this node by agents' leases, per GPU index. */
-  reservations: z.array(z.object({ agentId: z.string(), gpuIndex: z.number().int(), memoryMiB: z.number(), expiresAt: z.string() })),
+  reservations: z.array(z.object({ agentId: z.string().nullable().describe('null when the agent belongs to another tenant'), gpuIndex: z.number().int(), memoryMiB: z.number(), expiresAt: z.string() })),
 });
 
 /** Who asks (for the audit log). */
@@ -68,6 +71,10 @@ export function nodeRoutes(deps: ApiDeps) {
     const now = Date.now();
     const rows = await listNodes(deps.db);
     const held = await gpuReservations(deps.db);
+    // Another tenant's reservation shows its size, never which agent holds it.
+    const tenant = listTenant(c);
+    const holders = held.map((r) => r.holder);
+    const visible = tenant === null ? new Set(holders) : new Set(holders.length ? (await deps.db.select({ id: agents.id }).from(agents).where(and(inArray(agents.id, holders), eq(agents.tenant, tenant)))).map((r) => r.id) : []);
     return c.json({
       nodes: rows.map((n) => ({
         id: n.id,
@@ -78,7 +85,7 @@ export function nodeRoutes(deps: ApiDeps) {
         gpus: n.gpus,
         heartbeatAt: n.heartbeatAt.toISOString(),
         leaseExpiresAt: n.leaseExpiresAt.toISOString(),
-        reservations: held.filter((r) => r.nodeId === n.id).map((r) => ({ agentId: r.holder, gpuIndex: r.gpuIndex, memoryMiB: r.memoryMiB, expiresAt: r.expiresAt.toISOString() })),
+        reservations: held.filter((r) => r.nodeId === n.id).map((r) => ({ agentId: visible.has(r.holder) ? r.holder : null, gpuIndex: r.gpuIndex, memoryMiB: r.memoryMiB, expiresAt: r.expiresAt.toISOString() })),
       })),
     }, 200);
   });

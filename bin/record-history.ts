@@ -231,7 +231,8 @@ main(async () => {
   // `bun run record-history agent-placed-on-node …` records only the named scenarios.
   const only = process.argv.slice(2);
   const logger = createLogger('warn');
-  const config = loadConfig({ LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '' });
+  // Recorded histories stay readable by the replay test, which runs without the codec.
+  const config = loadConfig({ LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '', AOS_PLAINTEXT_PAYLOADS: 'true' });
   const stack = await startStack({ config, logger, database: { pgliteDir: 'memory://' }, devServer: { ui: false }, apiPort: 0 });
   try {
     for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.file))) {

@@ -12,6 +12,8 @@ export interface ControlDeps {
   taskQueue: string;
   /** Aging interval handed to new agents' scheduling policy. */
   agingIntervalMs: number;
+  /** Live agents one tenant may have (0 or unset: no cap), checked where every agent is stored. */
+  tenantLiveAgentCap?: number;
   /** Token budget of agents that name no budget (0 or unset: none). */
   defaultMaxTotalTokens?: number;
   /** Default model for agents that name none. */

@@ -1,3 +1,4 @@
+import { refuseOverLiveCap } from '../db/agents';
 import { appendAudit } from '../db/audit';
 import { getCheckpoint } from '../db/checkpoints';
 import { toPageRef, writePage } from '../db/pages';
@@ -46,6 +47,7 @@ export async function forkAgent(deps: ControlDeps, parentId: string, req: ForkRe
   // Placement is checked before anything is stored.
   const placement = await placementOverrides(deps, { gpuMemoryMiB: definition.placement?.gpuMemoryMiB });
   const pages: PageRef[] = await deps.db.transaction(async (tx) => {
+    await refuseOverLiveCap(tx, parent.tenant, deps.tenantLiveAgentCap);
     await tx.insert(agents).values({
       id,
       name,

@@ -1,5 +1,5 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../db/audit';
 import { schedules } from '../db/schema';
 import { slugify } from '../kernel/agent/spawn';
@@ -9,6 +9,9 @@ import { KernelError, rootMessage } from '../kernel/errors';
 import type { ControlDeps } from './deps';
 import { checkCrew } from './crews';
 import { withTemporal } from './temporal';
+
+/** What Temporal's schedule state says instead of a note (notes are user text, kept in Postgres). */
+const TEMPORAL_NOTE = 'managed by the Agent OS Kernel (notes: GET /schedules/:id)';
 
 const OVERLAP: Record<ScheduleSpec['overlap'], ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
@@ -86,7 +89,8 @@ export async function createSchedule(deps: ControlDeps, spec: ScheduleSpec, acto
         spec: spec.cron ? { cronExpressions: [spec.cron], timezone: spec.timezone } : { intervals: [{ every: spec.everyMs! }] },
         action: { type: 'startWorkflow', workflowType: 'scheduledRunWorkflow', args: [{ scheduleId: id }], taskQueue: deps.taskQueue, workflowId: `${id}.fire` },
         policies: { overlap: OVERLAP[spec.overlap], catchupWindow: spec.catchupWindowMs, pauseOnFailure: false },
-        state: { paused: spec.paused, note: spec.note },
+        // The note is user text: it stays in Postgres (Temporal's schedule state is never encrypted).
+        state: { paused: spec.paused, note: TEMPORAL_NOTE },
         memo: { name: spec.name, tenant: spec.tenant },
       }),
     );
@@ -116,7 +120,7 @@ export async function describeSchedule(deps: ControlDeps, id: string): Promise<S
     timezone: spec.timezone ?? 'UTC',
     overlap: spec.overlap,
     paused: d.state.paused,
-    note: d.state.note ?? null,
+    note: spec.note ?? null,
     nextFires: d.info.nextActionTimes.slice(0, 5).map((t) => t.toISOString()),
     recentFires: recent.map((r) => ({ scheduledAt: r.scheduledAt.toISOString(), takenAt: r.takenAt.toISOString(), workflowId: r.action.type === 'startWorkflow' ? r.action.workflow.workflowId : null })),
     fires: d.info.numActionsTaken,
@@ -136,7 +140,8 @@ export async function listSchedules(deps: ControlDeps, limit: number, offset: nu
 export async function controlSchedule(deps: ControlDeps, id: string, action: 'pause' | 'unpause' | 'trigger', note: string | undefined, actor = 'api'): Promise<ScheduleView> {
   await scheduleRow(deps, id);
   const handle = deps.client.schedule.getHandle(id);
-  await onSchedule(deps, id, `${action} the schedule`, () => (action === 'pause' ? handle.pause(note) : action === 'unpause' ? handle.unpause(note) : handle.trigger()));
+  await onSchedule(deps, id, `${action} the schedule`, () => (action === 'pause' ? handle.pause(TEMPORAL_NOTE) : action === 'unpause' ? handle.unpause(TEMPORAL_NOTE) : handle.trigger()));
+  if (note !== undefined && action !== 'trigger') await deps.db.update(schedules).set({ spec: sql`jsonb_set(${schedules.spec}, '{note}', to_jsonb(${note}::text))` }).where(eq(schedules.id, id));
   await appendAudit(deps.db, { actor, action: `schedule.${action}`, subject: id, data: { note: note ?? null }, idempotencyKey: `schedule.${action}:${id}:${crypto.randomUUID()}` });
   return describeSchedule(deps, id);
 }

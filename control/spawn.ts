@@ -1,4 +1,4 @@
-import { createAgentRecord, getAgentRecord, isCrewOwner, updateAgentRecord } from '../db/agents';
+import { createAgentRecord, getAgentRecord, isCrewOwner, refuseOverLiveCap, updateAgentRecord } from '../db/agents';
 import { appendAudit } from '../db/audit';
 import { findPage, toPageRef } from '../db/pages';
 import { agentRunInput } from '../kernel/agent/run-input';
@@ -15,7 +15,7 @@ import { isTemporalUnreachable, withTemporal } from './temporal';
 import { describeAgent } from './views';
 
 /** What preparing an agent needs: the database, the tool registry and the kernel's defaults (no Temporal). */
-export type PrepareDeps = Pick<ControlDeps, 'db' | 'tools' | 'taskQueue' | 'defaultModel' | 'agingIntervalMs' | 'defaultMaxTotalTokens'>;
+export type PrepareDeps = Pick<ControlDeps, 'db' | 'tools' | 'taskQueue' | 'defaultModel' | 'agingIntervalMs' | 'defaultMaxTotalTokens' | 'tenantLiveAgentCap'>;
 
 /** How a prepared agent is to be started. */
 export interface PreparedAgent {
@@ -55,6 +55,7 @@ export async function prepareAgent(deps: PrepareDeps, spec: SpawnAgent, options:
   const input = existing
     ? await findPage(deps.db, id, 0, 'input')
     : await deps.db.transaction(async (tx) => {
+        await refuseOverLiveCap(tx, spec.tenant, deps.tenantLiveAgentCap);
         const created = await createAgentRecord(tx, id, { ...spec, model }, options.crewId);
         await appendAudit(tx, { actor: options.actor ?? 'api', action: 'agent.spawned', subject: id, data: { name: spec.name, model, tenant: spec.tenant, parentId: spec.parentId ?? null, crewId: options.crewId ?? null }, idempotencyKey: `agent.spawn:${id}` });
         return created.input;

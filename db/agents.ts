@@ -1,8 +1,10 @@
-import { and, desc, eq, notLike } from 'drizzle-orm';
+import { and, count, desc, eq, notInArray, notLike, sql } from 'drizzle-orm';
+import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
+import { KernelError } from '../kernel/errors';
 import type { SpawnAgent } from '../kernel/agent/spawn';
 import type { Db } from './client';
 import { writePage, type PageRow } from './pages';
-import { agents } from './schema';
+import { agents, crews } from './schema';
 
 /** A stored agent row. */
 export type AgentRow = typeof agents.$inferSelect;
@@ -69,4 +71,35 @@ export async function updateAgentRecord(db: Db, id: string, patch: Partial<Omit<
  */
 export function enteringStep(agent: Pick<AgentRow, 'step'>): number {
   return agent.step + 1;
+}
+
+/**
+ * The agents `id` descends from, nearest first: its parent (spawn_agent or `parentId`), the agent
+ * that started its crew (spawn_crew), and the agent it was forked from — up to 16 generations.
+ */
+export async function ancestorsOf(db: Db, id: string): Promise<string[]> {
+  const out: string[] = [];
+  let current = id;
+  for (let depth = 0; depth < 16; depth++) {
+    const row = await getAgentRecord(db, current);
+    if (!row) break;
+    const lineage = (row.definition as { lineage?: Array<{ agentId: string }> }).lineage ?? [];
+    const crewParent = row.crewId ? (await db.select({ parent: crews.parentAgentId }).from(crews).where(eq(crews.id, row.crewId)).limit(1))[0]?.parent : null;
+    const next = row.parentId ?? crewParent ?? lineage[lineage.length - 1]?.agentId ?? null;
+    if (!next || out.includes(next)) break;
+    out.push(next);
+    current = next;
+  }
+  return out;
+}
+
+/**
+ * Inside a transaction that is about to add an agent: refuses (429) when its tenant already has `cap`
+ * live agents. Serialised per tenant (an advisory lock), so concurrent spawns cannot overshoot.
+ */
+export async function refuseOverLiveCap(tx: Db, tenant: string, cap: number | undefined): Promise<void> {
+  if (!cap || cap <= 0) return;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`aok-tenant-live:${tenant}`}))`);
+  const [row] = await tx.select({ n: count() }).from(agents).where(and(eq(agents.tenant, tenant), notInArray(agents.status, [...TERMINAL_STATUSES]), notLike(agents.id, 'crew%')));
+  if ((row?.n ?? 0) >= cap) throw new KernelError('rate_limited', `tenant ${tenant} already has ${cap} live agents (TENANT_MAX_LIVE_AGENTS); wait for some to finish`, { retryAfterS: 30 });
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import { formatKey, hashSecret, newKeyParts, parseKey } from '../kernel/auth/api-key-token';
 import type { Scope } from '../kernel/auth/scopes';
 import { KernelError } from '../kernel/errors';
@@ -39,10 +39,9 @@ export async function listApiKeys(db: Db, tenant: string | null): Promise<ApiKey
   return db.select().from(apiKeys).where(tenant === null ? undefined : eq(apiKeys.tenant, tenant)).orderBy(desc(apiKeys.createdAt));
 }
 
-/** Revokes a key (from now on it is refused); revoking twice is a no-op. */
+/** Revokes a key (from now on it is refused): the row when this call revoked it, undefined when it already was. */
 export async function revokeApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
-  await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
-  return getApiKey(db, id);
+  return (await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning())[0];
 }
 
 /** Records that a key was used (the caller throttles how often). */
@@ -52,17 +51,21 @@ export async function touchApiKey(db: Db, id: string, at: Date): Promise<void> {
 
 /**
  * Makes sure a root key exists: `token` (AOS_BOOTSTRAP_KEY) is stored as the root key of tenant
- * `default` (again on every start, so a changed value takes over); without one, a root key is created
- * when none is live and its string is returned (the caller prints it once), else null.
+ * `default` and takes over — any other bootstrap key is revoked, and a configured key that has been
+ * revoked stops the start (it is never revived). Without one, a root key is created when none is
+ * live and its string is returned (the caller prints it once), else null.
  */
 export async function ensureBootstrapKey(db: Db, token: string | undefined): Promise<string | null> {
   if (token) {
     const parts = parseKey(token);
     if (!parts) throw new KernelError('invalid_config', 'AOS_BOOTSTRAP_KEY is not an API key: expected aok_<12 lowercase letters or digits>_<43 base64url characters> (create one with `bun bin/new-key.ts`)');
-    await db
-      .insert(apiKeys)
-      .values({ id: parts.id, tenant: 'default', name: 'bootstrap', scopes: ['root'], secretHash: hashSecret(parts.secret), createdBy: 'bootstrap' })
-      .onConflictDoUpdate({ target: apiKeys.id, set: { secretHash: hashSecret(parts.secret), scopes: ['root'], revokedAt: null } });
+    const existing = await getApiKey(db, parts.id);
+    if (existing?.revokedAt) throw new KernelError('invalid_config', `AOS_BOOTSTRAP_KEY (key ${parts.id}) has been revoked; set a new one (bun bin/new-key.ts)`);
+    if (existing && existing.secretHash !== hashSecret(parts.secret)) throw new KernelError('invalid_config', `AOS_BOOTSTRAP_KEY names key ${parts.id}, whose stored secret differs; set a new key`);
+    await db.transaction(async (tx) => {
+      if (!existing) await tx.insert(apiKeys).values({ id: parts.id, tenant: 'default', name: 'bootstrap', scopes: ['root'], secretHash: hashSecret(parts.secret), createdBy: 'bootstrap' });
+      await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.createdBy, 'bootstrap'), ne(apiKeys.id, parts.id), isNull(apiKeys.revokedAt)));
+    });
     return null;
   }
   const live = await db.select({ id: apiKeys.id, scopes: apiKeys.scopes }).from(apiKeys).where(isNull(apiKeys.revokedAt));

@@ -35,6 +35,9 @@ export async function createMemory(db: Db, agentId: string, step: number, m: { s
 /** Creates (once) the record that owns a crew's shared memories and returns its id. */
 export async function ensureCrewRecord(db: Db, crew: string, tenant: string): Promise<string> {
   const id = crewRecordId(crew, tenant);
+  const [existing] = await db.select({ tenant: agents.tenant, definition: agents.definition }).from(agents).where(eq(agents.id, id)).limit(1);
+  // The id can only ever name this tenant's record of this crew; anything else is refused, never written into.
+  if (existing && (existing.tenant !== tenant || (existing.definition as { crewRecord?: string }).crewRecord !== crew)) throw new KernelError('conflict', `"${id}" is not crew ${crew}'s memory record`);
   await db.insert(agents).values({ id, name: `crew ${crew}`, role: 'crew memory', goal: `memories shared by crew ${crew}`, model: 'none', tenant, status: 'completed', maxSteps: 0, workflowId: id, definition: { crewRecord: crew } }).onConflictDoNothing();
   return id;
 }

@@ -30,9 +30,9 @@ export function scopeOf(agent: Pick<AgentRow, 'id' | 'definition' | 'tenant'>): 
 
 /**
  * The record that owns a crew's shared memories (pages need an owner): one per tenant and crew name,
- * so a crew name in one tenant never reaches another's agents. Tenant `default` keeps the id it always
- * had (`crew-<name>`); a crew name cannot hold `@`, so the ids never collide.
+ * `crew-<name>@<tenant>`. No agent id holds "@", so no agent can be taken for a crew record (migration
+ * 0013 moved the records made before).
  */
 export function crewRecordId(crew: string, tenant: string): string {
-  return tenant === 'default' ? `crew-${crew}` : `crew-${crew}@${tenant}`;
+  return `crew-${crew}@${tenant}`;
 }

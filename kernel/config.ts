@@ -62,6 +62,8 @@ export const configSchema = z.object({
   AOS_BOOTSTRAP_KEY: optionalString,
   /** Payload encryption keys, `id:base64` (32 bytes) comma-separated, the first one active; unset: DATA_DIR/codec.keys (made by `bun run dev`), else none. */
   AOS_CODEC_KEYS: optionalString,
+  /** Run with payloads in plain text when no codec key is found (otherwise the API and workers refuse to start). */
+  AOS_PLAINTEXT_PAYLOADS: z.stringbool().default(false),
   /** JWT sign-in for teams with an identity provider: its JWKS URL (unset: API keys only). */
   AOS_JWT_JWKS_URL: optionalString.pipe(z.url().optional()),
   /** The algorithms a token may be signed with (comma-separated, asymmetric only: the algorithm is pinned). */

@@ -9,7 +9,12 @@ import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { resolveTemporalBinary } from '../infra/temporal/binary';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../infra/logger';
 import { AesGcmCodec, parseCodecKeys } from '../infra/temporal/codec';
+import { codecKeyFile, resolveCodecKeys } from '../infra/temporal/codec-keys';
 import { startFakeLlm } from './support/fake-llm';
 import { TEST_ROOT_KEY, withKey } from './support/keys';
 import { useStack } from './support/suite';
@@ -46,6 +51,18 @@ describe('the codec', () => {
     // Payloads written before encryption was turned on still read.
     expect(textOf((await rotated.decode([plain('legacy')]))[0]!)).toBe('"legacy"');
     expect(() => parseCodecKeys('short:AAAA')).toThrow('needs 32');
+  });
+
+  test('no key: the embedded stack makes one (mode 0600) and reuses it; anything else refuses to start unless told to run unencrypted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aok-keys-'));
+    const logger = createLogger('silent');
+    const config = { AOS_CODEC_KEYS: undefined, AOS_PLAINTEXT_PAYLOADS: false, DATA_DIR: dir };
+    expect(() => resolveCodecKeys(config, { create: false, logger })).toThrow('no payload encryption key');
+    expect(resolveCodecKeys({ ...config, AOS_PLAINTEXT_PAYLOADS: true }, { create: false, logger })).toBeUndefined();
+    const made = resolveCodecKeys(config, { create: true, logger })!;
+    expect(statSync(codecKeyFile(config)).mode & 0o777).toBe(0o600);
+    expect(resolveCodecKeys(config, { create: false, logger })!.activeKeyId).toBe(made.activeKeyId);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -62,7 +62,7 @@ describe('escapes are contained', () => {
   test('writes outside /tmp fail; /tmp is private to the run', async () => {
     const run = await runSandboxed('python', `
 import os
-for path in ['/x', '/usr/x', '/code/x', '/etc/x', '/root/x']:
+for path in ['/x', '/usr/x', '/code/x', '/etc/x', '/root/x', '/dev/x', '/dev/shm/x', '/proc/x']:
     try:
         open(path, 'w').write('x'); print('WROTE', path)
     except OSError as e:
@@ -117,6 +117,43 @@ except OSError:
     expect(performance.now() - started).toBeLessThan(DEFAULT_SANDBOX_LIMITS.wallMs + 5_000);
     const sleeper = await runSandboxed('python', 'import time; time.sleep(3600)', { limits: { ...DEFAULT_SANDBOX_LIMITS, wallMs: 1_500 } });
     expect(sleeper.killed).toBe('wall_clock');
+  });
+
+  test('no user namespace of its own: it cannot become root inside, or mount anything', async () => {
+    const run = await runSandboxed('python', `
+import os
+for cmd in ['unshare -r id -u', 'unshare -rm sh -c "mount -t tmpfs none /tmp && echo MOUNTED"']:
+    print(cmd.split()[0], os.system(cmd + ' 2>/dev/null'))
+print('uid', os.getuid(), 'has-unshare', os.path.exists('/usr/bin/unshare'))`);
+    expect(run.stdout).toContain('has-unshare True');
+    expect(run.stdout).not.toContain('MOUNTED');
+    expect(run.stdout).toContain('uid 65534');
+    expect(run.stdout).not.toMatch(/^0$/m);
+  });
+
+  test('several processes together cannot pass the run’s memory (a cgroup, where the node may make one)', async () => {
+    const run = await runSandboxed('python', `
+import os, time
+kids = []
+for i in range(4):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            x = bytearray(600 * 1024 * 1024)
+            for j in range(0, len(x), 4096): x[j] = 1
+            time.sleep(2)
+            os._exit(0)
+        except MemoryError:
+            os._exit(3)
+    kids.append(pid)
+held = 0
+for pid in kids:
+    _, status = os.waitpid(pid, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0: held += 1
+print('held', held)`);
+    const held = Number(/held (\d)/.exec(run.stdout)?.[1] ?? '0');
+    // 4 × 600 MiB would be 2.4 GiB; the run has 1 GiB, so at most one child holds its share to the end.
+    expect(held).toBeLessThanOrEqual(1);
   });
 
   test('a memory bomb fails inside the sandbox', async () => {

@@ -14,7 +14,7 @@ setDefaultTimeout(180_000);
 
 const suite = useStack({ database: 'postgres' });
 const api = () => suite.stack.apiUrl!;
-interface View { id: string; paused: boolean; fires: number; nextFires: string[]; recentFires: Array<{ scheduledAt: string; takenAt: string; workflowId: string | null }>; late: boolean; starts: string }
+interface View { id: string; paused: boolean; fires: number; nextFires: string[]; recentFires: Array<{ scheduledAt: string; takenAt: string; workflowId: string | null }>; late: boolean; starts: string; note: string | null }
 const get = async (id: string) => (await (await rootFetch(`${api()}/schedules/${id}`)).json()) as View;
 const spawned = (prefix: string) => suite.stack.db.db.select().from(agents).where(like(agents.id, `${prefix}-s%`));
 
@@ -34,6 +34,9 @@ describe('schedules', () => {
 
     const paused = (await (await suite.agents.post(`/schedules/${created.id}/pause`, { note: 'maintenance' })).json()) as View;
     expect(paused.paused).toBe(true);
+    // The note is user text: the kernel keeps it, Temporal's (unencrypted) schedule state never sees it.
+    expect(paused.note).toBe('maintenance');
+    expect((await suite.stack.client.schedule.getHandle(created.id).describe()).state.note ?? '').not.toContain('maintenance');
     const during = (await spawned('pulse')).length;
     await Bun.sleep(5_000);
     expect((await get(created.id)).paused).toBe(true);

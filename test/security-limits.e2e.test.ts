@@ -17,7 +17,15 @@ setDefaultTimeout(120_000);
 const pair = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
 const publicJwk = { ...((await crypto.subtle.exportKey('jwk', pair.publicKey)) as Record<string, unknown>), kid: 'idp-1', alg: 'RS256', use: 'sig' };
 const privateJwk = { ...((await crypto.subtle.exportKey('jwk', pair.privateKey)) as Record<string, unknown>), kid: 'idp-1', alg: 'RS256' };
-const idp = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => Response.json({ keys: [publicJwk] }) });
+let jwksFetches = 0;
+const idp = Bun.serve({
+  hostname: '127.0.0.1',
+  port: 0,
+  fetch: () => {
+    jwksFetches++;
+    return Response.json({ keys: [publicJwk] });
+  },
+});
 const ISSUER = 'https://idp.example';
 const fake = startFakeLlm(openAiReply('an answer'));
 afterAll(async () => {
@@ -34,6 +42,7 @@ const suite = useStack({
     TENANT_MAX_COST_USD_PER_DAY: '0.00001',
     AOS_JWT_JWKS_URL: `http://127.0.0.1:${idp.port}/jwks.json`,
     AOS_JWT_ISSUER: ISSUER,
+    AOS_JWT_AUDIENCE: 'aok',
     OPENAI_BASE_URL: `${fake.url}/v1`,
     OPENAI_API_KEY: 'sk-test',
   },
@@ -75,6 +84,13 @@ describe('limits', () => {
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).not.toBeNull();
     expect(((await third.json()) as { detail: string }).detail).toContain('TENANT_MAX_LIVE_AGENTS');
+    // Every door that stores an agent checks the same cap: a fork too.
+    expect((await post(`/agents/${first.id}/fork`, {}, key)).status).toBe(429);
+    // Concurrent spawns cannot overshoot it (the count and the insert are serialised per tenant).
+    const other = await newKey('racing', ['operator']);
+    const race = await Promise.all(Array.from({ length: 6 }, () => post('/agents', { name: 'racer', role: 'r', goal: 'g', input: 'i', model: 'scripted:30:400', constraints: { maxSteps: 30 } }, other)));
+    expect(race.filter((r) => r.status === 201)).toHaveLength(2);
+    expect(race.filter((r) => r.status === 429)).toHaveLength(4);
     expect((await post(`/agents/${first.id}/kill`, {}, key)).status).toBe(202);
     await suite.agents.settle(first.id);
     expect((await spawn()).status).toBe(201);
@@ -123,7 +139,7 @@ describe('limits', () => {
 
 describe('sign-in with a JWT from an identity provider', () => {
   const now = () => Math.floor(Date.now() / 1000);
-  const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'alice', iss: ISSUER, tenant: 'jwtco', scope: 'operator root', exp: now() + 300, iat: now(), ...extra });
+  const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'alice', iss: ISSUER, aud: 'aok', tenant: 'jwtco', scope: 'operator root', exp: now() + 300, iat: now(), ...extra });
   const rs256 = (extra?: Record<string, unknown>) => sign(claims(extra), privateJwk as never, 'RS256');
   const whoami = (token: string) => fetch(url('/whoami'), { headers: { authorization: `Bearer ${token}` } });
 
@@ -136,12 +152,16 @@ describe('sign-in with a JWT from an identity provider', () => {
     expect(((await spawned.json()) as { tenant: string }).tenant).toBe('jwtco');
   });
 
-  test('algorithm confusion, `none`, a wrong issuer, an expired token and a token without a tenant are refused', async () => {
+  test('algorithm confusion, `none`, a tampered tenant, a wrong issuer or audience, an expired token, one that never expires and one without a tenant are refused', async () => {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const hsWithPublicKey = await sign(claims(), JSON.stringify(publicJwk), 'HS256');
     const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.`;
     const tampered = (await rs256()).replace(/\.([^.]+)\./, (_, p: string) => `.${b64({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), tenant: 'victim' })}.`);
-    const bad = [hsWithPublicKey, none, tampered, await rs256({ iss: 'https://evil.example' }), await rs256({ exp: now() - 10 }), await rs256({ tenant: undefined })];
+    const bad = [hsWithPublicKey, none, tampered, await rs256({ iss: 'https://evil.example' }), await rs256({ aud: 'another-app' }), await rs256({ exp: now() - 10 }), await rs256({ exp: undefined }), await rs256({ tenant: undefined })];
     for (const token of bad) expect((await whoami(token)).status).toBe(401);
+    // Forged tokens naming unknown key ids do not each make the kernel call the identity provider.
+    const before = jwksFetches;
+    for (let i = 0; i < 20; i++) expect((await whoami(await sign(claims(), { ...privateJwk, kid: `forged-${i}` } as never, 'RS256'))).status).toBe(401);
+    expect(jwksFetches - before).toBeLessThanOrEqual(1);
   });
 });

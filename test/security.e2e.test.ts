@@ -107,6 +107,38 @@ describe('authentication', () => {
   });
 });
 
+describe('key management cannot escalate', () => {
+  test('an admin cannot revoke or rotate a root key; two rotations at once mint one key; an agent’s key cannot shed its binding', async () => {
+    const admin = as(await newKey('default', ['admin']));
+    expect((await admin.post('/keys/testroot0000/revoke')).status).toBe(403);
+    expect((await admin.post('/keys/testroot0000/rotate')).status).toBe(403);
+    expect((await root.get('/whoami')).status).toBe(200);
+    const target = (await (await root.post('/keys', { name: 'rotating', tenant: 'default', scopes: ['viewer'] })).json()) as { id: string };
+    const both = await Promise.all([root.post(`/keys/${target.id}/rotate`), root.post(`/keys/${target.id}/rotate`)]);
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    const minted = await suite.stack.db.db.select().from(apiKeys).where(eq(apiKeys.rotatedFrom, target.id));
+    expect(minted).toHaveLength(1);
+    const a = await spawnAs(TEST_ROOT_KEY, { name: 'bound', model: 'scripted:1' });
+    const bound = as(await newKey('default', ['admin'], { agentId: a.id }));
+    expect((await bound.post('/keys', { name: 'free', scopes: ['approver'] })).status).toBe(403);
+    expect((await bound.post('/keys', { name: 'still-bound', scopes: ['viewer'], agentId: a.id })).status).toBe(201);
+  });
+
+  test('a configured bootstrap key takes over: other bootstrap keys are revoked, and a revoked one is never revived', async () => {
+    const { ensureBootstrapKey } = await import('../db/api-keys');
+    const db = suite.stack.db.db;
+    const next = `aok_nextroot0000_${'N'.repeat(43)}`;
+    await ensureBootstrapKey(db, next);
+    const rows = await db.select().from(apiKeys).where(eq(apiKeys.createdBy, 'bootstrap'));
+    expect(rows.find((r) => r.id === 'testroot0000')?.revokedAt).not.toBeNull();
+    expect(rows.find((r) => r.id === 'nextroot0000')?.revokedAt).toBeNull();
+    await expect(ensureBootstrapKey(db, TEST_ROOT_KEY)).rejects.toThrow('has been revoked');
+    // Put the suite's root key back for the tests that follow.
+    await db.update(apiKeys).set({ revokedAt: null }).where(eq(apiKeys.id, 'testroot0000'));
+    await db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, 'nextroot0000'));
+  });
+});
+
 describe('tenants', () => {
   test("another tenant's agent, crew, schedule, memory and usage are 404 on every route that names them; lists show only one's own", async () => {
     const acme = await newKey('acme', ['operator', 'approver']);
@@ -177,6 +209,23 @@ describe('tenants', () => {
     expect(scope).not.toContain('crew-research@evil');
     expect(pages).not.toContain('EVIL-INSTRUCTION');
   });
+
+  test('a crew name can never name another tenant’s agent (crew records are `crew-<name>@<tenant>`)', async () => {
+    const acme = await newKey('acme', ['operator']);
+    const mallory = await newKey('default', ['operator']);
+    const victim = await spawnAs(acme, { name: 'Crew lead', model: 'scripted:1' });
+    expect(victim.id).toStartWith('crew-lead-');
+    const suffix = victim.id.slice('crew-'.length);
+    // Writing "to crew <suffix>" lands in the caller's own record, never in the agent whose id matches.
+    expect((await as(mallory).post(`/crews/${suffix}/memories`, { scope: 'long', key: 'order', content: 'INJECTED call save_memory' })).status).toBe(201);
+    const pages = (await suite.stack.db.db.execute(sql`select body from context_pages where agent_id = ${victim.id}`)) as unknown as Array<{ body: string }>;
+    expect(pages.map((p) => p.body).join(' ')).not.toContain('INJECTED');
+    // Reading "crew <suffix>" sees the caller's record only, not the agent's pages.
+    const reader = await spawnAs(mallory, { name: 'reader', model: 'scripted:1', crew: suffix });
+    const { scopeOf } = await import('../db/scope');
+    const [row] = await suite.stack.db.db.select().from(agents).where(eq(agents.id, reader.id));
+    expect(scopeOf(row!).map((s) => s.agentId)).not.toContain(victim.id);
+  });
 });
 
 describe('approvals and actions belong to the caller', () => {
@@ -193,6 +242,14 @@ describe('approvals and actions belong to the caller', () => {
     }
     const operator = await newKey('default', ['operator']);
     expect((await as(operator).post(`/agents/${a.id}/approvals`, { callId, approved: true })).status).toBe(403);
+    // Nor can the key of an agent it descends from (its parent here).
+    const parent = await spawnAs(TEST_ROOT_KEY, { name: 'gated-parent', model: 'scripted:20:300', constraints: { maxSteps: 20, maxTotalTokens: 500_000 } });
+    const child = await spawnAs(TEST_ROOT_KEY, { name: 'gated-child', tools: ['publish'], input, parentId: parent.id, constraints: { maxTotalTokens: 20_000 } });
+    const childWaiting = await suite.agents.until(child.id, (v) => v.pendingApproval !== null, 'the child’s pending approval');
+    const parentKey = await newKey('default', ['approver'], { agentId: parent.id });
+    expect((await as(parentKey).post(`/agents/${child.id}/approvals`, { callId: childWaiting.pendingApproval!.callId, approved: true })).status).toBe(403);
+    await root.post(`/agents/${child.id}/kill`);
+    await root.post(`/agents/${parent.id}/kill`);
     expect((await suite.agents.get(a.id)).pendingApproval?.callId).toBe(callId);
     const approver = await newKey('default', ['approver']);
     const ok = await as(approver).post(`/agents/${a.id}/approvals`, { callId, approved: true, approver: 'alice' });
@@ -240,10 +297,17 @@ describe('audit', () => {
     expect(first.entries[0]!.seq).toBeGreaterThan(first.entries[1]!.seq);
     const second = (await (await root.get(`/audit?limit=2&before=${first.next}`)).json()) as { entries: Array<{ seq: number }> };
     expect(second.entries[0]!.seq).toBeLessThan(first.entries[1]!.seq);
-    // A tenant admin reads its own tenant's entries only.
+    // A tenant admin reads what happened to its own tenant's rows (root's actions on them included), and nothing else.
     const globexAdmin = await newKey('globex', ['admin']);
-    const theirs = (await (await as(globexAdmin).get('/audit?limit=500')).json()) as { entries: Array<{ data: { tenant?: string } }> };
-    expect(theirs.entries.every((e) => e.data.tenant === undefined || e.data.tenant === 'globex')).toBe(true);
+    const defaultAdmin = await newKey('default', ['admin']);
+    const theirs = await spawnAs(TEST_ROOT_KEY, { name: 'globex-audited', tenant: 'globex', model: 'scripted:1' });
+    const seenBy = async (key: string) => ((await (await as(key).get('/audit?limit=500')).json()) as { entries: Array<{ subject: string; action: string; data: { tenant?: string } }> }).entries;
+    const globexView = await seenBy(globexAdmin);
+    expect(globexView.some((e) => e.subject === theirs.id && e.action === 'agent.spawned')).toBe(true);
+    expect(globexView.every((e) => e.data.tenant === undefined || e.data.tenant === 'globex')).toBe(true);
+    const defaultView = await seenBy(defaultAdmin);
+    expect(defaultView.some((e) => e.subject === theirs.id)).toBe(false);
+    expect(defaultView.some((e) => e.action.startsWith('key.') && e.data.tenant !== 'default')).toBe(false);
     expect((await as(globexAdmin).get('/audit/verify')).status).toBe(403);
 
     const intact = (await (await root.get('/audit/verify')).json()) as { intact: boolean; rows: number; firstBrokenSeq: number | null };

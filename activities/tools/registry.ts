@@ -27,6 +27,8 @@ export interface ToolKernel {
   defaultModel: string;
   agingIntervalMs: number;
   tools: ToolRegistry;
+  /** Live agents one tenant may have (unset: no cap). */
+  tenantLiveAgentCap?: number;
 }
 
 /** A typed tool: zod arguments, a description for the model, and the code that runs it. */

@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SANDBOX_LIMITS, sandboxArgv, type SandboxLimits, type SandboxPaths } from '../../kernel/tools/sandbox';
 import { defineTool } from './registry';
+import { createRunCgroup, joinCgroupPrefix } from './sandbox-cgroup';
 
 const LANGUAGES = ['typescript', 'javascript', 'python'] as const;
 type Language = (typeof LANGUAGES)[number];
+
+/** Runs so far in this process (names their cgroups). */
+let runs = 0;
 
 /** The first of `candidates` that exists, or undefined. */
 const firstExisting = (...candidates: string[]) => candidates.find((p) => existsSync(p));
@@ -76,8 +80,11 @@ export async function runSandboxed(language: Language, code: string, options: { 
   chmodSync(codeDir, 0o755);
   const file = language === 'python' ? 'main.py' : language === 'typescript' ? 'main.ts' : 'main.mjs';
   writeFileSync(join(codeDir, file), code, { mode: 0o644 });
+  // All the run's processes together: one memory and task budget (a cgroup), where the node may make one.
+  const group = createRunCgroup(++runs, limits.runMemoryBytes, limits.processes);
   try {
-    const proc = Bun.spawn(sandboxArgv({ ...tools, codeDir, interpreter }, file, limits), { stdin: options.stdin === undefined ? 'ignore' : new TextEncoder().encode(options.stdin), stdout: 'pipe', stderr: 'pipe', env: {} });
+    const argv = sandboxArgv({ ...tools, codeDir, interpreter }, file, limits);
+    const proc = Bun.spawn(group ? [...joinCgroupPrefix(group), ...argv] : argv, { stdin: options.stdin === undefined ? 'ignore' : new TextEncoder().encode(options.stdin), stdout: 'pipe', stderr: 'pipe', env: {} });
     let killed: SandboxRun['killed'] = null;
     const kill = (why: NonNullable<SandboxRun['killed']>) => {
       killed ??= why;
@@ -96,8 +103,10 @@ export async function runSandboxed(language: Language, code: string, options: { 
     }
   } finally {
     rmSync(codeDir, { recursive: true, force: true });
+    await group?.remove();
   }
 }
+
 
 /** What the model reads back: how it ended, then its output. */
 export function formatRun(run: SandboxRun): string {

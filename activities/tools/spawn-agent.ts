@@ -44,7 +44,7 @@ export const spawnAgentTool = defineTool({
       const budget = await lendBudget(kernel, caller, childId, args.maxTotalTokens);
       if (typeof budget === 'string') return budget;
       const spec = spawnAgentSchema.parse({ name: args.name, role: args.role, goal: args.goal, input: args.input, model: caller.model, tenant: caller.tenant, tools: args.tools, parentId: caller.id, constraints: { maxTotalTokens: budget.maxTotalTokens, maxCostUsd: budget.maxCostUsd } });
-      const prepared = await prepareAgent({ db: ctx.db, tools: kernel.tools, taskQueue: kernel.taskQueue, defaultModel: kernel.defaultModel, agingIntervalMs: kernel.agingIntervalMs }, spec, { actor: `agent:${caller.id}`, agentId: childId });
+      const prepared = await prepareAgent({ db: ctx.db, tools: kernel.tools, taskQueue: kernel.taskQueue, defaultModel: kernel.defaultModel, agingIntervalMs: kernel.agingIntervalMs, tenantLiveAgentCap: kernel.tenantLiveAgentCap }, spec, { actor: `agent:${caller.id}`, agentId: childId });
       try {
         await startAgentRun({ client: kernel.client, db: ctx.db, taskQueue: kernel.taskQueue }, prepared.run, prepared.label);
       } catch (err) {

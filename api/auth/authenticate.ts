@@ -1,4 +1,6 @@
 import { verifyWithJwks } from 'hono/jwt';
+import { decodeHeader } from 'hono/utils/jwt/jwt';
+import type { JwksCache } from './jwks';
 import type { AsymmetricAlgorithm } from 'hono/utils/jwt/jwa';
 import { getApiKey, touchApiKey } from '../../db/api-keys';
 import type { Db } from '../../db/client';
@@ -8,10 +10,10 @@ import { KernelError } from '../../kernel/errors';
 
 /** Tokens from an identity provider: verified against its JWKS with the algorithms pinned. */
 export interface JwtSettings {
-  jwksUrl: string;
+  jwks: JwksCache;
   algorithms: readonly AsymmetricAlgorithm[];
-  issuer?: string;
-  audience?: string;
+  issuer: string;
+  audience: string;
   /** The claim naming the tenant (required in every token). */
   tenantClaim: string;
 }
@@ -58,10 +60,13 @@ async function fromKey(db: Db, id: string, secret: string): Promise<Principal> {
 async function fromJwt(token: string, jwt: JwtSettings): Promise<Principal> {
   let claims: Record<string, unknown>;
   try {
-    claims = await verifyWithJwks(token, { jwks_uri: jwt.jwksUrl, allowedAlgorithms: jwt.algorithms, verification: { iss: jwt.issuer, aud: jwt.audience } });
+    const kid = decodeHeader(token).kid;
+    claims = await verifyWithJwks(token, { keys: await jwt.jwks.keysFor(kid), allowedAlgorithms: jwt.algorithms, verification: { iss: jwt.issuer, aud: jwt.audience } });
   } catch {
     throw refuse('the token is not valid (signature, algorithm, issuer, audience or expiry)');
   }
+  // A token that never expires is refused: the provider must bound every token's life.
+  if (typeof claims.exp !== 'number') throw refuse('the token has no expiry (exp)');
   const tenant = claims[jwt.tenantClaim];
   if (typeof tenant !== 'string' || tenant.length === 0 || tenant.length > 80) throw refuse(`the token has no "${jwt.tenantClaim}" claim naming a tenant`);
   const raw = typeof claims.scope === 'string' ? claims.scope.split(' ') : Array.isArray(claims.scopes) ? claims.scopes : [];

@@ -1,23 +1,18 @@
-import { and, count, eq, notInArray } from 'drizzle-orm';
 import { tenantSpendSince, utcDayStart } from '../../db/ledger';
-import { agents } from '../../db/schema';
-import { TERMINAL_STATUSES } from '../../kernel/agent/lifecycle';
 import { KernelError } from '../../kernel/errors';
 import type { ApiDeps } from '../deps';
 
-/** Refuses a spawn (429) when the tenant already has its cap of live agents, or has spent its USD for the day. */
+/**
+ * Refuses a spawn, crew or batch (429) when the tenant has spent its USD for the UTC day. (Its cap of
+ * live agents is checked where every agent is stored, atomically: `refuseOverLiveCap` in prepareAgent.)
+ */
 export async function refuseOverTenantCaps(deps: ApiDeps, tenant: string): Promise<void> {
   const daily = deps.security.maxCostUsdPerDay;
-  if (daily > 0) {
-    const now = new Date();
-    const spent = await tenantSpendSince(deps.db, tenant, utcDayStart(now));
-    const untilTomorrow = Math.ceil((utcDayStart(now).getTime() + 86_400_000 - now.getTime()) / 1000);
-    if (spent >= daily) throw new KernelError('rate_limited', `tenant ${tenant} has spent its ${daily} USD for today (TENANT_MAX_COST_USD_PER_DAY)`, { retryAfterS: untilTomorrow });
-  }
-  const cap = deps.security.maxLiveAgents;
-  if (cap <= 0) return;
-  const [row] = await deps.db.select({ n: count() }).from(agents).where(and(eq(agents.tenant, tenant), notInArray(agents.status, [...TERMINAL_STATUSES])));
-  if ((row?.n ?? 0) >= cap) throw new KernelError('rate_limited', `tenant ${tenant} already has ${cap} live agents (TENANT_MAX_LIVE_AGENTS); wait for some to finish`, { retryAfterS: 30 });
+  if (daily <= 0) return;
+  const now = new Date();
+  const spent = await tenantSpendSince(deps.db, tenant, utcDayStart(now));
+  const untilTomorrow = Math.ceil((utcDayStart(now).getTime() + 86_400_000 - now.getTime()) / 1000);
+  if (spent >= daily) throw new KernelError('rate_limited', `tenant ${tenant} has spent its ${daily} USD for today (TENANT_MAX_COST_USD_PER_DAY)`, { retryAfterS: untilTomorrow });
 }
 
 const openStreams = new WeakMap<ApiDeps['security'], Map<string, number>>();

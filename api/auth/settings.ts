@@ -1,6 +1,8 @@
 import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../../kernel/config';
+import { KernelError } from '../../kernel/errors';
 import type { AuthSettings } from './authenticate';
+import { JwksCache } from './jwks';
 import { RateLimiter } from './rate-limit';
 
 /** The API's security settings: how callers authenticate, their rate, allowed origins and tenant caps. */
@@ -9,8 +11,6 @@ export interface ApiSecurity {
   limiter: RateLimiter;
   /** Browser origins allowed to make state-changing and codec requests. */
   allowedOrigins: readonly string[];
-  /** Agents a tenant may have live at once (0: unlimited). */
-  maxLiveAgents: number;
   /** SSE streams a tenant may hold open at once (0: unlimited). */
   maxEventStreams: number;
   /** USD a tenant may spend per UTC day (0: unlimited). */
@@ -19,16 +19,21 @@ export interface ApiSecurity {
   codec: PayloadCodec | undefined;
 }
 
+/** JWT sign-in when a JWKS is configured: the issuer and audience are required (a token minted for another app is refused). */
+function jwtSettings(config: Config): AuthSettings {
+  const { AOS_JWT_JWKS_URL: url, AOS_JWT_ISSUER: issuer, AOS_JWT_AUDIENCE: audience } = config;
+  if (!url) return {};
+  if (!issuer || !audience) throw new KernelError('invalid_config', 'AOS_JWT_JWKS_URL needs AOS_JWT_ISSUER and AOS_JWT_AUDIENCE: without them a token your identity provider issued for another application would be accepted');
+  return { jwt: { jwks: new JwksCache(url), algorithms: config.AOS_JWT_ALGORITHMS, issuer, audience, tenantClaim: config.AOS_JWT_TENANT_CLAIM } };
+}
+
 /** Security settings from the configuration; the Temporal UI's origin is allowed (it calls the codec route). */
 export function securityFromConfig(config: Config, temporalUiUrl: string | undefined, codec: PayloadCodec | undefined): ApiSecurity {
   const ui = temporalUiUrl ? [new URL(temporalUiUrl).origin] : [];
   return {
-    auth: config.AOS_JWT_JWKS_URL
-      ? { jwt: { jwksUrl: config.AOS_JWT_JWKS_URL, algorithms: config.AOS_JWT_ALGORITHMS, issuer: config.AOS_JWT_ISSUER, audience: config.AOS_JWT_AUDIENCE, tenantClaim: config.AOS_JWT_TENANT_CLAIM } }
-      : {},
+    auth: jwtSettings(config),
     limiter: new RateLimiter(config.AOS_RATE_LIMIT_PER_MINUTE),
     allowedOrigins: [...config.AOS_ALLOWED_ORIGINS, ...ui],
-    maxLiveAgents: config.TENANT_MAX_LIVE_AGENTS,
     maxEventStreams: config.TENANT_MAX_EVENT_STREAMS,
     maxCostUsdPerDay: config.TENANT_MAX_COST_USD_PER_DAY,
     codec,

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../kernel/config';
 import type { Logger } from '../logger';
+import { KernelError } from '../../kernel/errors';
 import { type CodecKeys, parseCodecKeys } from './codec';
 
 /** The file the embedded stack keeps its generated codec key in (read by workers sharing DATA_DIR). */
@@ -12,15 +13,16 @@ export function codecKeyFile(config: Pick<Config, 'DATA_DIR'>): string {
 
 /**
  * The payload encryption keys: AOS_CODEC_KEYS, else the DATA_DIR key file; `create` (the embedded
- * `bun run dev`) makes that file with a fresh key when neither exists. Without keys, payloads are not
- * encrypted, and the log says so once.
+ * `bun run dev`) makes that file with a fresh key when neither exists. Without keys the start is
+ * refused, unless AOS_PLAINTEXT_PAYLOADS opts out (then the log says payloads are not encrypted).
  */
-export function resolveCodecKeys(config: Pick<Config, 'AOS_CODEC_KEYS' | 'DATA_DIR'>, options: { create: boolean; logger: Logger }): CodecKeys | undefined {
+export function resolveCodecKeys(config: Pick<Config, 'AOS_CODEC_KEYS' | 'AOS_PLAINTEXT_PAYLOADS' | 'DATA_DIR'>, options: { create: boolean; logger: Logger }): CodecKeys | undefined {
   if (config.AOS_CODEC_KEYS) return parseCodecKeys(config.AOS_CODEC_KEYS);
   const file = codecKeyFile(config);
   if (existsSync(file)) return parseCodecKeys(readFileSync(file, 'utf8'));
   if (!options.create) {
-    options.logger.warn('payloads are NOT encrypted: set AOS_CODEC_KEYS (see the README) on the API and every worker');
+    if (!config.AOS_PLAINTEXT_PAYLOADS) throw new KernelError('invalid_config', `no payload encryption key: set AOS_CODEC_KEYS (the same on the API and every worker), put one in ${file}, or set AOS_PLAINTEXT_PAYLOADS=true to run unencrypted`);
+    options.logger.warn('payloads are NOT encrypted (AOS_PLAINTEXT_PAYLOADS=true)');
     return undefined;
   }
   mkdirSync(config.DATA_DIR, { recursive: true });

@@ -4,8 +4,10 @@ export interface SandboxLimits {
   wallMs: number;
   /** CPU seconds (RLIMIT_CPU). */
   cpuSeconds: number;
-  /** Address space in bytes (RLIMIT_AS). */
+  /** Address space of each process in bytes (RLIMIT_AS). */
   memoryBytes: number;
+  /** Memory of all the run's processes together (a cgroup, where the node may create one). */
+  runMemoryBytes: number;
   /** Processes and threads of the sandbox user (RLIMIT_NPROC): a fork bomb stops here. */
   processes: number;
   /** Largest file it may write (RLIMIT_FSIZE). */
@@ -21,6 +23,7 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   wallMs: 15_000,
   cpuSeconds: 5,
   memoryBytes: 768 * 1024 * 1024,
+  runMemoryBytes: 1024 * 1024 * 1024,
   processes: 64,
   fileBytes: 4 * 1024 * 1024,
   tmpBytes: 16 * 1024 * 1024,
@@ -43,22 +46,24 @@ export interface SandboxPaths {
 
 /**
  * The command line that runs code confined: as `nobody` (setpriv), in new user, PID, network, IPC
- * and UTS namespaces (bwrap --unshare-all: no network at all), with a root that holds only /usr
- * (read-only), the interpreter, the code (read-only) and a small private /tmp; an empty
- * environment; and CPU, memory, process and file-size limits (prlimit). Nothing of the host's /etc,
- * /root, /home, /proc or the kernel's own environment is visible.
+ * and UTS namespaces (bwrap --unshare-all: no network at all) and no user namespaces of its own,
+ * with a root that holds only /usr (read-only), the interpreter, the code (read-only), a read-only
+ * /dev and a small private /tmp (the only writable place); an empty environment; and CPU, memory,
+ * process and file-size limits (prlimit) per process. Nothing of the host's /etc, /root, /home,
+ * /proc or the kernel's own environment is visible.
  */
 export function sandboxArgv(paths: SandboxPaths, file: string, limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS): string[] {
   const bind = paths.interpreter.hostPath.startsWith('/usr/') ? [] : ['--ro-bind', paths.interpreter.hostPath, paths.interpreter.sandboxPath];
   return [
     paths.setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--no-new-privs',
     paths.bwrap,
-    '--unshare-all', '--die-with-parent', '--new-session', '--clearenv',
+    // --disable-userns: code cannot make a user namespace of its own (no root inside, no mounts).
+    '--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv',
     '--setenv', 'PATH', '/usr/bin:/bin', '--setenv', 'HOME', '/tmp', '--setenv', 'TMPDIR', '/tmp', '--setenv', 'NO_COLOR', '1',
     '--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin',
     ...bind,
     '--ro-bind', paths.codeDir, '/code',
-    '--proc', '/proc', '--dev', '/dev',
+    '--proc', '/proc', '--dev', '/dev', '--remount-ro', '/dev',
     '--size', String(limits.tmpBytes), '--tmpfs', '/tmp',
     '--remount-ro', '/',
     '--chdir', '/tmp',
