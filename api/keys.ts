@@ -85,9 +85,12 @@ export function keyRoutes(deps: ApiDeps) {
       const p = principalOf(c);
       const old = await keyOf(c.req.valid('param').id);
       refuseBeyond(p, old);
-      // Revoked first, and only by one caller: two rotations at once cannot both mint a key.
-      if (!(await revokeApiKey(deps.db, old.id))) throw new KernelError('conflict', `key ${old.id} is revoked; create a new one instead`);
-      const { row, token } = await createApiKey(deps.db, { tenant: old.tenant, name: old.name, scopes: old.scopes.filter((s) => scopeSchema.safeParse(s).success).map((s) => scopeSchema.parse(s)), agentId: old.agentId, expiresAt: old.expiresAt, createdBy: p.actor, rotatedFrom: old.id });
+      // One transaction: the old key is revoked (by one caller only: two rotations at once cannot both
+      // mint a key) exactly when the new one exists.
+      const { row, token } = await deps.db.transaction(async (tx) => {
+        if (!(await revokeApiKey(tx, old.id))) throw new KernelError('conflict', `key ${old.id} is revoked; create a new one instead`);
+        return createApiKey(tx, { tenant: old.tenant, name: old.name, scopes: old.scopes.filter((s) => scopeSchema.safeParse(s).success).map((s) => scopeSchema.parse(s)), agentId: old.agentId, expiresAt: old.expiresAt, createdBy: p.actor, rotatedFrom: old.id });
+      });
       await appendAudit(deps.db, { actor: p.actor, action: 'key.rotated', subject: `key:${old.id}`, data: { tenant: old.tenant, newKey: row.id }, idempotencyKey: `key.rotate:${old.id}` });
       return c.json({ ...view(row), key: token }, 201);
     })

@@ -11,6 +11,7 @@ import { decideGateUpdate, type GateDecision } from '../workflows/crew-api';
 import type { ControlDeps } from './deps';
 import { decideToolCall } from './steer';
 import { withTemporal } from './temporal';
+import { descendsFrom } from '../db/agents';
 
 /** How much of a node's result a crew view quotes (the full text is its result page). */
 const EXCERPT_CHARS = 1_000;
@@ -92,8 +93,10 @@ export async function describeCrew(deps: ControlDeps, id: string): Promise<CrewV
 }
 
 /** Opens or closes a gate node waiting in the crew's current run (a validated update: a gate of another run or node is refused). */
-export async function decideGate(deps: ControlDeps, id: string, decision: GateDecision): Promise<{ node: string; approved: boolean }> {
+export async function decideGate(deps: ControlDeps, id: string, decision: GateDecision, approverAgentId: string | null = null): Promise<{ node: string; approved: boolean }> {
   const crew = await crewRow(deps, id);
+  // A sub-crew's gates are not opened by the key of the agent that started it, nor of its ancestors.
+  if (approverAgentId && crew.parentAgentId && (await descendsFrom(deps.db, crew.parentAgentId, approverAgentId))) throw new KernelError('forbidden', `the credentials of the agent that started crew ${id} (or of its ancestors) cannot decide its gates`);
   if (crew.status !== 'running') throw new KernelError('conflict', `crew ${id} is ${crew.status}; no gate waits`);
   let result: { node: string; approved: boolean };
   try {

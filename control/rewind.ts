@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
-import { updateAgentRecord } from '../db/agents';
+import { updateAgentRecord, refuseOverLiveCap } from '../db/agents';
 import { getCheckpoint, type BoundaryState } from '../db/checkpoints';
 import { recordRewind } from '../db/rewind';
 import { isTerminal } from '../kernel/agent/lifecycle';
@@ -43,7 +43,9 @@ export async function rewindAgent(deps: ControlDeps, agentId: string, checkpoint
   if (checkpoint.historyEventId === null) throw new KernelError('conflict', `checkpoint ${checkpointId} has no history position to reset to`);
 
   const resetTo = await resetPoint(deps, row.workflowId, checkpoint.runId, checkpoint.historyEventId);
-  if (!isTerminal(row.status)) await park(deps, row.workflowId, agentId);
+  // A finished agent comes back to life: it needs room under its tenant's cap of live agents.
+  if (isTerminal(row.status)) await deps.db.transaction((tx) => refuseOverLiveCap(tx, row.tenant, deps.tenantLiveAgentCap));
+  else await park(deps, row.workflowId, agentId);
 
   const at = (checkpoint.state as { usage: BoundaryState['usage'] }).usage;
   const outcome = await recordRewind(deps.db, deps.pubsub, { agentId, toStep: checkpoint.step, usageAtBoundary: at, actor, via: 'api', checkpointId });

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
-import { enteringStep, type AgentRow, ancestorsOf } from '../db/agents';
+import { enteringStep, type AgentRow, descendsFrom } from '../db/agents';
 import { appendAudit } from '../db/audit';
 import { markKilling, unmarkKilling } from '../db/fence';
 import { toPageRef, writePage } from '../db/pages';
@@ -90,7 +90,7 @@ export async function setPriority(deps: ControlDeps, id: string, priority: numbe
 /** Approves or rejects the pending tool call; the workflow refuses stale ids and self-approval. */
 export async function decideToolCall(deps: ControlDeps, id: string, decision: ApprovalDecision, approverAgentId: string | null = null): Promise<{ callId: string; approved: boolean }> {
   // An agent's key approves neither its own calls nor those of anything it spawned, started or was forked into.
-  if (approverAgentId && (approverAgentId === id || (await ancestorsOf(deps.db, id)).includes(approverAgentId))) throw new KernelError('forbidden', `an agent's own credentials cannot approve its tool calls, nor its descendants'`);
+  if (approverAgentId && (await descendsFrom(deps.db, id, approverAgentId))) throw new KernelError('forbidden', `an agent's own credentials cannot approve its tool calls, nor its descendants'`);
   const row = await liveAgent(deps, id, 'decide the tool call');
   const result = await control(deps, row, 'decide the tool call', () => deps.client.workflow.getHandle(row.workflowId).executeUpdate(approveToolCallUpdate, { args: [decision] }));
   await appendAudit(deps.db, { actor: decision.approver, action: decision.approved ? 'tool.approved' : 'tool.rejected', subject: `${id}:${decision.callId}`, data: { reason: decision.reason ?? null }, idempotencyKey: `tool.decision:${id}:${decision.callId}` });

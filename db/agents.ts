@@ -73,24 +73,28 @@ export function enteringStep(agent: Pick<AgentRow, 'step'>): number {
   return agent.step + 1;
 }
 
+/** How many generations {@link ancestorsOf} follows; a longer line is reported incomplete. */
+const MAX_GENERATIONS = 64;
+
 /**
  * The agents `id` descends from, nearest first: its parent (spawn_agent or `parentId`), the agent
- * that started its crew (spawn_crew), and the agent it was forked from — up to 16 generations.
+ * that started its crew (spawn_crew), and the agent it was forked from. `complete` is false when the
+ * line is longer than {@link MAX_GENERATIONS} (callers that guard with it must then refuse).
  */
-export async function ancestorsOf(db: Db, id: string): Promise<string[]> {
+export async function ancestorsOf(db: Db, id: string): Promise<{ ids: string[]; complete: boolean }> {
   const out: string[] = [];
   let current = id;
-  for (let depth = 0; depth < 16; depth++) {
+  for (let depth = 0; depth < MAX_GENERATIONS; depth++) {
     const row = await getAgentRecord(db, current);
     if (!row) break;
     const lineage = (row.definition as { lineage?: Array<{ agentId: string }> }).lineage ?? [];
     const crewParent = row.crewId ? (await db.select({ parent: crews.parentAgentId }).from(crews).where(eq(crews.id, row.crewId)).limit(1))[0]?.parent : null;
     const next = row.parentId ?? crewParent ?? lineage[lineage.length - 1]?.agentId ?? null;
-    if (!next || out.includes(next)) break;
+    if (!next || out.includes(next)) return { ids: out, complete: true };
     out.push(next);
     current = next;
   }
-  return out;
+  return { ids: out, complete: false };
 }
 
 /**
@@ -100,6 +104,13 @@ export async function ancestorsOf(db: Db, id: string): Promise<string[]> {
 export async function refuseOverLiveCap(tx: Db, tenant: string, cap: number | undefined): Promise<void> {
   if (!cap || cap <= 0) return;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`aok-tenant-live:${tenant}`}))`);
-  const [row] = await tx.select({ n: count() }).from(agents).where(and(eq(agents.tenant, tenant), notInArray(agents.status, [...TERMINAL_STATUSES]), notLike(agents.id, 'crew%')));
+  const [row] = await tx.select({ n: count() }).from(agents).where(and(eq(agents.tenant, tenant), notInArray(agents.status, [...TERMINAL_STATUSES])));
   if ((row?.n ?? 0) >= cap) throw new KernelError('rate_limited', `tenant ${tenant} already has ${cap} live agents (TENANT_MAX_LIVE_AGENTS); wait for some to finish`, { retryAfterS: 30 });
+}
+
+/** True when `id` is `ancestor` or descends from it (or its line is too long to tell: guards refuse then). */
+export async function descendsFrom(db: Db, id: string, ancestor: string): Promise<boolean> {
+  if (id === ancestor) return true;
+  const line = await ancestorsOf(db, id);
+  return !line.complete || line.ids.includes(ancestor);
 }

@@ -59,13 +59,12 @@ export async function ensureBootstrapKey(db: Db, token: string | undefined): Pro
   if (token) {
     const parts = parseKey(token);
     if (!parts) throw new KernelError('invalid_config', 'AOS_BOOTSTRAP_KEY is not an API key: expected aok_<12 lowercase letters or digits>_<43 base64url characters> (create one with `bun bin/new-key.ts`)');
-    const existing = await getApiKey(db, parts.id);
-    if (existing?.revokedAt) throw new KernelError('invalid_config', `AOS_BOOTSTRAP_KEY (key ${parts.id}) has been revoked; set a new one (bun bin/new-key.ts)`);
-    if (existing && existing.secretHash !== hashSecret(parts.secret)) throw new KernelError('invalid_config', `AOS_BOOTSTRAP_KEY names key ${parts.id}, whose stored secret differs; set a new key`);
-    await db.transaction(async (tx) => {
-      if (!existing) await tx.insert(apiKeys).values({ id: parts.id, tenant: 'default', name: 'bootstrap', scopes: ['root'], secretHash: hashSecret(parts.secret), createdBy: 'bootstrap' });
-      await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.createdBy, 'bootstrap'), ne(apiKeys.id, parts.id), isNull(apiKeys.revokedAt)));
-    });
+    // Replicas starting at once insert it once; then every one checks what is stored.
+    await db.insert(apiKeys).values({ id: parts.id, tenant: 'default', name: 'bootstrap', scopes: ['root'], secretHash: hashSecret(parts.secret), createdBy: 'bootstrap' }).onConflictDoNothing();
+    const stored = await getApiKey(db, parts.id);
+    if (stored?.revokedAt) throw new KernelError('invalid_config', `AOS_BOOTSTRAP_KEY (key ${parts.id}) has been revoked; set a new one (bun bin/new-key.ts)`);
+    if (!stored || stored.secretHash !== hashSecret(parts.secret)) throw new KernelError('invalid_config', `AOS_BOOTSTRAP_KEY names key ${parts.id}, whose stored secret differs; set a new key`);
+    await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.createdBy, 'bootstrap'), ne(apiKeys.id, parts.id), isNull(apiKeys.revokedAt)));
     return null;
   }
   const live = await db.select({ id: apiKeys.id, scopes: apiKeys.scopes }).from(apiKeys).where(isNull(apiKeys.revokedAt));

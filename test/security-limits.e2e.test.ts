@@ -9,7 +9,9 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { sign } from 'hono/jwt';
 import { openAiReply, openAiToolCall, startFakeLlm } from './support/fake-llm';
 import { TEST_ROOT_KEY, withKey } from './support/keys';
+import { inspectingClient } from './support/stack';
 import { useStack } from './support/suite';
+import { waitFor } from './support/wait';
 
 setDefaultTimeout(120_000);
 
@@ -39,7 +41,6 @@ const suite = useStack({
     AOS_RATE_LIMIT_PER_MINUTE: '600',
     TENANT_MAX_LIVE_AGENTS: '2',
     TENANT_MAX_EVENT_STREAMS: '1',
-    TENANT_MAX_COST_USD_PER_DAY: '0.00001',
     AOS_JWT_JWKS_URL: `http://127.0.0.1:${idp.port}/jwks.json`,
     AOS_JWT_ISSUER: ISSUER,
     AOS_JWT_AUDIENCE: 'aok',
@@ -96,6 +97,29 @@ describe('limits', () => {
     expect((await spawn()).status).toBe(201);
   });
 
+  test('at the cap, a foreach starts what fits and the rest when room frees (it never deadlocks holding prepared agents)', async () => {
+    const key = await newKey('fanout', ['operator']);
+    const res = await post('/batches', { name: 'capped', concurrency: 4, template: { role: 'r', goal: 'g', input: 'hello {{item}}', model: 'scripted:1:300' }, inputs: ['a', 'b', 'c', 'd', 'e', 'f'] }, key);
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    const done = await waitFor(async () => (await (await fetch(url(`/batches/${id}`), withKey({}, key))).json()) as { status: string; nodes: Array<{ items: { completed: number } | null }> }, (v) => v.status !== 'running', 60_000, 'the batch to finish');
+    expect(done.status).toBe('completed');
+    expect(done.nodes[0]!.items!.completed).toBe(6);
+  });
+
+  test('at the cap, spawn_agent is refused and the loan goes back to the caller', async () => {
+    const key = await newKey('lender', ['operator']);
+    const sub = JSON.stringify({ name: 'helper', role: 'r', goal: 'g', input: 'help', maxTotalTokens: 5_000 });
+    const filler = (await (await post('/agents', { name: 'filler', role: 'r', goal: 'g', input: 'i', model: 'scripted:30:400', constraints: { maxSteps: 30 } }, key)).json()) as { id: string };
+    const parent = (await (await post('/agents', { name: 'lender', role: 'r', goal: 'g', input: `CALL spawn_agent ${sub}`, model: 'scripted:2', tools: ['spawn_agent'], constraints: { maxTotalTokens: 50_000 } }, key)).json()) as { id: string };
+    await suite.agents.settle(parent.id);
+    const calls = (await (await fetch(url(`/agents/${parent.id}/tool-calls`), withKey({}, key))).json()) as { toolCalls: Array<{ tool: string; result: string }> };
+    expect(calls.toolCalls.find((t) => t.tool === 'spawn_agent')?.result).toContain('TENANT_MAX_LIVE_AGENTS');
+    const state = await inspectingClient(suite.stack).workflow.getHandle(parent.id).query<{ childReservations: Record<string, unknown> }>('state');
+    expect(state.childReservations).toEqual({});
+    await post(`/agents/${filler.id}/kill`, {}, key);
+  });
+
   test('a tenant holding its cap of open event streams is refused another until one closes', async () => {
     const key = await newKey('watcher', ['operator']);
     const { id } = (await (await post('/agents', { name: 'watched', role: 'r', goal: 'g', input: 'i', model: 'scripted:30:400', constraints: { maxSteps: 30 } }, key)).json()) as { id: string };
@@ -118,22 +142,29 @@ describe('limits', () => {
     await post(`/agents/${id}/kill`, {}, key);
   });
 
+});
+
+describe('a tenant’s USD per day (a stack whose cap is 0.00001 USD)', () => {
+  const spend = useStack({ database: 'postgres', env: { TENANT_MAX_COST_USD_PER_DAY: '0.00001', OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-test' } });
+  const spendPost = (path: string, body: unknown, key: string) => fetch(`${spend.stack.apiUrl}${path}`, withKey({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, key));
+  const spendKey = async (tenant: string, scopes: string[]) => ((await (await spendPost('/keys', { name: tenant, tenant, scopes }, TEST_ROOT_KEY)).json()) as { key: string }).key;
+
   test('a tenant that spent its USD for the day: a running agent suspends before its next model call, and spawns are refused', async () => {
-    const key = await newKey('spender', ['operator']);
+    const key = await spendKey('spender', ['operator']);
     // Each step the model asks for the calculator, so the agent keeps going until the cap stops it.
     fake.respond = () => openAiToolCall('calculator', { expression: '1+1' });
-    const res = await post('/agents', { name: 'spender', role: 'r', goal: 'g', input: 'i', model: 'openai:gpt-4o-mini', tools: ['calculator'], constraints: { maxSteps: 6 } }, key);
+    const res = await spendPost('/agents', { name: 'spender', role: 'r', goal: 'g', input: 'i', model: 'openai:gpt-4o-mini', tools: ['calculator'], constraints: { maxSteps: 6 } }, key);
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
-    const held = await suite.agents.until(id, (v) => v.hold === 'budget_exhausted', 'the tenant cap to suspend it');
+    const held = await spend.agents.until(id, (v) => v.hold === 'budget_exhausted', 'the tenant cap to suspend it');
     // 11 + 7 tokens a call at gpt-4o-mini prices: the second call passes 0.00001 USD, the third is never made.
     expect(held.step).toBe(2);
     expect(fake.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(2);
-    const refused = await post('/agents', { name: 'more', role: 'r', goal: 'g', input: 'i' }, key);
+    const refused = await spendPost('/agents', { name: 'more', role: 'r', goal: 'g', input: 'i' }, key);
     expect(refused.status).toBe(429);
     expect(((await refused.json()) as { detail: string }).detail).toContain('TENANT_MAX_COST_USD_PER_DAY');
     fake.respond = undefined;
-    await post(`/agents/${id}/kill`, {}, key);
+    await spendPost(`/agents/${id}/kill`, {}, key);
   });
 });
 

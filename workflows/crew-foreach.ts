@@ -79,6 +79,8 @@ export async function crewForeachWorkflow(input: ForeachRunInput): Promise<Forea
       const share = shareOf(input.budget, usage, lentNow, count - next + items.length + retryQueue.length);
       const children = await acts.startCrewItems({ crewId, run, node, items, budget: share });
       children.forEach((child, i) => startItem(child, items[i]!.attempt, { promptTokens: share.maxTotalTokens ?? 0, completionTokens: 0, costUsd: share.maxCostUsd ?? 0 }));
+      // Items the tenant's cap left unprepared go first next time (an activity that prepared them all returns them all).
+      retryQueue.unshift(...items.slice(children.length));
       if (shouldContinueAsNew(workflowInfo(), FOREACH_HISTORY_LIMITS)) draining = true;
       continue;
     }

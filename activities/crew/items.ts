@@ -8,6 +8,7 @@ import type { Budget } from '../../kernel/cost/budget';
 import { itemsOf } from '../../kernel/crew/render';
 import { MAX_FOREACH_ITEMS } from '../../kernel/crew/spec';
 import { crewItemAgentPrefix, crewNode, prepareCrewAgent, type CrewActivityDeps, type NodeAddress, type PreparedChild } from './nodes';
+import { isKernelError } from '../../kernel/errors';
 
 /** How much of each item's result the collected result of a foreach keeps. */
 const ITEM_RESULT_CHARS = 2_000;
@@ -37,7 +38,7 @@ export function createCrewItemActivities(deps: CrewActivityDeps) {
       return items.length;
     },
 
-    /** Prepares the agents of items `indices` (each at its attempt), each with its share of the budget. */
+    /** Prepares the agents of items `indices` (each at its attempt), each with its share of the budget; fewer, in order, when the tenant's cap of live agents fills. */
     async startCrewItems(a: NodeAddress & { items: Array<{ index: number; attempt: number }>; budget: Budget }): Promise<PreparedChild[]> {
       const { node } = await crewNode(db, a);
       if (node.kind !== 'foreach') throw ApplicationFailure.nonRetryable(`node ${a.node} is not a foreach node`, 'CrewNodeKind');
@@ -48,7 +49,15 @@ export function createCrewItemActivities(deps: CrewActivityDeps) {
       for (const item of a.items) {
         const v = value.get(item.index);
         if (v === undefined) throw ApplicationFailure.nonRetryable(`foreach ${a.node} has no item ${item.index}`, 'CrewItemNotFound');
-        const child = await prepareCrewAgent(deps, { ...a, attempt: item.attempt, budget: a.budget, item: { index: item.index, value: v } }, node.foreach.agent);
+        let child: PreparedChild;
+        try {
+          child = await prepareCrewAgent(deps, { ...a, attempt: item.attempt, budget: a.budget, item: { index: item.index, value: v } }, node.foreach.agent);
+        } catch (err) {
+          // The tenant's cap of live agents is full: start what was prepared, and the workflow asks for
+          // the rest later (with none prepared, the activity's retries wait for room).
+          if (isKernelError(err, 'rate_limited') && out.length > 0) break;
+          throw err;
+        }
         await db.update(crewItems).set({ agentId: child.agentId, status: 'running' }).where(and(eq(crewItems.crewId, a.crewId), eq(crewItems.run, a.run), eq(crewItems.nodeId, a.node), eq(crewItems.idx, item.index)));
         out.push(child);
       }

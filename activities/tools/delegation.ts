@@ -5,7 +5,7 @@ import { getCrew } from '../../db/crews';
 import { agents, crews } from '../../db/schema';
 import type { Budget } from '../../kernel/cost/budget';
 import { rootMessage } from '../../kernel/errors';
-import { reserveBudgetUpdate } from '../../workflows/agent-api';
+import { reserveBudgetUpdate, childFinishedSignal } from '../../workflows/agent-api';
 import type { ToolContext, ToolKernel } from './registry';
 
 /** How deep delegation may go: an agent's sub-agent's sub-agent, and no further (a sub-crew's members count as one level). */
@@ -48,6 +48,14 @@ export async function lendBudget(kernel: ToolKernel, caller: AgentRow, delegateI
   } catch (err) {
     return `refused: your budget cannot be lent (${rootMessage(err)})`;
   }
+}
+
+/** Gives a loan back to the caller (its delegate never started): the caller settles it as nothing spent. */
+export async function returnLoan(kernel: ToolKernel, caller: AgentRow, delegateId: string): Promise<void> {
+  await kernel.client.workflow
+    .getHandle(caller.workflowId)
+    .signal(childFinishedSignal, { childId: delegateId, spent: { promptTokens: 0, completionTokens: 0, costUsd: 0 } })
+    .catch(() => undefined);
 }
 
 /** Waits for a delegate's result; if the caller is killed meanwhile (the tool call is cancelled), `stop` ends the delegate too. */

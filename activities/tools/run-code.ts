@@ -26,10 +26,24 @@ function interpreterFor(language: Language): SandboxPaths['interpreter'] | strin
   return { hostPath: bun, sandboxPath: bun.startsWith('/usr/') ? bun : '/opt/bun/bun', args: ['--no-install', 'run', '--silent'] };
 }
 
+const versions = new Map<string, number[] | null>();
+/** bubblewrap's version as [major, minor, patch] (asked once per binary), or null when it does not say. */
+function bwrapVersion(bwrap: string): number[] | null {
+  if (!versions.has(bwrap)) {
+    const out = Bun.spawnSync([bwrap, '--version']).stdout.toString();
+    const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(out);
+    versions.set(bwrap, m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null);
+  }
+  return versions.get(bwrap) ?? null;
+}
+
 /** The tools a sandbox needs, or why it cannot run: it never runs code without them. */
 function sandboxTools(bwrapCandidates: readonly string[]): Omit<SandboxPaths, 'codeDir' | 'interpreter'> | string {
   const bwrap = firstExisting(...bwrapCandidates);
   if (!bwrap) return 'bubblewrap (bwrap) is not installed on this node, and run_code never runs code unsandboxed (apt-get install bubblewrap)';
+  const version = bwrapVersion(bwrap);
+  const [major = 0, minor = 0] = version ?? [];
+  if (!version || (major === 0 && minor < 8)) return `bubblewrap ${version?.join('.') ?? '(unknown version)'} is too old: run_code needs 0.8 or later (--disable-userns), and never runs code less confined`;
   const setpriv = firstExisting('/usr/bin/setpriv', '/bin/setpriv');
   const prlimit = firstExisting('/usr/bin/prlimit', '/bin/prlimit');
   if (!setpriv || !prlimit) return 'setpriv and prlimit (util-linux) are needed to confine code; run_code refuses to run without them';

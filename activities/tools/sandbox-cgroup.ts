@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A control group one sandbox run lives in: its total memory and task count, whatever it forks. */
@@ -11,9 +11,31 @@ export interface RunCgroup {
   remove(): Promise<void>;
 }
 
-const V1 = { memory: '/sys/fs/cgroup/memory', pids: '/sys/fs/cgroup/pids' };
-const V2 = '/sys/fs/cgroup';
+const ROOT = '/sys/fs/cgroup';
 const PREFIX = 'aok-sandbox-';
+
+/** This process's own cgroup per hierarchy (`memory`, `pids`, or `''` for v2), from /proc/self/cgroup. */
+function ownGroups(): Map<string, string> {
+  const out = new Map<string, string>();
+  try {
+    for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean)) {
+      const [, controllers = '', path = '/'] = line.split(':');
+      for (const c of controllers.split(',')) out.set(c, path);
+    }
+  } catch {
+    // No /proc: no cgroups.
+  }
+  return out;
+}
+
+/** This process's PID namespace (groups are named with it, so a sweep never touches another namespace's runs). */
+function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+  } catch {
+    return '0';
+  }
+}
 
 /** Writes a control file; false when the kernel refuses. */
 function write(file: string, value: string): boolean {
@@ -58,13 +80,13 @@ async function removeGroup(dirs: readonly string[]): Promise<void> {
 }
 
 let swept = false;
-/** Removes groups an earlier process of this node left behind (it died mid-run), once per process. */
-function sweepStale(parents: readonly string[]): void {
+/** Removes groups an earlier process of this PID namespace left behind (it died mid-run), once per process. */
+function sweepStale(parents: readonly string[], ns: string): void {
   if (swept) return;
   swept = true;
   for (const parent of parents) {
-    for (const name of readdirSync(parent).filter((n) => n.startsWith(PREFIX))) {
-      const owner = Number(name.slice(PREFIX.length).split('-')[0]);
+    for (const name of readdirSync(parent).filter((n) => n.startsWith(`${PREFIX}${ns}-`))) {
+      const owner = Number(name.slice(`${PREFIX}${ns}-`.length).split('-')[0]);
       if (owner === process.pid || existsSync(`/proc/${owner}`)) continue;
       void removeGroup([join(parent, name)]);
     }
@@ -72,17 +94,21 @@ function sweepStale(parents: readonly string[]): void {
 }
 
 /**
- * Creates a cgroup for one run with `memoryBytes` for all its processes together and `tasks` tasks
- * (processes and threads), on cgroup v2 or the v1 memory and pids hierarchies; null where this
- * process may not create one (then only the per-process rlimits bound the run).
+ * Creates a cgroup for one run, inside this worker's own cgroup (so the run stays within the worker's
+ * limits), with `memoryBytes` for all its processes together and `tasks` tasks (processes and
+ * threads), on cgroup v2 or the v1 memory and pids hierarchies; null where this process may not
+ * create one (then only the per-process rlimits bound the run).
  */
 export function createRunCgroup(run: number, memoryBytes: number, tasks: number): RunCgroup | null {
-  const name = `${PREFIX}${process.pid}-${run}`;
+  const ns = pidNamespace();
+  const name = `${PREFIX}${ns}-${process.pid}-${run}`;
+  const own = ownGroups();
   try {
-    const v2Controllers = existsSync(join(V2, 'cgroup.controllers')) ? readFileSync(join(V2, 'cgroup.controllers'), 'utf8') : '';
-    if (/\bmemory\b/.test(v2Controllers) && /\bpids\b/.test(v2Controllers)) {
-      sweepStale([V2]);
-      const dir = join(V2, name);
+    const v2Parent = join(ROOT, own.get('') ?? '/');
+    const v2Controllers = existsSync(join(v2Parent, 'cgroup.controllers')) ? readFileSync(join(v2Parent, 'cgroup.controllers'), 'utf8') : '';
+    if (own.has('') && !own.has('memory') && /\bmemory\b/.test(v2Controllers) && /\bpids\b/.test(v2Controllers)) {
+      sweepStale([v2Parent], ns);
+      const dir = join(v2Parent, name);
       mkdirSync(dir);
       if (write(join(dir, 'memory.max'), String(memoryBytes)) && write(join(dir, 'pids.max'), String(tasks))) {
         write(join(dir, 'memory.swap.max'), '0');
@@ -91,10 +117,12 @@ export function createRunCgroup(run: number, memoryBytes: number, tasks: number)
       rmdirSync(dir);
       return null;
     }
-    if (!existsSync(V1.memory) || !existsSync(V1.pids)) return null;
-    sweepStale([V1.memory, V1.pids]);
-    const mem = join(V1.memory, name);
-    const pids = join(V1.pids, name);
+    const memParent = join(ROOT, 'memory', own.get('memory') ?? '/');
+    const pidsParent = join(ROOT, 'pids', own.get('pids') ?? '/');
+    if (!own.has('memory') || !own.has('pids') || !existsSync(memParent) || !existsSync(pidsParent)) return null;
+    sweepStale([memParent, pidsParent], ns);
+    const mem = join(memParent, name);
+    const pids = join(pidsParent, name);
     mkdirSync(mem);
     mkdirSync(pids);
     const remove = () => removeGroup([mem, pids]);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { prepareAgent } from '../../control/spawn';
+import { prepareAgent, type PreparedAgent } from '../../control/spawn';
 import { startAgentRun } from '../../control/start-run';
 import { alreadyStarted } from '../../control/temporal';
 import { getAgentRecord } from '../../db/agents';
@@ -9,7 +9,7 @@ import { slugify, spawnAgentSchema } from '../../kernel/agent/spawn';
 import type { AgentResult } from '../../kernel/agent/state';
 import { rootMessage } from '../../kernel/errors';
 import { killSignal } from '../../workflows/agent-api';
-import { awaitDelegate, delegationRefusal, lendBudget } from './delegation';
+import { awaitDelegate, delegationRefusal, lendBudget, returnLoan } from './delegation';
 import { defineTool } from './registry';
 
 export { MAX_DELEGATION_DEPTH, MAX_SUB_AGENTS } from './delegation';
@@ -44,7 +44,14 @@ export const spawnAgentTool = defineTool({
       const budget = await lendBudget(kernel, caller, childId, args.maxTotalTokens);
       if (typeof budget === 'string') return budget;
       const spec = spawnAgentSchema.parse({ name: args.name, role: args.role, goal: args.goal, input: args.input, model: caller.model, tenant: caller.tenant, tools: args.tools, parentId: caller.id, constraints: { maxTotalTokens: budget.maxTotalTokens, maxCostUsd: budget.maxCostUsd } });
-      const prepared = await prepareAgent({ db: ctx.db, tools: kernel.tools, taskQueue: kernel.taskQueue, defaultModel: kernel.defaultModel, agingIntervalMs: kernel.agingIntervalMs, tenantLiveAgentCap: kernel.tenantLiveAgentCap }, spec, { actor: `agent:${caller.id}`, agentId: childId });
+      let prepared: PreparedAgent;
+      try {
+        prepared = await prepareAgent({ db: ctx.db, tools: kernel.tools, taskQueue: kernel.taskQueue, defaultModel: kernel.defaultModel, agingIntervalMs: kernel.agingIntervalMs, tenantLiveAgentCap: kernel.tenantLiveAgentCap }, spec, { actor: `agent:${caller.id}`, agentId: childId });
+      } catch (err) {
+        // Not stored (the tenant's cap, a bad spec): the loan goes back, and the model hears why.
+        await returnLoan(kernel, caller, childId);
+        return `refused: ${rootMessage(err)}`;
+      }
       try {
         await startAgentRun({ client: kernel.client, db: ctx.db, taskQueue: kernel.taskQueue }, prepared.run, prepared.label);
       } catch (err) {

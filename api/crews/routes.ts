@@ -112,7 +112,8 @@ export function crewRoutes(deps: ApiDeps) {
     })
     .openapi(gateRoute, async (c) => {
       const { id, node } = c.req.valid('param');
-      return c.json(await decideGate(deps, id, { node, ...c.req.valid('json'), approver: principalOf(c).actor }), 200);
+      const p = principalOf(c);
+      return c.json(await decideGate(deps, id, { node, ...c.req.valid('json'), approver: p.actor }, p.agentId), 200);
     })
     .openapi(approvalRoute, async (c) => {
       const { id, node } = c.req.valid('param');
