@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import { formatKey, hashSecret, newKeyParts, parseKey } from '../kernel/auth/api-key-token';
 import type { Scope } from '../kernel/auth/scopes';
 import { KernelError } from '../kernel/errors';
+import { appendAudit } from './audit';
 import type { Db } from './client';
 import { apiKeys } from './schema';
 
@@ -64,10 +65,13 @@ export async function ensureBootstrapKey(db: Db, token: string | undefined): Pro
     const stored = await getApiKey(db, parts.id);
     if (stored?.revokedAt) throw new KernelError('invalid_config', `AOS_BOOTSTRAP_KEY (key ${parts.id}) has been revoked; set a new one (bun bin/new-key.ts)`);
     if (!stored || stored.secretHash !== hashSecret(parts.secret)) throw new KernelError('invalid_config', `AOS_BOOTSTRAP_KEY names key ${parts.id}, whose stored secret differs; set a new key`);
-    await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.createdBy, 'bootstrap'), ne(apiKeys.id, parts.id), isNull(apiKeys.revokedAt)));
+    const revoked = await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.createdBy, 'bootstrap'), ne(apiKeys.id, parts.id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
+    await appendAudit(db, { actor: 'bootstrap', action: 'key.bootstrapped', subject: `key:${parts.id}`, data: { tenant: 'default', revoked: revoked.map((k) => k.id) }, idempotencyKey: `key.bootstrap:${parts.id}:${revoked.map((k) => k.id).join(',')}` });
     return null;
   }
   const live = await db.select({ id: apiKeys.id, scopes: apiKeys.scopes }).from(apiKeys).where(isNull(apiKeys.revokedAt));
   if (live.some((k) => k.scopes.includes('root'))) return null;
-  return (await createApiKey(db, { tenant: 'default', name: 'bootstrap', scopes: ['root'], createdBy: 'bootstrap' })).token;
+  const created = await createApiKey(db, { tenant: 'default', name: 'bootstrap', scopes: ['root'], createdBy: 'bootstrap' });
+  await appendAudit(db, { actor: 'bootstrap', action: 'key.created', subject: `key:${created.row.id}`, data: { tenant: 'default', scopes: created.row.scopes, agentId: null }, idempotencyKey: `key.create:${created.row.id}` });
+  return created.token;
 }

@@ -61,6 +61,10 @@ describe('bun run dev', () => {
       expect((await fetch(`${api}/agents`)).status).toBe(401);
       expect((await fetch(`${api}/agents`, withKey({}, TEST_ROOT_KEY))).status).toBe(401);
       expect(await spawnAndFinish(api, 'dev-hello', printed)).toMatchObject({ status: 'completed', step: 2 });
+      // Its creation is in the audit log, by the bootstrap, without the secret.
+      const audit = await (await fetch(`${api}/audit?action=key.created`, withKey({}, printed))).text();
+      expect(audit).toContain('"actor":"bootstrap"');
+      expect(audit).not.toContain(printed!.split('_')[2]!);
       // The Temporal Web UI answers on its port.
       expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
       // A second `bun run dev` on the same data directory is refused with a sentence, not a crash.
