@@ -7,7 +7,7 @@ import { validationHook } from '../validation';
 import { spawnAgent } from '../../control/spawn';
 import { agentPages, agentTree, describeAgent, listAgents, type AgentTreeNode } from '../../control/views';
 import { agentViewSchema, pageViewSchema } from '../../kernel/agent/view';
-import { refuseOverTenantCaps } from '../auth/caps';
+import { refuseOverDailySpend } from '../auth/caps';
 import { listTenant, tenantFor } from '../auth/tenant';
 import { principalOf } from '../auth/guard';
 
@@ -95,7 +95,7 @@ export function agentRoutes(deps: ApiDeps) {
     .openapi(spawnRoute, async (c) => {
       const spec = c.req.valid('json');
       const tenant = tenantFor(c, spec.tenant);
-      await refuseOverTenantCaps(deps, tenant);
+      await refuseOverDailySpend(deps, tenant);
       const view = await spawnAgent(deps, { ...spec, tenant }, principalOf(c).actor);
       c.header('location', `/agents/${view.id}`);
       return c.json(view, 201);

@@ -6,7 +6,7 @@ import type { ApiDeps } from '../deps';
  * Refuses a spawn, crew or batch (429) when the tenant has spent its USD for the UTC day. (Its cap of
  * live agents is checked where every agent is stored, atomically: `refuseOverLiveCap` in prepareAgent.)
  */
-export async function refuseOverTenantCaps(deps: ApiDeps, tenant: string): Promise<void> {
+export async function refuseOverDailySpend(deps: ApiDeps, tenant: string): Promise<void> {
   const daily = deps.security.maxCostUsdPerDay;
   if (daily <= 0) return;
   const now = new Date();
@@ -15,16 +15,13 @@ export async function refuseOverTenantCaps(deps: ApiDeps, tenant: string): Promi
   if (spent >= daily) throw new KernelError('rate_limited', `tenant ${tenant} has spent its ${daily} USD for today (TENANT_MAX_COST_USD_PER_DAY)`, { retryAfterS: untilTomorrow });
 }
 
-const openStreams = new WeakMap<ApiDeps['security'], Map<string, number>>();
-
 /**
  * Holds one of the tenant's event-stream slots for as long as `open` runs; refuses (429) when the
  * tenant already holds its cap (per API process).
  */
 export function streamSlot(deps: ApiDeps, tenant: string): { release: () => void } {
   const cap = deps.security.maxEventStreams;
-  let byTenant = openStreams.get(deps.security);
-  if (!byTenant) openStreams.set(deps.security, (byTenant = new Map()));
+  const byTenant = deps.security.openStreams;
   const held = byTenant.get(tenant) ?? 0;
   if (cap > 0 && held >= cap) throw new KernelError('rate_limited', `tenant ${tenant} already holds ${cap} open event streams (TENANT_MAX_EVENT_STREAMS); close one first`, { retryAfterS: 5 });
   byTenant.set(tenant, held + 1);

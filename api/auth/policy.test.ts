@@ -5,7 +5,7 @@ import { pathParams, ROUTE_POLICIES } from './policy';
 import { RateLimiter } from './rate-limit';
 
 /** Enough of the deps to build the app and read its route table (no request is served). */
-const deps = { logger: { debug() {}, error() {} }, security: { auth: {}, limiter: new RateLimiter(0), allowedOrigins: [], maxEventStreams: 0, maxCostUsdPerDay: 0, codec: undefined } } as unknown as ApiDeps;
+const deps = { logger: { debug() {}, error() {} }, security: { auth: {}, limiter: new RateLimiter(0), allowedOrigins: [], maxEventStreams: 0, openStreams: new Map(), maxCostUsdPerDay: 0, codec: undefined } } as unknown as ApiDeps;
 
 describe('deny by default', () => {
   const routes = createApp(deps)

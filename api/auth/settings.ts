@@ -13,6 +13,8 @@ export interface ApiSecurity {
   allowedOrigins: readonly string[];
   /** SSE streams a tenant may hold open at once (0: unlimited). */
   maxEventStreams: number;
+  /** Streams each tenant holds open now, in this API process. */
+  openStreams: Map<string, number>;
   /** USD a tenant may spend per UTC day (0: unlimited). */
   maxCostUsdPerDay: number;
   /** The payload codec the codec-server routes run (undefined: payloads are not encrypted). */
@@ -35,6 +37,7 @@ export function securityFromConfig(config: Config, temporalUiUrl: string | undef
     limiter: new RateLimiter(config.AOS_RATE_LIMIT_PER_MINUTE),
     allowedOrigins: [...config.AOS_ALLOWED_ORIGINS, ...ui],
     maxEventStreams: config.TENANT_MAX_EVENT_STREAMS,
+    openStreams: new Map(),
     maxCostUsdPerDay: config.TENANT_MAX_COST_USD_PER_DAY,
     codec,
   };

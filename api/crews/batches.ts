@@ -10,7 +10,7 @@ import type { ApiDeps } from '../deps';
 import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
 import { listTenant, tenantFor } from '../auth/tenant';
-import { refuseOverTenantCaps } from '../auth/caps';
+import { refuseOverDailySpend } from '../auth/caps';
 import { principalOf } from '../auth/guard';
 
 /** The body of `POST /batches`: one agent template run over a list of inputs (`{{item}}` in its input), under a concurrency cap. */
@@ -71,7 +71,7 @@ export function batchRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(createRoute_, async (c) => {
       const b = c.req.valid('json');
-      await refuseOverTenantCaps(deps, tenantFor(c, b.tenant));
+      await refuseOverDailySpend(deps, tenantFor(c, b.tenant));
       const spec = crewSpecSchema.parse({
         name: b.name,
         tenant: tenantFor(c, b.tenant),

@@ -9,7 +9,7 @@ import { streamEvents } from '../event-stream';
 import { problemResponse } from '../openapi-common';
 import { validationHook } from '../validation';
 import { listTenant, tenantFor } from '../auth/tenant';
-import { refuseOverTenantCaps } from '../auth/caps';
+import { refuseOverDailySpend } from '../auth/caps';
 import { principalOf } from '../auth/guard';
 
 const crewParam = z.object({ id: z.string().min(1).max(200) });
@@ -95,7 +95,7 @@ export function crewRoutes(deps: ApiDeps) {
   return app
     .openapi(createCrewRoute, async (c) => {
       const tenant = tenantFor(c, c.req.valid('json').tenant);
-      await refuseOverTenantCaps(deps, tenant);
+      await refuseOverDailySpend(deps, tenant);
       const id = await createCrew(deps, { ...c.req.valid('json'), tenant }, { actor: principalOf(c).actor });
       c.header('location', `/crews/${id}`);
       return c.json(await describeCrew(deps, id), 201);
