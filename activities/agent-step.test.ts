@@ -98,9 +98,19 @@ describe('fenced writes', () => {
       { agentId, step: 1, model: 'openai:fake', maxTokens: 64, budget: UNLIMITED, spent: ZERO_SPEND },
     );
 
+  /** Waits until the step's `step.started` is stored (it is written beside the model call, not before it). */
+  async function startedSeen(agentId: string): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const rows = await database.db.select().from(agentEvents).where(eq(agentEvents.agentId, agentId));
+      if (rows.some((e) => e.kind === 'step.started')) return;
+      await Bun.sleep(5);
+    }
+    throw new Error('step.started was never written');
+  }
+
   test('a step whose agent is killed while the model answers writes no reply, no event, no status — only the bill, once, marked killed', async () => {
     await agent('killed-1');
-    const err = await run(meanwhile(() => closeAgentRecord(database.db, database.pubsub, { agentId: 'killed-1', runId: 'dev', status: 'terminated', exitReason: 'killed', error: 'killed', closedBy: 'kernel' }).then(() => undefined)), 'killed-1').catch((e: unknown) => e);
+    const err = await run(meanwhile(() => startedSeen('killed-1').then(() => closeAgentRecord(database.db, database.pubsub, { agentId: 'killed-1', runId: 'dev', status: 'terminated', exitReason: 'killed', error: 'killed', closedBy: 'kernel' })).then(() => undefined)), 'killed-1').catch((e: unknown) => e);
     expect((err as { type?: string }).type).toBe('AgentFinished');
     const pages = await database.db.select().from(contextPages).where(eq(contextPages.agentId, 'killed-1'));
     expect(pages.filter((p) => p.purpose === 'reply')).toEqual([]);

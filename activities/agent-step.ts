@@ -3,13 +3,14 @@ import type { Db } from '../db/client';
 import { emitFencedEvent, fenceCheck } from '../db/fence';
 import type { PubSub } from '../db/notify';
 import { agentEvents, agents, usageLedger } from '../db/schema';
-import { EVENTS_CHANNEL } from '../db/events';
+import { EVENTS_CHANNEL, type AgentEvent } from '../db/events';
 import { findPage, toPageRef, writePage, type PageRow } from '../db/pages';
 import { scopeOf } from '../db/scope';
 import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import { appendAudit } from '../db/audit';
 import type { VectorRetrieval } from '../db/retrieval';
-import { buildContext, type PressureThresholds, type Summariser } from './context/build-context';
+import { buildContext, gatherContext, type GatherRequest, type PressureThresholds, type Summariser } from './context/build-context';
+import { IdentityHints, type AgentIdentityRow } from './identity-hints';
 import { countChatTokens, countTextTokens } from '../kernel/llm/tokens';
 import { bill, discardedPart, ledgerTotals, tenantSpendSince, utcDayStart } from '../db/ledger';
 import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
@@ -22,7 +23,9 @@ import type { ProviderGuard } from './llm/guard';
 import type { ToolRegistry } from './tools/registry';
 import { renewGpuLease } from './placement';
 import { currentRun } from './run-identity';
-import { claimStep, fencedOut, type DetectedRewind } from './step-claim';
+import { claimStep, fencedOut, type DetectedRewind, type StepClaim } from './step-claim';
+import { beginStep } from '../db/step-begin';
+import { commitStep } from '../db/step-commit';
 import { eq } from 'drizzle-orm';
 
 /** What one agent step needs: ids, limits and what was spent (bodies are read from Postgres). */
@@ -94,25 +97,39 @@ function resultFrom(row: PageRow): LlmStepResult {
   return { page: toPageRef(row), usage: meta.usage, stopReason: meta.stopReason, toolCalls: meta.toolCalls.map((c) => ({ id: c.id, name: c.name })), ...(meta.overBudget ? { overBudget: meta.overBudget } : {}) };
 }
 
-/** Streams token events in batches (every 100 ms) so a long answer costs a few rows, not thousands; fenced, so none follows a kill. */
-function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number, fence: number) {
+/**
+ * Streams token events in batches (every 100 ms) so a long answer costs a few rows, not thousands;
+ * fenced, so none follows a kill. `first` (the step's `step.started`) is written before any of them,
+ * while the model already runs. `drain()` waits for what was sent and hands back what is still
+ * buffered, for the step's commit to write with its own event (one round trip fewer).
+ */
+function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number, fence: number, first: AgentEvent) {
   let buffer = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let chain = Promise.resolve();
+  let chain: Promise<unknown> = emitFencedEvent(deps.db, first, fence);
   const flush = () => {
     timer = undefined;
     if (!buffer) return;
     const text = buffer;
     buffer = '';
-    chain = chain.then(() => emitFencedEvent(deps.db, deps.pubsub, { agentId, step, kind: 'token', data: { text } }, fence)).then(() => undefined);
+    chain = chain.then(() => emitFencedEvent(deps.db, { agentId, step, kind: 'token', data: { text } }, fence));
   };
   return {
     onToken(text: string) {
       buffer += text;
       timer ??= setTimeout(flush, 100);
     },
-    async close() {
+    /** Stops the timer, waits for the events sent so far, and returns the text not yet sent. */
+    async drain(): Promise<string> {
       if (timer) clearTimeout(timer);
+      timer = undefined;
+      await chain;
+      const rest = buffer;
+      buffer = '';
+      return rest;
+    },
+    /** Sends what is left as a token event. */
+    async close(): Promise<void> {
       flush();
       await chain;
     },
@@ -122,29 +139,49 @@ function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number, fence: 
 /** Builds the `llmStep` activity: one model call per agent step, stored as a reply page, idempotent. */
 export function createLlmStep(deps: LlmStepDeps) {
   const { db } = deps;
-  return async function llmStep(input: LlmStepInput): Promise<LlmStepResult> {
-    if (input.boundary) {
-      const runId = Context.current().info.workflowExecution?.runId ?? "unknown";
-      await recordCheckpoint(db, { agentId: input.agentId, runId, step: input.step - 1, historyEventId: input.boundary.historyEventId, state: input.boundary.state });
-    }
-    // A retry after the reply was stored returns it: the model is never billed twice for a step.
-    const { runId } = currentRun();
-    const done = await findPage(db, input.agentId, input.step, 'reply');
-    const writer = (done?.meta as ReplyMeta | undefined)?.runId;
-    if (done && (!writer || writer === runId)) return resultFrom(done);
-    // Claims the agent (a fencing token for every write below); a reply of another run here means a reset.
-    const claim = await claimStep(deps, {
-      agentId: input.agentId,
-      runId,
-      foreignRecord: done !== undefined,
-      boundary: { toStep: input.step - 1, usage: input.boundary?.state.usage ?? input.usage ?? ZERO_SPEND },
-    });
-    const { agent, fence } = claim;
-    if (input.gpuLease) await renewGpuLease(db, input.agentId, input.gpuLease, deps.gpuLeaseMs ?? 120_000);
-
+  const identities = new IdentityHints();
+  /** What the context's reads need, from an agent's identity: its scope, tools and window. */
+  const gatherRequest = (agent: AgentIdentityRow, input: LlmStepInput): GatherRequest & { contextTokens?: number } => {
     const definition = agent.definition as { tools?: string[]; constraints?: { contextTokens?: number } };
     const allowed = (definition.tools ?? []).filter((t) => deps.tools.get(t));
-    const tools = deps.tools.schemas(allowed);
+    return { agentId: input.agentId, agent, scope: scopeOf(agent), step: input.step, model: input.model, maxTokens: input.maxTokens, tools: deps.tools.schemas(allowed), contextTokens: definition.constraints?.contextTokens, vectors: deps.vectors };
+  };
+  return async function llmStep(input: LlmStepInput): Promise<LlmStepResult> {
+    // One statement: the step's reply if an earlier attempt stored it, else the claim (a fencing token
+    // for every write below) and the checkpoint of the boundary before the step.
+    const { runId } = currentRun();
+    const limited = input.budget.maxTotalTokens !== null || input.budget.maxCostUsd !== null;
+    // Reads that need no claim start now, beside it: the model's learned prompt margin, the agent's own
+    // spend, and — when this worker ran the agent's last step — the context's reads (checked below).
+    const marginP = limited ? promptMarginOf(db, input.model) : Promise.resolve(1);
+    // The ledger is the truth about the agent's own spend (every timeline, discarded bills too).
+    const spentNow = async (): Promise<Spend> => (input.borrowed ? addSpend((await ledgerTotals(db, eq(usageLedger.agentId, input.agentId))).spend, input.borrowed) : input.spent);
+    const spentBefore = spentNow();
+    const hint = identities.get(input.agentId);
+    const early = hint ? gatherContext(db, gatherRequest(hint, input)) : undefined;
+    for (const p of [marginP, spentBefore, early]) p?.catch(() => undefined);
+    const start = await beginStep(db, { agentId: input.agentId, step: input.step, runId, boundary: input.boundary });
+    const done = start.prior;
+    const writer = (done?.meta as ReplyMeta | undefined)?.runId;
+    // A retry after the reply was stored returns it: the model is never billed twice for a step.
+    if (done && (!writer || writer === runId)) return resultFrom(done);
+    // A reply of another run here means a reset; a terminal agent may have been reset after it ended.
+    if (!start.agent && input.boundary) {
+      await recordCheckpoint(db, { agentId: input.agentId, runId, step: input.step - 1, historyEventId: input.boundary.historyEventId, state: input.boundary.state });
+    }
+    const claim: StepClaim = start.agent
+      ? { agent: start.agent, fence: start.agent.fence }
+      : await claimStep(deps, {
+          agentId: input.agentId,
+          runId,
+          foreignRecord: done !== undefined,
+          boundary: { toStep: input.step - 1, usage: input.boundary?.state.usage ?? input.usage ?? ZERO_SPEND },
+        });
+    const { agent, fence } = claim;
+    const gathered = identities.remember(agent, hint) ? early : undefined;
+    if (input.gpuLease) await renewGpuLease(db, input.agentId, input.gpuLease, deps.gpuLeaseMs ?? 120_000);
+
+    const { tools, contextTokens } = gatherRequest(agent, input);
     let provider: LlmProvider;
     try {
       provider = deps.providerFor(input.model);
@@ -159,10 +196,6 @@ export function createLlmStep(deps: LlmStepDeps) {
     }
     const ctx = Context.current();
     const price = priceOf(input.model);
-    const limited = input.budget.maxTotalTokens !== null || input.budget.maxCostUsd !== null;
-    const margin = limited ? await promptMarginOf(db, input.model) : 1;
-    // The ledger is the truth about the agent's own spend (every timeline, discarded bills too).
-    const spentNow = async (): Promise<Spend> => (input.borrowed ? addSpend((await ledgerTotals(db, eq(usageLedger.agentId, input.agentId))).spend, input.borrowed) : input.spent);
     // Online, paged-out spans are summarised by the agent's own model (the scripted model is offline),
     // under the same hard budget as the step: a summary the budget cannot cover is written extractively.
     const summariser: Summariser | undefined = provider.name === 'scripted' ? undefined : async (text, maxTokens) => {
@@ -170,7 +203,7 @@ export function createLlmStep(deps: LlmStepDeps) {
         { role: 'system' as const, content: 'Summarise this excerpt of an agent’s earlier context. Keep every name, date, number, decision and open question. Be brief.' },
         { role: 'user' as const, content: text },
       ];
-      const plan = limited ? planCall(input.budget, await spentNow(), { promptTokens: countChatTokens(messages), maxCompletionTokens: maxTokens, price, promptMargin: margin }) : null;
+      const plan = limited ? planCall(input.budget, await spentNow(), { promptTokens: countChatTokens(messages), maxCompletionTokens: maxTokens, price, promptMargin: await marginP }) : null;
       if (plan && !plan.ok) throw new Error('the budget cannot cover a model-written summary');
       const cap = plan?.ok ? plan.maxCompletionTokens : maxTokens;
       const out = await deps.guard(provider, { messages, maxTokens: cap }, countTextTokens(text) + cap, ctx.cancellationSignal);
@@ -184,7 +217,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       model: input.model,
       maxTokens: input.maxTokens,
       tools,
-      contextTokens: definition.constraints?.contextTokens,
+      contextTokens,
       pressure: deps.pressure,
       vectors: deps.vectors,
       summariser,
@@ -192,12 +225,15 @@ export function createLlmStep(deps: LlmStepDeps) {
       fence,
     });
     const { messages, promptTokens } = context;
+    const margin = await marginP;
 
     // The budget is checked against this exact prompt before the call that would exceed it.
     const summaryUsage = context.metrics.summaryUsage;
     const summarySpend: Spend = { ...summaryUsage, costUsd: costUsd(price, summaryUsage.promptTokens, summaryUsage.completionTokens) };
-    // Summaries of this step are already in the ledger; without it (older workflows), add them.
-    const spentSoFar = input.borrowed ? await spentNow() : addSpend(input.spent, summarySpend);
+    // Summaries of this step are already in the ledger (read again when one was billed while the first
+    // read was in flight); without it (older workflows), add them.
+    const summarised = summaryUsage.promptTokens + summaryUsage.completionTokens > 0;
+    const spentSoFar = input.borrowed ? await (summarised ? spentNow() : spentBefore) : addSpend(input.spent, summarySpend);
     // The completion is capped to what the budget leaves, the prompt reserved at the model's learned margin.
     const verdict = planCall(input.budget, spentSoFar, { promptTokens, maxCompletionTokens: input.maxTokens, price, promptMargin: margin });
     if (!verdict.ok) {
@@ -209,33 +245,47 @@ export function createLlmStep(deps: LlmStepDeps) {
       });
     }
 
-    await emitFencedEvent(db, deps.pubsub, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null } }, fence);
-    const stream = tokenStreamer(deps, input.agentId, input.step, fence);
+    const stream = tokenStreamer(deps, input.agentId, input.step, fence, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null } });
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
     try {
       response = await deps.guard(provider, { messages, maxTokens: verdict.maxCompletionTokens, tools, onToken: stream.onToken, step: input.step }, verdict.reservedPromptTokens + verdict.maxCompletionTokens, ctx.cancellationSignal);
     } catch (err) {
+      await stream.close();
       if (err instanceof ProviderError) {
         throw ApplicationFailure.create({ message: err.message, type: `ProviderError${err.status}`, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs, cause: err });
       }
       throw err;
     } finally {
       clearInterval(beat);
-      await stream.close();
     }
+    // The last tokens go out with the step's commit (or, on the slow path, just before it).
+    const tail = await stream.drain();
     // The step pays for its reply and for any summary written while assembling its context.
     const replyUsage: Spend = { ...response.usage, costUsd: costUsd(price, response.usage.promptTokens, response.usage.completionTokens) };
     const usage = addSpend(replyUsage, summarySpend);
-    if (response.usageSource === 'provider') await recordPromptRatio(db, input.model, promptTokens, response.usage.promptTokens);
+    // What the provider's count teaches about this model's prompts, recorded beside the commit.
+    const calibrated = response.usageSource === 'provider' ? recordPromptRatio(db, input.model, promptTokens, response.usage.promptTokens) : Promise.resolve();
+    calibrated.catch(() => undefined);
     // The bill is the provider's figure; if it overshoots the budget (a prompt it counted as larger than
     // our reservation), the overshoot is recorded and the agent stops before anything else happens.
     const over = overshoot(input.budget, addSpend(spentSoFar, replyUsage));
     const overBudget = over.tokens > 0 || over.costUsd > 0 ? over : undefined;
     const meta: ReplyMeta = { runId, usage, ...(overBudget ? { overBudget } : {}), ...(verdict.capped ? { completionCap: verdict.maxCompletionTokens } : {}), stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
+    // Tool calls travel in the prompt too, so they count in the page's size.
+    const replyTokens = countTextTokens(response.text) + response.toolCalls.reduce((n, c) => n + countTextTokens(c.name + JSON.stringify(c.arguments)), 0);
+    const replyMeta = { ...meta, replyUsage, metrics: context.metrics, fingerprints: context.fingerprints };
+    const completed = { stopReason: response.stopReason, usage, toolCalls: response.toolCalls.map((c) => c.name) };
+    const own = addSpend(input.usage ?? { promptTokens: agent.promptTokens, completionTokens: agent.completionTokens, costUsd: agent.costUsd }, usage);
     // The reply, its bill and the agent's row commit together, and only while this attempt's fence
-    // holds: a step that finishes after its agent was killed (or after a newer attempt took over) writes
-    // nothing but the bill the provider already charged, marked as discarded.
+    // holds: one statement in the common case. An overshoot (audited), a fenced attempt (billed as
+    // discarded) or a reply already there take the transaction below, which sorts out each.
+    const fast = overBudget
+      ? 'slow'
+      : await commitStep(db, { agentId: input.agentId, step: input.step, fence, branch: agent.branch, tenant: agent.tenant, model: input.model, body: response.text, tokens: replyTokens, meta: replyMeta, bill: replyUsage, own, event: completed, tokenText: tail, window: context.window });
+    await calibrated;
+    if (typeof fast === 'object') return { ...resultFrom(fast), ...(claim.rewound ? { rewound: claim.rewound } : {}) };
+    if (tail) await emitFencedEvent(db, { agentId: input.agentId, step: input.step, kind: 'token', data: { text: tail } }, fence);
     const row = await db.transaction(async (tx) => {
       const refusal = await fenceCheck(tx, input.agentId, fence);
       if (refusal) {
@@ -249,19 +299,17 @@ export function createLlmStep(deps: LlmStepDeps) {
         kind: 'message',
         role: 'assistant',
         body: response.text,
-        // Tool calls travel in the prompt too, so they count in the page's size.
-        tokens: countTextTokens(response.text) + response.toolCalls.reduce((n, c) => n + countTextTokens(c.name + JSON.stringify(c.arguments)), 0),
-        meta: { ...meta, replyUsage, metrics: context.metrics, fingerprints: context.fingerprints },
+        tokens: replyTokens,
+        meta: replyMeta,
       });
       // The ledger bills the reply alone; summaries of this step were billed when they were written.
       const reply = (written.meta as { replyUsage?: Spend }).replyUsage ?? replyUsage;
       await bill(tx, { agentId: input.agentId, branch: agent.branch, step: input.step, part: 'reply', tenant: agent.tenant, model: input.model, ...reply });
-      const own = addSpend(input.usage ?? { promptTokens: agent.promptTokens, completionTokens: agent.completionTokens, costUsd: agent.costUsd }, usage);
       await tx
         .update(agents)
         .set({ status: 'running', step: input.step, hold: null, holdDetail: null, pendingApproval: null, promptTokens: own.promptTokens, completionTokens: own.completionTokens, costUsd: own.costUsd, updatedAt: new Date() })
         .where(eq(agents.id, input.agentId));
-      await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'step.completed', data: { stopReason: response.stopReason, usage, toolCalls: response.toolCalls.map((c) => c.name) } });
+      await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'step.completed', data: completed });
       if (overBudget) {
         await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'budget.overshoot', data: { ...overBudget, budget: input.budget } });
         await appendAudit(tx, { actor: 'kernel', action: 'budget.overshoot', subject: input.agentId, data: { step: input.step, ...overBudget, budget: input.budget, billed: replyUsage }, idempotencyKey: `budget.overshoot:${input.agentId}:${agent.branch}:${input.step}` });

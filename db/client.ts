@@ -40,11 +40,13 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   /** postgres.js pool size (default 10). */
   poolSize?: number;
+  /** Called with every statement sent to Postgres (benchmarks count them); unset in production. */
+  onQuery?: (statement: string) => void;
 }
 
 /** Opens the database: `url` → Postgres via postgres.js, otherwise embedded PGlite; then migrates. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  const opened = options.url ? openPostgres(options.url, options.poolSize ?? 10) : await openPglite(options.pgliteDir ?? 'memory://');
+  const opened = options.url ? openPostgres(options.url, options.poolSize ?? 10, options.onQuery) : await openPglite(options.pgliteDir ?? 'memory://');
   try {
     const vectorReady = options.migrate === false ? false : await migrateDatabase(opened);
     return { ...opened, vector: vectorReady };
@@ -59,11 +61,11 @@ export function databaseOptionsFromConfig(config: { DATABASE_URL?: string | unde
   return config.DATABASE_URL ? { url: config.DATABASE_URL } : { pgliteDir: join(config.DATA_DIR, 'pg') };
 }
 
-function openPostgres(url: string, max: number): OpenedDatabase {
-  const sql = postgres(url, { max, onnotice: () => {} });
+function openPostgres(url: string, max: number, onQuery?: (statement: string) => void): OpenedDatabase {
+  const sql = postgres(url, { max, onnotice: () => {}, ...(onQuery ? { debug: (_connection: number, statement: string) => onQuery(statement) } : {}) });
   const host = new URL(url);
   return {
-    db: drizzlePostgres(sql, { schema }),
+    db: drizzlePostgres(preparing(sql), { schema }),
     kind: 'postgres',
     where: `postgres://${host.host}${host.pathname}`,
     close: () => sql.end({ timeout: 5 }),
@@ -78,6 +80,30 @@ function openPostgres(url: string, max: number): OpenedDatabase {
       },
     },
   };
+}
+
+/**
+ * The client drizzle gets: every statement a named prepared statement, cached per connection.
+ * Drizzle asks postgres.js for unnamed statements, and an unnamed statement with parameters costs
+ * two round trips (postgres.js describes it first to learn the parameter types); prepared, the second
+ * use of a statement on a connection costs one. Transactions' clients are wrapped the same way.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe') {
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => target.unsafe(query, params, { ...options, prepare: true });
+      }
+      if (prop === 'begin') {
+        return (...args: unknown[]) => {
+          const run = args.at(-1) as (tx: postgres.TransactionSql) => unknown;
+          const begin = target.begin as (...a: unknown[]) => unknown;
+          return begin.call(target, ...args.slice(0, -1), (tx: postgres.TransactionSql) => run(preparing(tx as unknown as postgres.Sql) as unknown as postgres.TransactionSql));
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 async function openPglite(dir: string): Promise<OpenedDatabase> {

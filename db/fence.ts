@@ -3,8 +3,8 @@ import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { AgentRow } from './agents';
 import type { Db } from './client';
 import { EVENTS_CHANNEL, type AgentEvent } from './events';
-import type { PubSub } from './notify';
 import { agentEvents, agents } from './schema';
+import { rowsOf } from './raw-rows';
 
 /** Why a fenced write was refused: the agent ended, or a newer attempt took over. */
 export type FenceRefusal = 'terminal' | 'superseded';
@@ -53,20 +53,23 @@ export async function fenceCheck(tx: Db, agentId: string, fence: number): Promis
 }
 
 /**
- * Emits an event only while `fence` is the agent's current token and the agent is live: the check
- * and the insert are one statement that waits on the row lock a finishing agent holds, so no event
- * of a killed step can follow `agent.finished`. Returns whether it was written.
+ * Emits an event only while `fence` is the agent's current token and the agent is live: the check,
+ * the insert and the NOTIFY for event streams are one statement (one round trip) that waits on the
+ * row lock a finishing agent holds, so no event of a killed step can follow `agent.finished`.
+ * Returns whether it was written.
  */
-export async function emitFencedEvent(db: Db, pubsub: PubSub, event: AgentEvent, fence: number): Promise<boolean> {
+export async function emitFencedEvent(db: Db, event: AgentEvent, fence: number): Promise<boolean> {
   const terminal = sql.join(TERMINAL_STATUSES.map((s) => sql`${s}`), sql`, `);
-  const inserted = await db.execute(sql`
-    insert into ${agentEvents} (agent_id, step, kind, data)
-    select ${event.agentId}, ${event.step}, ${event.kind}, ${JSON.stringify(event.data ?? {})}::jsonb
-    from ${agents}
-    where ${agents.id} = ${event.agentId} and ${agents.fence} = ${fence} and ${agents.status} not in (${terminal})
-    for share
-    returning 1 as ok`);
-  const written = (Array.isArray(inserted) ? inserted.length : ((inserted as { rows?: unknown[] }).rows?.length ?? 0)) > 0;
-  if (written) await pubsub.notify(EVENTS_CHANNEL, event.agentId);
-  return written;
+  const result = await db.execute(sql`
+    with ins as (
+      insert into ${agentEvents} (agent_id, step, kind, data)
+      select ${event.agentId}, ${event.step}, ${event.kind}, ${JSON.stringify(event.data ?? {})}::jsonb
+      from ${agents}
+      where ${agents.id} = ${event.agentId} and ${agents.fence} = ${fence} and ${agents.status} not in (${terminal})
+      for share
+      returning 1
+    )
+    select (select count(*) from ins)::int as written, (select count(*) from (select pg_notify(${EVENTS_CHANNEL}, ${event.agentId}) from ins) n)::int as notified`);
+  const [row] = rowsOf<{ written: number }>(result);
+  return Number(row?.written ?? 0) > 0;
 }

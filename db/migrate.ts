@@ -43,8 +43,6 @@ async function enableVector({ db }: OpenedDatabase): Promise<boolean> {
   return true;
 }
 
-/** Rows of an `execute` result: postgres.js returns an array, PGlite an object with `rows`. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
-}
+/** Rows of a raw result (see db/raw-rows.ts). */
+import { rowsOf } from './raw-rows';
+export { rowsOf };

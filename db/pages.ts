@@ -81,3 +81,29 @@ export async function readPages(db: Db, ids: readonly string[]): Promise<PageRow
     return row;
   });
 }
+
+/** What a prompt needs of a page (no full-text vector, no bookkeeping). */
+export type PromptRow = Pick<PageRow, 'id' | 'kind' | 'role' | 'tokens' | 'step' | 'body' | 'meta'>;
+
+/** The columns of a {@link PromptRow}. */
+export const PROMPT_COLUMNS = {
+  id: contextPages.id,
+  kind: contextPages.kind,
+  role: contextPages.role,
+  tokens: contextPages.tokens,
+  step: contextPages.step,
+  body: contextPages.body,
+  meta: contextPages.meta,
+};
+
+/** Reads pages for a prompt by id, in the order of `ids`, taking those in `loaded` from there; throws if any is missing. */
+export async function readPromptPages(db: Db, ids: readonly string[], loaded: ReadonlyMap<string, PromptRow> = new Map()): Promise<PromptRow[]> {
+  const missing = ids.filter((id) => !loaded.has(id));
+  const rows = missing.length ? await db.select(PROMPT_COLUMNS).from(contextPages).where(inArray(contextPages.id, missing)) : [];
+  const byId = new Map<string, PromptRow>([...loaded, ...rows.map((r): [string, PromptRow] => [r.id, r])]);
+  return ids.map((id) => {
+    const row = byId.get(id);
+    if (!row) throw new Error(`page ${id} is in the page table but not in the database`);
+    return row;
+  });
+}

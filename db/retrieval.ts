@@ -4,6 +4,8 @@ import type { PageMeta } from '../kernel/paging/types';
 import { orTsQuery } from '../kernel/paging/fts-query';
 import type { Db } from './client';
 import { contextPages } from './schema';
+import type { PromptRow } from './pages';
+import { rowsOf } from './raw-rows';
 import { indexMissing, vectorRank, type EmbedFn } from './embeddings';
 
 export type { PageScope } from './scope';
@@ -25,12 +27,9 @@ export async function pageMetas(db: Db, scope: PageScope): Promise<PageMeta[]> {
 
 /** Pages scoring this high are always candidates, however old (pinned-like memories). */
 const IMPORTANT = 0.8;
+/** Per-message framing tokens the context charges every page (see build-context.ts). */
+export const FRAMING_TOKENS = 4;
 
-/**
- * The pages the assembly policy can possibly choose under `budget`, without reading every page:
- * pinned and important pages, the newest pages covering the budget, and the `limit` most relevant
- * to `text` (with their relevance). The policy over these equals the policy over all pages.
- */
 /** Vector retrieval where pgvector exists: how to embed, and how much similarity weighs against full-text rank. */
 export interface VectorRetrieval {
   embedder: EmbedFn;
@@ -38,31 +37,82 @@ export interface VectorRetrieval {
   weight: number;
 }
 
-export async function candidatePages(db: Db, scope: PageScope, text: string, budget: number, limit = 200, vectors?: VectorRetrieval): Promise<{ pages: PageMeta[]; relevance: Map<string, number> }> {
+/**
+ * The pages the assembly policy can possibly choose under `budget`, without reading every page:
+ * pinned and important pages, the newest pages covering the budget, and the `limit` most relevant
+ * to the focus text (awaited only when ranking is needed) (with their relevance). The policy over these equals the policy over all pages.
+ */
+export async function candidatePages(db: Db, scope: PageScope, focus: string | Promise<string>, budget: number, limit = 200, vectors?: VectorRetrieval): Promise<Candidates> {
   const where = scopeFilter(scope);
-  const near = vectors && text.trim() ? await nearest(db, scope, text, vectors) : undefined;
-  const [standing, ranked] = await Promise.all([
-    db.select(META).from(contextPages).where(and(where, or(eq(contextPages.pinned, true), gte(contextPages.importance, IMPORTANT)))).limit(1_000),
-    rankPages(db, scope, text, limit),
-  ]);
+  const batch = Math.max(50, Math.ceil(budget / 8));
+  const newest = [desc(contextPages.step), desc(contextPages.id)];
+  // In flight together: the standing pages and the newest pages — with the bodies of those that fit
+  // the budget on their own (most of them make the window, and a small agent's whole context is here).
+  const standingRows = db.select(META).from(contextPages).where(and(where, or(eq(contextPages.pinned, true), gte(contextPages.importance, IMPORTANT)))).limit(1_000).execute();
+  const first = db.execute(sql`
+    select id, kind, role, tokens, step, importance, pinned, last_access_step, meta,
+      case when cum - tokens - ${FRAMING_TOKENS} <= ${budget} then body end as body
+    from (select *, sum(tokens + ${FRAMING_TOKENS}) over (order by step desc, id desc) as cum
+          from (select * from ${contextPages} where ${where} order by step desc, id desc limit ${batch}) newest) b
+    order by step desc, id desc`);
+  const [standing, firstRows] = await Promise.all([standingRows, first]);
+  const loaded = new Map<string, PromptRow>();
   const recent: PageMeta[] = [];
-  let covered = 0;
-  for (let offset = 0, batch = Math.max(50, Math.ceil(budget / 8)); covered < budget; offset += batch) {
-    const rows = await db.select(META).from(contextPages).where(where).orderBy(desc(contextPages.step), desc(contextPages.id)).limit(batch).offset(offset);
+  for (const r of rowsOf<RawFirstRow>(firstRows)) {
+    const row = { id: r.id, kind: r.kind, role: r.role, tokens: Number(r.tokens), step: Number(r.step), importance: Number(r.importance), pinned: Boolean(r.pinned), lastAccessStep: Number(r.last_access_step) };
+    recent.push({ id: row.id, kind: row.kind, tokens: row.tokens, step: row.step, importance: row.importance, pinned: row.pinned, lastAccessStep: row.lastAccessStep });
+    if (r.body !== null) loaded.set(row.id, { id: row.id, kind: row.kind, role: row.role, tokens: row.tokens, step: row.step, body: r.body, meta: typeof r.meta === 'string' ? JSON.parse(r.meta) : r.meta });
+  }
+  let covered = recent.reduce((n, p) => n + p.tokens, 0);
+  let seenAll = recent.length < batch;
+  for (let offset = batch; !seenAll && covered < budget; offset += batch) {
+    const rows = await db.select(META).from(contextPages).where(where).orderBy(...newest).limit(batch).offset(offset);
     for (const r of rows) {
       recent.push(r);
       covered += r.tokens;
     }
-    if (rows.length < batch) break;
+    seenAll = rows.length < batch;
   }
   const byId = new Map<string, PageMeta>();
+  // Every page in scope was seen and all of them fit (with their framing): the policy takes them all,
+  // so no relevance can change the choice and nothing is ranked.
+  if (seenAll && recent.reduce((n, p) => n + p.tokens + FRAMING_TOKENS, 0) <= budget) {
+    // Pages are still embedded as they come, so similarity is ready when the agent outgrows its window.
+    if (vectors) await indexMissing(db, scope, vectors.embedder);
+    for (const p of [...standing, ...recent]) byId.set(p.id, p);
+    return { pages: [...byId.values()], relevance: new Map(), loaded };
+  }
+  const text = await focus;
+  const near = vectors && text.trim() ? await nearest(db, scope, text, vectors) : undefined;
+  const ranked = await rankPages(db, scope, text, limit);
   for (const p of [...standing, ...recent, ...ranked.pages, ...(near?.pages ?? [])]) byId.set(p.id, p);
-  if (!near || !vectors) return { pages: [...byId.values()], relevance: ranked.relevance };
+  if (!near || !vectors) return { pages: [...byId.values()], relevance: ranked.relevance, loaded };
   const relevance = new Map<string, number>();
   for (const id of new Set([...ranked.relevance.keys(), ...near.similarity.keys()])) {
     relevance.set(id, (1 - vectors.weight) * (ranked.relevance.get(id) ?? 0) + vectors.weight * (near.similarity.get(id) ?? 0));
   }
-  return { pages: [...byId.values()], relevance };
+  return { pages: [...byId.values()], relevance, loaded };
+}
+
+/** The candidates for a step's window, their relevance, and the pages already read whole. */
+export interface Candidates {
+  pages: PageMeta[];
+  relevance: Map<string, number>;
+  /** Pages read with their bodies on the way (the newest that fit the budget), by id. */
+  loaded: Map<string, PromptRow>;
+}
+
+interface RawFirstRow {
+  id: string;
+  kind: string;
+  role: string;
+  tokens: number;
+  step: number;
+  importance: number;
+  pinned: boolean;
+  last_access_step: number;
+  meta: unknown;
+  body: string | null;
 }
 
 async function nearest(db: Db, scope: PageScope, text: string, vectors: VectorRetrieval) {

@@ -71,6 +71,13 @@ const PLACEMENT_RETRY_MS = 5_000;
 const KILL_CANCELS_TOOLS = 'kill-cancels-tools';
 /** Patch id: the `wait` tool sleeps on a durable timer in the workflow. */
 const DURABLE_WAIT = 'durable-wait-tool';
+/**
+ * Patch id: the AgentStep search attribute is written with every state change and every
+ * {@link STEP_ATTRIBUTE_EVERY} steps, not every step (an upsert is a history event and a visibility
+ * write on the server per step; the live step is in Postgres and the API).
+ */
+const SPARSE_STEP_ATTRIBUTE = 'sparse-step-attribute';
+const STEP_ATTRIBUTE_EVERY = 10;
 const STEP_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 } as const;
 
 /**
@@ -122,7 +129,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     if (!next) return;
     s.status = next;
     s.hold = hold;
-    upsertSearchAttributes([{ key: AGENT_STATE, value: next }]);
+    upsertSearchAttributes([{ key: AGENT_STATE, value: next }, ...(patched(SPARSE_STEP_ATTRIBUTE) ? [{ key: AGENT_STEP, value: s.step }] : [])]);
   };
 
   /** Parses a signal's payload; a payload that does not fit is dropped with a log line, never let into the state. */
@@ -403,7 +410,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       s.pages.push(reply.page);
       s.step = step;
       s.usage = addSpend(s.usage, reply.usage);
-      upsertSearchAttributes([{ key: AGENT_STEP, value: step }]);
+      if (!patched(SPARSE_STEP_ATTRIBUTE) || step % STEP_ATTRIBUTE_EVERY === 0) upsertSearchAttributes([{ key: AGENT_STEP, value: step }]);
       // The provider billed more than the budget allowed (its prompt count was above our reservation):
       // stop at once — no tool runs — until the budget is raised.
       if (reply.overBudget) {

@@ -7,13 +7,14 @@ import type { PubSub } from '../../db/notify';
 import { bill, discardedPart } from '../../db/ledger';
 import { fenceCheck } from '../../db/fence';
 import { fencedOut } from '../step-claim';
-import { findPage, readPages, toPageRef, writePage } from '../../db/pages';
-import { candidatePages, type PageScope, type VectorRetrieval } from '../../db/retrieval';
+import { findPage, readPromptPages, toPageRef, writePage } from '../../db/pages';
+import { candidatePages, type Candidates, type PageScope, type VectorRetrieval } from '../../db/retrieval';
 import { contextPages } from '../../db/schema';
+import { rowsOf } from '../../db/raw-rows';
 import { buildMessages, systemPrompt, type AgentIdentity, type PromptPage } from '../../kernel/agent/prompt';
 import { costUsd, priceOf } from '../../kernel/cost/prices';
 import { contextWindow } from '../../kernel/llm/context-windows';
-import { countChatTokens, countTextTokens } from '../../kernel/llm/tokens';
+import { countTextTokens } from '../../kernel/llm/tokens';
 import type { ChatMessage, ToolSchema } from '../../kernel/llm/types';
 import { assemble } from '../../kernel/paging/assemble';
 import { extractiveSummary } from '../../kernel/paging/extractive-summary';
@@ -75,68 +76,85 @@ export interface ContextMetrics {
 /** The assembled prompt with its metrics and fingerprints (for the next step's prefix stability). */
 export interface BuiltContext {
   messages: ChatMessage[];
+  /** The pages in the window, by id (their access statistics are refreshed when the step commits). */
+  window: string[];
   promptTokens: number;
   metrics: ContextMetrics;
   fingerprints: MessageFingerprint[];
 }
 
-function fingerprint(m: ChatMessage | { role: 'tools'; content: string }): MessageFingerprint {
-  const hash = createHash('sha1').update(JSON.stringify(m)).digest('hex').slice(0, 12);
-  const calls = 'toolCalls' in m && m.toolCalls ? JSON.stringify(m.toolCalls) : '';
-  return { hash, tokens: countTextTokens(m.content + calls) + MESSAGE_OVERHEAD };
+/** What the reads of a step's context depend on (no fence: they write nothing). */
+export type GatherRequest = Pick<ContextRequest, 'agentId' | 'agent' | 'scope' | 'step' | 'model' | 'maxTokens' | 'tools' | 'contextTokens' | 'vectors'>;
+
+/** A step's context as read from Postgres, before anything is chosen or written. */
+export interface Gathered {
+  window: number;
+  system: string;
+  toolTokens: number;
+  pageBudget: number;
+  stats: PageStats;
+  candidates: Candidates;
+  retrievalMs: number;
+}
+
+/**
+ * The reads of a step's context, in one wave of concurrent statements for most agents: what the
+ * step needs to know about the agent's own pages, and the candidates (with the bodies of the newest);
+ * ranking, when anything must be left out, waits only on the focus text. Writes nothing, so it can
+ * run before the step's claim returns.
+ */
+export async function gatherContext(db: Db, req: GatherRequest): Promise<Gathered> {
+  const window = req.contextTokens ?? contextWindow(req.model);
+  const system = systemPrompt(req.agent);
+  const toolTokens = req.tools.length ? memoTokens(JSON.stringify(req.tools)) : 0;
+  const prefixTokens = 3 + MESSAGE_OVERHEAD + memoTokens(system) + toolTokens;
+  const pageBudget = window - req.maxTokens - prefixTokens;
+  if (pageBudget <= 0) {
+    throw ApplicationFailure.nonRetryable(`the context window (${window}) cannot hold the prompt prefix (${prefixTokens}) and the output reserve (${req.maxTokens})`, 'ContextTooSmall');
+  }
+  const started = performance.now();
+  const statsP = pageStats(db, req.agentId, req.step);
+  statsP.catch(() => undefined);
+  const candidates = await candidatePages(db, req.scope, statsP.then((st) => st.focus.slice(0, 4_000)), pageBudget, 200, req.vectors);
+  const stats = await statsP;
+  return { window, system, toolTokens, pageBudget, stats, candidates, retrievalMs: Math.round((performance.now() - started) * 10) / 10 };
 }
 
 /**
  * Builds one step's prompt inside the model's window: a stable prefix (system prompt, tool schemas,
  * pinned pages), then the pages the kernel's policy picks (relevance to the latest pages, recency,
  * importance) and the recent window, in chronological order. Pages that fall out of the window are
- * summarised into summary pages once memory pressure reaches the flush threshold.
+ * summarised into summary pages once memory pressure reaches the flush threshold. `gathered` is the
+ * result of {@link gatherContext} for this request when the caller started it early.
  */
-export async function buildContext(db: Db, pubsub: PubSub, req: ContextRequest): Promise<BuiltContext> {
-  const window = req.contextTokens ?? contextWindow(req.model);
-  const system = systemPrompt(req.agent);
-  const toolTokens = req.tools.length ? countTextTokens(JSON.stringify(req.tools)) : 0;
-  const prefixTokens = 3 + MESSAGE_OVERHEAD + countTextTokens(system) + toolTokens;
-  const pageBudget = window - req.maxTokens - prefixTokens;
-  if (pageBudget <= 0) {
-    throw ApplicationFailure.nonRetryable(`the context window (${window}) cannot hold the prompt prefix (${prefixTokens}) and the output reserve (${req.maxTokens})`, 'ContextTooSmall');
-  }
-
-  const started = performance.now();
-  const latest = await db.select({ body: contextPages.body }).from(contextPages).where(and(eq(contextPages.agentId, req.agentId), sql`${contextPages.kind} <> 'summary'`)).orderBy(desc(contextPages.step), desc(contextPages.createdAt)).limit(2);
-  const focus = latest.map((p) => p.body).join('\n').slice(0, 4_000);
-  const { pages, relevance } = await candidatePages(db, req.scope, focus, pageBudget, 200, req.vectors);
-  const retrievalMs = Math.round((performance.now() - started) * 10) / 10;
+export async function buildContext(db: Db, pubsub: PubSub, req: ContextRequest, gathered?: Promise<Gathered>): Promise<BuiltContext> {
+  const { window, system, toolTokens, pageBudget, stats, candidates, retrievalMs } = await (gathered ?? gatherContext(db, req));
+  const { pages, relevance, loaded } = candidates;
   const charged = pages.map((p) => ({ ...p, tokens: p.tokens + MESSAGE_OVERHEAD }));
   const assembly = assemble({ budget: pageBudget, pages: charged, relevance, currentStep: req.step });
 
-  const [{ total, count } = { total: 0, count: 0 }] = await db
-    .select({ total: sql<number>`coalesce(sum(${contextPages.tokens} + ${MESSAGE_OVERHEAD}), 0)::int`, count: sql<number>`count(*)::int` })
-    .from(contextPages)
-    .where(eq(contextPages.agentId, req.agentId));
+  const { total, count } = stats;
   const pressure = Math.round((total / pageBudget) * 1000) / 1000;
   if (pressure >= req.pressure.warn) await emitEvent(db, pubsub, { agentId: req.agentId, step: req.step, kind: 'memory.pressure', data: { pressure, pageBudget, tokens: total } });
   const summary = pressure >= req.pressure.flush ? await summariseEvicted(db, req, assembly.pages) : { pages: 0, usage: NO_USAGE };
 
-  const rows = await readPages(db, assembly.pages.map((p) => p.id));
+  const rows = await readPromptPages(db, assembly.pages.map((p) => p.id), loaded);
   const messages = buildMessages(req.agent, rows.map((r): PromptPage => ({ ...toPageRef(r), body: r.body, meta: r.meta as PromptPage['meta'] })));
-  if (rows.length > 0) {
-    await db
-      .update(contextPages)
-      .set({ lastAccessStep: req.step, accessCount: sql`${contextPages.accessCount} + 1` })
-      .where(inArray(contextPages.id, rows.map((r) => r.id)));
-  }
-
-  const promptTokens = countChatTokens(messages) + toolTokens;
-  const fingerprints = [fingerprint({ role: 'tools', content: JSON.stringify(req.tools) }), ...messages.map(fingerprint)];
-  const previous = await findPage(db, req.agentId, req.step - 1, 'reply');
-  const faults = await db.select({ n: sql<number>`count(*)::int` }).from(contextPages).where(and(eq(contextPages.agentId, req.agentId), eq(contextPages.step, req.step - 1), sql`${contextPages.meta}->>'toolName' = 'recall'`));
-  const tokensByKind: Record<string, number> = { system: countTextTokens(system), tools: toolTokens };
+  // Counted from the tokens stored with each page when it was written: the context is never re-tokenized.
+  const systemTokens = memoTokens(system);
+  const promptTokens = 3 + MESSAGE_OVERHEAD + systemTokens + toolTokens + rows.reduce((n, r, i) => n + MESSAGE_OVERHEAD + r.tokens + framingOf(messages[i + 1]!, r.body), 0);
+  const fingerprints = [
+    { hash: hashOf(JSON.stringify(req.tools)), tokens: toolTokens + MESSAGE_OVERHEAD },
+    { hash: hashOf(system), tokens: systemTokens + MESSAGE_OVERHEAD },
+    ...rows.map((r, i) => ({ hash: hashOf(`${r.id}|${renderingOf(messages[i + 1]!)}`), tokens: r.tokens + MESSAGE_OVERHEAD })),
+  ];
+  const tokensByKind: Record<string, number> = { system: systemTokens, tools: toolTokens };
   for (const r of rows) tokensByKind[r.kind] = (tokensByKind[r.kind] ?? 0) + r.tokens;
   return {
     messages,
     promptTokens,
     fingerprints,
+    window: rows.map((r) => r.id),
     metrics: {
       window,
       pageBudget,
@@ -144,14 +162,66 @@ export async function buildContext(db: Db, pubsub: PubSub, req: ContextRequest):
       tokensByKind,
       pagesIn: rows.length,
       pagesOut: count - rows.length,
-      pageFaults: faults[0]?.n ?? 0,
+      pageFaults: stats.faults,
       retrievalMs,
       pressure,
-      prefixStability: prefixStability((previous?.meta as { fingerprints?: MessageFingerprint[] } | undefined)?.fingerprints, fingerprints),
+      prefixStability: prefixStability(stats.fingerprints ?? undefined, fingerprints),
       summarised: summary.pages,
       summaryUsage: summary.usage,
     },
   };
+}
+
+/** What a step reads about the agent's own pages, in one statement. */
+export interface PageStats {
+  /** Tokens (with framing) and number of the agent's own pages. */
+  total: number;
+  count: number;
+  /** `recall` results of the previous step: pages it faulted in. */
+  faults: number;
+  /** The previous prompt's fingerprints (for prefix stability). */
+  fingerprints: MessageFingerprint[] | null;
+  /** The newest two non-summary pages: what relevance is ranked against. */
+  focus: string;
+}
+
+async function pageStats(db: Db, agentId: string, step: number): Promise<PageStats> {
+  const own = sql`${contextPages} where ${contextPages.agentId} = ${agentId}`;
+  const result = await db.execute(sql`
+    select
+      (select coalesce(sum(tokens + ${MESSAGE_OVERHEAD}), 0)::int from ${own}) as total,
+      (select count(*)::int from ${own}) as count,
+      (select count(*)::int from ${own} and step = ${step - 1} and meta->>'toolName' = 'recall') as faults,
+      (select meta->'fingerprints' from ${own} and step = ${step - 1} and purpose = 'reply' limit 1) as fingerprints,
+      (select coalesce(string_agg(body, E'\n' order by s desc, c desc), '') from (select body, step as s, created_at as c from ${own} and kind <> 'summary' order by step desc, created_at desc limit 2) latest) as focus`);
+  const [row] = rowsOf<{ total: number; count: number; faults: number; fingerprints: MessageFingerprint[] | string | null; focus: string }>(result);
+  const fingerprints = typeof row?.fingerprints === 'string' ? (JSON.parse(row.fingerprints) as MessageFingerprint[]) : (row?.fingerprints ?? null);
+  return { total: Number(row?.total ?? 0), count: Number(row?.count ?? 0), faults: Number(row?.faults ?? 0), fingerprints, focus: row?.focus ?? '' };
+}
+
+/** Tokens a message's rendering adds beyond its page's stored count (a result shown without its call gets a lead-in). */
+function framingOf(m: ChatMessage, body: string): number {
+  return m.content.length > body.length ? memoTokens(m.content.slice(0, m.content.length - body.length)) : 0;
+}
+
+/** How a page was rendered (a call without its result, or a result without its call, is rendered as text). */
+function renderingOf(m: ChatMessage): string {
+  return `${m.role}${m.role === 'assistant' && m.toolCalls ? '+calls' : ''}`;
+}
+
+function hashOf(text: string): string {
+  return createHash('sha1').update(text).digest('hex').slice(0, 12);
+}
+
+/** Token counts of the strings every step repeats (system prompts, tool schemas, lead-ins), remembered. */
+const tokenMemo = new Map<string, number>();
+function memoTokens(text: string): number {
+  const known = tokenMemo.get(text);
+  if (known !== undefined) return known;
+  const n = countTextTokens(text);
+  if (tokenMemo.size >= 1_024) tokenMemo.delete(tokenMemo.keys().next().value!);
+  tokenMemo.set(text, n);
+  return n;
 }
 
 const NO_USAGE = { promptTokens: 0, completionTokens: 0 };

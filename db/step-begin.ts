@@ -1,0 +1,60 @@
+import { sql } from 'drizzle-orm';
+import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
+import type { AgentRow } from './agents';
+import type { BoundaryState } from './checkpoints';
+import type { Db } from './client';
+import type { PageRow } from './pages';
+import { rowFromRaw, rowsOf } from './raw-rows';
+import { agents, checkpoints, contextPages } from './schema';
+
+/** What a step attempt starts from: the reply already stored for the step (if any), else the claimed agent. */
+export interface StepStart {
+  /** The reply page at this step, written by an earlier attempt (this run's or, after a reset, another's). */
+  prior?: PageRow;
+  /** The agent as claimed (next fencing token, this run); absent when there was a prior reply or the agent is terminal. */
+  agent?: AgentRow;
+}
+
+/** Where the step starts: the agent, the step, the attempt's run and the boundary to checkpoint. */
+export interface StepStartRequest {
+  agentId: string;
+  step: number;
+  runId: string;
+  /** The boundary before this step (recorded as the checkpoint of step − 1 when the claim succeeds). */
+  boundary?: { historyEventId: number; state: BoundaryState };
+}
+
+/**
+ * Starts a step attempt in one statement (one round trip, one commit): looks for the step's reply,
+ * and when there is none claims the agent (the next fencing token, see `claimAgent`) and records the
+ * checkpoint of the boundary before the step, its page table derived in Postgres. A prior reply or a
+ * terminal agent changes nothing, and the caller takes the slow path (`claimStep`).
+ */
+export async function beginStep(db: Db, req: StepStartRequest): Promise<StepStart> {
+  const terminal = sql.join(TERMINAL_STATUSES.map((s) => sql`${s}`), sql`, `);
+  const at = req.step - 1;
+  const checkpoint = req.boundary
+    ? sql`, cp as (
+        insert into ${checkpoints} (id, agent_id, step, run_id, branch, history_event_id, state)
+        select ${`${req.agentId}@${at}.${req.runId.slice(0, 8)}`}, claimed.id, ${at}, ${req.runId}, claimed.branch, ${req.boundary.historyEventId},
+          ${JSON.stringify({ ...req.boundary.state, step: at })}::jsonb || jsonb_build_object('pages', coalesce((
+            select jsonb_agg(jsonb_build_object('id', p.id, 'tokens', p.tokens, 'kind', p.kind) order by p.step, p.id)
+            from ${contextPages} p where p.agent_id = ${req.agentId} and p.step <= ${at} and not p.retired), '[]'::jsonb))
+        from claimed
+        on conflict do nothing)`
+    : sql``;
+  const result = await db.execute(sql`
+    with prior as (
+      select * from ${contextPages} where agent_id = ${req.agentId} and step = ${req.step} and purpose = 'reply' limit 1
+    ), claimed as (
+      update ${agents} set fence = fence + 1, run_id = ${req.runId}, updated_at = now()
+      where id = ${req.agentId} and status not in (${terminal}) and not exists (select 1 from prior)
+      returning *
+    )${checkpoint}
+    select (select row_to_json(prior) from prior) as prior, (select row_to_json(claimed) from claimed) as agent`);
+  const [row] = rowsOf<{ prior: Record<string, unknown> | string | null; agent: Record<string, unknown> | string | null }>(result);
+  const json = (v: Record<string, unknown> | string | null | undefined) => (typeof v === 'string' ? (JSON.parse(v) as Record<string, unknown>) : (v ?? undefined));
+  const prior = json(row?.prior);
+  const agent = json(row?.agent);
+  return { ...(prior ? { prior: rowFromRaw(contextPages, prior) } : {}), ...(agent ? { agent: rowFromRaw(agents, agent) } : {}) };
+}
