@@ -16,6 +16,7 @@ export async function startBenchNode(stack: Stack, config: Config): Promise<{ no
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     llmSlots: config.LLM_SLOTS,
+    workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
     db: stack.db.db,
     pubsub: stack.db.pubsub,
     providerFor: createProviderRegistry(config),

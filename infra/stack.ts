@@ -39,7 +39,7 @@ export interface StackOptions {
    * one (connect to TEMPORAL_ADDRESS or 127.0.0.1:TEMPORAL_PORT), omitted starts one on the
    * configured ports only when TEMPORAL_ADDRESS is unset (`bun run dev`).
    */
-  devServer?: { dbFile?: string; ui?: boolean } | false;
+  devServer?: { dbFile?: string; ui?: boolean; tuning?: 'kernel' | 'stock' } | false;
   /** Run a worker in this process (default true). */
   worker?: boolean;
   /** Serve the API (default true). `apiPort: 0` picks a free port. */
@@ -90,6 +90,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         port: options.devServer ? undefined : config.TEMPORAL_PORT,
         uiPort: options.devServer ? undefined : config.TEMPORAL_UI_PORT,
         ui: options.devServer?.ui ?? true,
+        ...(options.devServer && options.devServer.tuning ? { tuning: options.devServer.tuning } : {}),
         namespace: config.TEMPORAL_NAMESPACE,
       });
       cleanups.push(dev.stop);
@@ -133,6 +134,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
         llmSlots: config.LLM_SLOTS,
+        workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
         nodeTaskQueue,
         nodeId: id,
         gpuLeaseMs: config.GPU_LEASE_MS,

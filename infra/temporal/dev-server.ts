@@ -20,6 +20,12 @@ export interface DevServerOptions {
   namespace?: string;
   /** Pre-register the kernel's search attributes (default true; false mimics a bare cluster). */
   searchAttributes?: boolean;
+  /**
+   * The server's tuning: `kernel` (default) passes the poll-rate keys of {@link KERNEL_DYNAMIC_CONFIG}
+   * and the WAL pragmas; `stock` passes only the matcher keys the kernel needs for priority, as the
+   * dev server was before the dispatch fix (bench/floor.ts measures both).
+   */
+  tuning?: 'kernel' | 'stock';
   /** How long to wait for the server to answer (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -103,8 +109,9 @@ async function startOnce(options: DevServerOptions, freshPorts: boolean): Promis
     '--namespace', namespace, '--log-level', 'error'];
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
-  for (const setting of KERNEL_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
-  for (const pragma of DEV_SQLITE_PRAGMAS) args.push('--sqlite-pragma', pragma);
+  const stock = options.tuning === 'stock';
+  for (const setting of KERNEL_DYNAMIC_CONFIG) if (!stock || !setting.startsWith('history.')) args.push('--dynamic-config-value', setting);
+  if (!stock) for (const pragma of DEV_SQLITE_PRAGMAS) args.push('--sqlite-pragma', pragma);
   if (options.searchAttributes ?? true) for (const sa of KERNEL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=${sa.type}`);
 
   const proc = Bun.spawn(args, { stdout: 'ignore', stderr: 'pipe' });

@@ -12,6 +12,9 @@ import { PROVIDERS } from '../../kernel/llm/task-queue';
  */
 export const HEARTBEAT_THROTTLE = '1 second';
 
+/** Workflows a node caches when nothing says otherwise (the config's default). */
+export const DEFAULT_WORKFLOW_CACHE_SIZE = 2_000;
+
 /** The workflow bundle's entry point. */
 export const WORKFLOWS_PATH = new URL('../../workflows/index.ts', import.meta.url).pathname;
 
@@ -27,6 +30,8 @@ export interface KernelNodeOptions extends ActivityDeps {
   taskQueue: string;
   /** Concurrent LLM calls per provider on this node (the bulkhead). */
   llmSlots: number;
+  /** Workflows kept in the sticky cache (the SDK's default misreads Bun's heap; see WORKFLOW_CACHE_SIZE). */
+  workflowCacheSize?: number;
   /** A prebuilt bundle; omitted → bundled from source at start. */
   workflowBundle?: WorkflowBundle;
   identity?: string;
@@ -74,6 +79,7 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       dataConverter,
       activities: { ...kernelActivities, ...options.extraActivities },
       maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+      maxCachedWorkflows: options.workflowCacheSize ?? DEFAULT_WORKFLOW_CACHE_SIZE,
       ...code,
     });
     const llm = await Promise.all(
@@ -102,6 +108,7 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       dataConverter,
       activities: { ...kernelActivities, llmStep },
       maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+      maxCachedWorkflows: options.workflowCacheSize ?? DEFAULT_WORKFLOW_CACHE_SIZE,
       // A pinned agent's cached workflow lives on this node; if the node dies, its next workflow
       // task returns to the node queue (where an adopter polls) after this long, not the default 10 s.
       stickyQueueScheduleToStartTimeout: '3 seconds',
