@@ -1,12 +1,17 @@
 /**
  * `bun run bench:all`: runs every benchmark one after the other (each alone on the machine), then
- * renders bench/REPORT.md and the README's block from the results. About 40 minutes on 2 cores.
+ * renders bench/REPORT.md and the README's block from the results. About an hour on 2 cores.
  */
 const runs: string[][] = [
+  ['bench/floor.ts'],
   ['bench/step-overhead.ts', '--db', 'postgres'],
+  ['bench/step-profile.ts'],
   ['bench/step-overhead.ts', '--db', 'pglite'],
   ['bench/checkpoint-overhead.ts'],
+  ['bench/throughput.ts'],
+  ['bench/peers/run.ts'],
   ['bench/scheduling.ts'],
+  ['bench/memory.ts'],
   ['bench/migration.ts'],
   ['bench/crews.ts'],
   ['bench/codec.ts'],

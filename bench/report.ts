@@ -1,9 +1,11 @@
 /**
  * `bun bench/report.ts`: regenerates bench/REPORT.md and the README's benchmark block (between the
- * `bench:begin` and `bench:end` markers) from the committed results in bench/results/. The README
+ * `bench:begin` and `bench:end` markers) and the charts in bench/report/charts/ from the committed
+ * results in bench/results/. The README
  * quotes no figure that is not in a result file; test/readme-figures.test.ts checks both are current.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { renderCharts } from './report/charts';
 import { renderReadmeBlock, renderReport, type Results } from './report/render';
 
 /** Every committed result, by name. */
@@ -27,6 +29,9 @@ if (import.meta.main) {
   const results = loadResults();
   const report = new URL('./REPORT.md', import.meta.url).pathname;
   writeFileSync(report, `${renderReport(results)}\n`);
+  const charts = new URL('./report/charts/', import.meta.url).pathname;
+  mkdirSync(charts, { recursive: true });
+  for (const [name, svg] of Object.entries(await renderCharts(results))) writeFileSync(`${charts}${name}.svg`, svg);
   const readmePath = new URL('../README.md', import.meta.url).pathname;
   writeFileSync(readmePath, withReadmeBlock(readFileSync(readmePath, 'utf8'), renderReadmeBlock(results)));
   console.log(`wrote ${report} and the README's benchmark block from ${Object.keys(results).length} results`);

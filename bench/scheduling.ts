@@ -1,11 +1,15 @@
 /**
- * Throughput and priority under load, on a real dev server and Postgres:
- *  1. steps/s with 200 concurrent agents (scripted model, 10 steps each, no model latency);
- *  2. p50/p95 step latency of high- vs low-priority agents when the LLM slots are saturated
- *     (2 slots, 20 + 20 agents, 25 ms per model call).
+ * Priority under saturation, on a real dev server and Postgres. The model slots are made the
+ * bottleneck (2 slots, 50 ms per call: 40 calls/s, well under what the kernel itself can do), then:
+ *
+ *  1. idle: a few high-priority agents alone — their step latency;
+ *  2. saturated: many low-priority agents fill the slots' backlog first, then the same high-priority
+ *     agents run — their step latency against idle (the goal: within 1.5× at p50 and p95), the
+ *     low-priority agents' latency, and whether every low-priority agent finished (aging).
+ *
  * Step latency = time between an agent's consecutive replies (its first from its spawn).
  *
- *   bun bench/scheduling.ts [--agents 200] [--steps 10]
+ *   bun bench/scheduling.ts [--high 2] [--low 40] [--steps 10] [--latency 50] [--slots 2]
  */
 import { parseArgs } from 'node:util';
 import { and, asc, eq, inArray } from 'drizzle-orm';
@@ -18,30 +22,24 @@ import { writeResult } from './results-file';
 import { summarise } from './stats';
 import { rootFetch, TEST_AUTH_ENV } from '../test/support/keys';
 
-const { values } = parseArgs({ options: { agents: { type: 'string', default: '200' }, steps: { type: 'string', default: '10' } } });
-const agentCount = Number(values.agents);
+const { values } = parseArgs({ options: { high: { type: 'string', default: '2' }, low: { type: 'string', default: '40' }, steps: { type: 'string', default: '10' }, latency: { type: 'string', default: '50' }, slots: { type: 'string', default: '2' }, aging: { type: 'string', default: '5000' } } });
+const high = Number(values.high);
+const low = Number(values.low);
 const steps = Number(values.steps);
-const logger = createLogger('warn');
-
-async function withStack<T>(env: Record<string, string>, run: (stack: Stack) => Promise<T>): Promise<T> {
-  const fresh = await createTestDatabase();
-  const stack = await startStack({ config: loadConfig({ LOG_LEVEL: 'warn', ...TEST_AUTH_ENV, ...env }), logger, database: { url: fresh.url, poolSize: 20 }, devServer: { ui: false }, apiPort: 0 });
-  try {
-    return await run(stack);
-  } finally {
-    await stack.stop();
-    await fresh.drop();
-  }
-}
+const latencyMs = Number(values.latency);
+const slots = Number(values.slots);
+const agingMs = Number(values.aging);
+const model = `scripted:${steps}:${latencyMs}`;
+const round = (x: number) => Math.round(x * 100) / 100;
 
 async function spawn(stack: Stack, body: Record<string, unknown>): Promise<string> {
-  const res = await rootFetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'bench', goal: 'load', input: 'go', ...body }) });
+  const res = await rootFetch(`${stack.apiUrl}/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'bench', goal: 'load', input: 'go', model, constraints: { maxSteps: steps }, ...body }) });
   if (res.status !== 201) throw new Error(`spawn answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
 
-async function settle(stack: Stack, ids: string[]): Promise<void> {
-  await Promise.all(ids.map((id) => stack.client.workflow.getHandle(id).result()));
+async function settle(stack: Stack, ids: string[]): Promise<Array<{ status: string; steps: number }>> {
+  return (await Promise.all(ids.map((id) => stack.client.workflow.getHandle(id).result()))) as Array<{ status: string; steps: number }>;
 }
 
 /** Per-step latencies (ms) of the given agents, from the database. */
@@ -57,38 +55,55 @@ async function stepLatencies(stack: Stack, ids: string[]): Promise<number[]> {
   return out;
 }
 
-const throughput = await withStack({ TASK_QUEUE: 'bench-throughput', LLM_SLOTS: '64' }, async (stack) => {
-  const t0 = performance.now();
-  const ids = await Promise.all(Array.from({ length: agentCount }, (_, i) => spawn(stack, { name: `load-${i}`, model: `scripted:${steps}`, constraints: { maxSteps: steps } })));
-  const spawnedMs = performance.now() - t0;
-  await settle(stack, ids);
-  const wallMs = performance.now() - t0;
-  const total = agentCount * steps;
-  const latency = summarise(await stepLatencies(stack, ids));
-  process.stderr.write(`throughput: ${total} steps in ${(wallMs / 1000).toFixed(1)} s\n`);
-  return { agents: agentCount, stepsPerAgent: steps, totalSteps: total, spawnMs: Math.round(spawnedMs), wallMs: Math.round(wallMs), stepsPerSecond: Math.round((total / wallMs) * 1000 * 10) / 10, stepLatencyMs: latency };
+const fresh = await createTestDatabase();
+const stack = await startStack({
+  config: loadConfig({ LOG_LEVEL: 'warn', ...TEST_AUTH_ENV, TASK_QUEUE: 'bench-priority', LLM_SLOTS: String(slots), AGING_INTERVAL_MS: String(agingMs) }),
+  logger: createLogger('warn'),
+  database: { url: fresh.url, poolSize: 20 },
+  devServer: { ui: false },
+  apiPort: 0,
 });
+try {
+  // Warm the worker, the bundle and the connections.
+  await settle(stack, [await spawn(stack, { name: 'warm', priority: 1, constraints: { maxSteps: 2 }, model: `scripted:2:${latencyMs}` })]);
 
-const priority = await withStack({ TASK_QUEUE: 'bench-priority', LLM_SLOTS: '2', AGING_INTERVAL_MS: '600000' }, async (stack) => {
-  const low: string[] = [];
-  const high: string[] = [];
-  for (let i = 0; i < 20; i++) {
-    low.push(await spawn(stack, { name: `low-${i}`, model: 'scripted:5:25', priority: 10 }));
-    high.push(await spawn(stack, { name: `high-${i}`, model: 'scripted:5:25', priority: 1 }));
-  }
-  await settle(stack, [...low, ...high]);
-  const h = summarise(await stepLatencies(stack, high));
-  const l = summarise(await stepLatencies(stack, low));
-  return { slots: 2, agentsPerClass: 20, stepsPerAgent: 5, modelLatencyMs: 25, high: h, low: l, ratioP50LowOverHigh: Math.round((l.p50 / h.p50) * 100) / 100, ratioP95LowOverHigh: Math.round((l.p95 / h.p95) * 100) / 100 };
-});
+  // 1. Idle: the high-priority agents alone.
+  const idleIds = await Promise.all(Array.from({ length: high }, (_, i) => spawn(stack, { name: `idle-high-${i}`, priority: 1 })));
+  await settle(stack, idleIds);
+  const idle = summarise(await stepLatencies(stack, idleIds));
 
-console.log(`\n${throughput.agents} concurrent agents × ${throughput.stepsPerAgent} steps: ${throughput.stepsPerSecond} steps/s (wall ${throughput.wallMs} ms; step latency p50 ${throughput.stepLatencyMs.p50} ms, p95 ${throughput.stepLatencyMs.p95} ms)`);
-console.log(`\nsaturated (2 slots, 20 high + 20 low agents): step latency ms`);
-console.log('class    p50      p95');
-console.log(`high  ${String(priority.high.p50).padStart(7)}  ${String(priority.high.p95).padStart(7)}`);
-console.log(`low   ${String(priority.low.p50).padStart(7)}  ${String(priority.low.p95).padStart(7)}`);
-console.log(`ratio low/high: p50 ${priority.ratioP50LowOverHigh}×, p95 ${priority.ratioP95LowOverHigh}×`);
-console.log(`wrote ${writeResult('scheduling', { throughput, priority })}`);
+  // 2. Saturated: low-priority agents first (their steps fill the slots' backlog), then the same high-priority agents.
+  const lowIds = await Promise.all(Array.from({ length: low }, (_, i) => spawn(stack, { name: `low-${i}`, priority: 10 })));
+  await Bun.sleep(1_000);
+  const highIds = await Promise.all(Array.from({ length: high }, (_, i) => spawn(stack, { name: `high-${i}`, priority: 1 })));
+  await settle(stack, highIds);
+  const saturatedHigh = summarise(await stepLatencies(stack, highIds));
+  const lowResults = await settle(stack, lowIds);
+  const lowLatency = summarise(await stepLatencies(stack, lowIds));
+  const lowFinished = lowResults.filter((r) => r.status === 'completed' && r.steps === steps).length;
 
-// Exit even if a client library keeps a handle open (the results are written).
+  const result = {
+    slots,
+    modelLatencyMs: latencyMs,
+    slotCapacityStepsPerSecond: round((slots * 1000) / latencyMs),
+    stepsPerAgent: steps,
+    agingIntervalMs: agingMs,
+    highAgents: high,
+    lowAgents: low,
+    idleHigh: idle,
+    saturatedHigh,
+    low: lowLatency,
+    lowFinished,
+    ratioP50SaturatedOverIdle: round(saturatedHigh.p50 / idle.p50),
+    ratioP95SaturatedOverIdle: round(saturatedHigh.p95 / idle.p95),
+  };
+  console.log(`slots ${slots}, ${latencyMs} ms per call; ${high} high-priority agents, ${low} low-priority agents × ${steps} steps`);
+  console.log(`high, idle kernel:      p50 ${idle.p50} ms, p95 ${idle.p95} ms`);
+  console.log(`high, saturated slots:  p50 ${saturatedHigh.p50} ms, p95 ${saturatedHigh.p95} ms (${result.ratioP50SaturatedOverIdle}× / ${result.ratioP95SaturatedOverIdle}× idle)`);
+  console.log(`low, saturated:         p50 ${lowLatency.p50} ms, p95 ${lowLatency.p95} ms; ${lowFinished}/${low} finished`);
+  console.log(`wrote ${writeResult('scheduling', result)}`);
+} finally {
+  await stack.stop();
+  await fresh.drop();
+}
 process.exit(0);
