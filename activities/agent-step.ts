@@ -223,7 +223,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       summariser,
       billing: { tenant: agent.tenant, branch: agent.branch },
       fence,
-    });
+    }, gathered);
     const { messages, promptTokens } = context;
     const margin = await marginP;
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
-import { ADMIN_URL } from '../../test/support/postgres';
+import { createTestDatabase } from '../../test/support/postgres';
 import { summarise, type Summary } from '../stats';
 
 /** Steps per agent. */
@@ -80,29 +80,8 @@ export function packageVersion(pkg: string): string {
 }
 
 /** A fresh database `aok_peer_<peer>_<pid>` on the local Postgres, dropped by `drop()`. */
-export async function createPeerDatabase(peer: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `aok_peer_${peer}_${process.pid}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    async drop() {
-      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-      try {
-        await a.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await a.end();
-      }
-    },
-  };
+export function createPeerDatabase(peer: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  return createTestDatabase(`aok_peer_${peer}_${process.pid}`);
 }
 
 /** A unique agent id. */

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createAgentRecord } from '../db/agents';
+import { openDatabase, type Database } from '../db/client';
+import { spawnAgentSchema } from '../kernel/agent/spawn';
+import { ZERO_SPEND } from '../kernel/agent/state';
+import { createTestDatabase } from '../test/support/postgres';
+import { createLlmStep } from './agent-step';
+import { ScriptedModel } from './llm/scripted';
+import { createProviderGuard } from './llm/guard';
+import { builtinTools } from './tools/builtin';
+
+const UNLIMITED = { maxTotalTokens: null, maxCostUsd: null };
+
+/** A step's Postgres work, counted on a real Postgres: the statements each step sends. */
+describe('a step’s statements (Postgres)', () => {
+  let fresh: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: Database;
+  let sent: string[] = [];
+
+  beforeAll(async () => {
+    fresh = await createTestDatabase();
+    database = await openDatabase({ url: fresh.url, poolSize: 4, onQuery: (q) => sent.push(q) });
+    const spec = spawnAgentSchema.parse({ name: 'reads', role: 'r', goal: 'g', input: 'the input' });
+    await createAgentRecord(database.db, 'reads-1', { ...spec, model: 'scripted:5' });
+  });
+  afterAll(async () => {
+    await database.close();
+    await fresh.drop();
+  });
+
+  test('a step is one statement to start, one wave of reads, step.started, and one statement to commit; the context is read once', async () => {
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => new ScriptedModel(5), tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
+    const perStep: string[][] = [];
+    for (let n = 1; n <= 3; n++) {
+      sent = [];
+      await new MockActivityEnvironment().run(step, { agentId: 'reads-1', step: n, model: 'scripted:5', maxTokens: 64, budget: UNLIMITED, spent: ZERO_SPEND, borrowed: ZERO_SPEND });
+      // postgres.js asks the catalog for array types once per new connection: the driver's, not the step's.
+      perStep.push(sent.map((q) => q.replace(/\s+/g, ' ').trim().slice(0, 40)).filter((q) => !q.includes('pg_catalog')));
+    }
+    for (const statements of perStep) {
+      // ledger totals, page stats, standing pages, newest pages (all four in flight together), begin, step.started, commit
+      expect(statements.filter((q) => q.startsWith('with prior as'))).toHaveLength(1);
+      expect(statements.filter((q) => q.startsWith('select (select coalesce(sum(tokens'))).toHaveLength(1);
+      expect(statements.filter((q) => q.startsWith('with u as'))).toHaveLength(1);
+      expect(statements.length).toBe(7);
+    }
+  });
+});
