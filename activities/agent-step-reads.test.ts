@@ -10,7 +10,8 @@ import { ScriptedModel } from './llm/scripted';
 import { createProviderGuard } from './llm/guard';
 import { builtinTools } from './tools/builtin';
 
-const UNLIMITED = { maxTotalTokens: null, maxCostUsd: null };
+/** A limited budget: the step also needs the model's prompt calibration and the agent's ledger totals. */
+const BUDGET = { maxTotalTokens: 1_000_000, maxCostUsd: null };
 
 /** A step's Postgres work, counted on a real Postgres: the statements each step sends. */
 describe('a step’s statements (Postgres)', () => {
@@ -34,16 +35,16 @@ describe('a step’s statements (Postgres)', () => {
     const perStep: string[][] = [];
     for (let n = 1; n <= 3; n++) {
       sent = [];
-      await new MockActivityEnvironment().run(step, { agentId: 'reads-1', step: n, model: 'scripted:5', maxTokens: 64, budget: UNLIMITED, spent: ZERO_SPEND, borrowed: ZERO_SPEND });
+      await new MockActivityEnvironment().run(step, { agentId: 'reads-1', step: n, model: 'scripted:5', maxTokens: 64, budget: BUDGET, spent: ZERO_SPEND, borrowed: ZERO_SPEND });
       // postgres.js asks the catalog for array types once per new connection: the driver's, not the step's.
       perStep.push(sent.map((q) => q.replace(/\s+/g, ' ').trim().slice(0, 40)).filter((q) => !q.includes('pg_catalog')));
     }
     for (const statements of perStep) {
-      // ledger totals, page stats, standing pages, newest pages (all four in flight together), begin, step.started, commit
+      // begin (with the ledger totals and the model's calibration), page stats, standing pages, newest pages (in flight together), step.started, commit
       expect(statements.filter((q) => q.startsWith('with prior as'))).toHaveLength(1);
       expect(statements.filter((q) => q.startsWith('select (select coalesce(sum(tokens'))).toHaveLength(1);
       expect(statements.filter((q) => q.startsWith('with u as'))).toHaveLength(1);
-      expect(statements.length).toBe(7);
+      expect(statements.length).toBe(6);
     }
   });
 });

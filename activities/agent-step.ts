@@ -14,7 +14,7 @@ import { IdentityHints, type AgentIdentityRow } from './identity-hints';
 import { countChatTokens, countTextTokens } from '../kernel/llm/tokens';
 import { bill, discardedPart, ledgerTotals, tenantSpendSince, utcDayStart } from '../db/ledger';
 import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
-import { overshoot, planCall, type Budget, type Spend } from '../kernel/cost/budget';
+import { overshoot, planCall, promptMargin, type Budget, type Spend } from '../kernel/cost/budget';
 import { promptMarginOf, recordPromptRatio } from '../db/calibration';
 import { costUsd, priceOf } from '../kernel/cost/prices';
 import { ProviderError } from '../kernel/llm/errors';
@@ -151,16 +151,18 @@ export function createLlmStep(deps: LlmStepDeps) {
     // for every write below) and the checkpoint of the boundary before the step.
     const { runId } = currentRun();
     const limited = input.budget.maxTotalTokens !== null || input.budget.maxCostUsd !== null;
-    // Reads that need no claim start now, beside it: the model's learned prompt margin, the agent's own
-    // spend, and — when this worker ran the agent's last step — the context's reads (checked below).
-    const marginP = limited ? promptMarginOf(db, input.model) : Promise.resolve(1);
     // The ledger is the truth about the agent's own spend (every timeline, discarded bills too).
     const spentNow = async (): Promise<Spend> => (input.borrowed ? addSpend((await ledgerTotals(db, eq(usageLedger.agentId, input.agentId))).spend, input.borrowed) : input.spent);
-    const spentBefore = spentNow();
+    // When this worker ran the agent's last step, the context's reads start now, beside the claim
+    // (checked against the claimed row below).
     const hint = identities.get(input.agentId);
     const early = hint ? gatherContext(db, gatherRequest(hint, input)) : undefined;
-    for (const p of [marginP, spentBefore, early]) p?.catch(() => undefined);
-    const start = await beginStep(db, { agentId: input.agentId, step: input.step, runId, boundary: input.boundary });
+    early?.catch(() => undefined);
+    // The claim reads, in the same statement, the agent's own spend and the model's learned prompt margin.
+    const start = await beginStep(db, { agentId: input.agentId, step: input.step, runId, boundary: input.boundary, ledger: input.borrowed !== undefined, ...(limited ? { calibrationOf: input.model } : {}) });
+    const marginP = limited ? (start.promptRatios ? Promise.resolve(promptMargin(start.promptRatios)) : promptMarginOf(db, input.model)) : Promise.resolve(1);
+    const spentBefore = input.borrowed && start.spend ? Promise.resolve(addSpend(start.spend, input.borrowed)) : spentNow();
+    for (const p of [marginP, spentBefore]) p.catch(() => undefined);
     const done = start.prior;
     const writer = (done?.meta as ReplyMeta | undefined)?.runId;
     // A retry after the reply was stored returns it: the model is never billed twice for a step.

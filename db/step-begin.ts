@@ -5,7 +5,8 @@ import type { BoundaryState } from './checkpoints';
 import type { Db } from './client';
 import type { PageRow } from './pages';
 import { rowFromRaw, rowsOf } from './raw-rows';
-import { agents, checkpoints, contextPages } from './schema';
+import { agents, checkpoints, contextPages, modelCalibration, usageLedger } from './schema';
+import type { Spend } from '../kernel/cost/budget';
 
 /** What a step attempt starts from: the reply already stored for the step (if any), else the claimed agent. */
 export interface StepStart {
@@ -13,6 +14,10 @@ export interface StepStart {
   prior?: PageRow;
   /** The agent as claimed (next fencing token, this run); absent when there was a prior reply or the agent is terminal. */
   agent?: AgentRow;
+  /** The agent's own spend in the ledger (every timeline, discarded bills too), when asked for. */
+  spend?: Spend;
+  /** The model's recent billed-over-counted prompt ratios, when asked for. */
+  promptRatios?: number[];
 }
 
 /** Where the step starts: the agent, the step, the attempt's run and the boundary to checkpoint. */
@@ -22,6 +27,10 @@ export interface StepStartRequest {
   runId: string;
   /** The boundary before this step (recorded as the checkpoint of step − 1 when the claim succeeds). */
   boundary?: { historyEventId: number; state: BoundaryState };
+  /** Also read the agent's ledger totals (the step's budget check needs them). */
+  ledger?: boolean;
+  /** Also read this model's prompt calibration (a limited budget reserves the prompt at its margin). */
+  calibrationOf?: string;
 }
 
 /**
@@ -43,6 +52,11 @@ export async function beginStep(db: Db, req: StepStartRequest): Promise<StepStar
         from claimed
         on conflict do nothing)`
     : sql``;
+  // Read in the same statement, beside the claim (one round trip for what the step reads first).
+  const ledger = req.ledger
+    ? sql`, (select json_build_object('promptTokens', coalesce(sum(prompt_tokens), 0)::int, 'completionTokens', coalesce(sum(completion_tokens), 0)::int, 'costUsd', coalesce(sum(cost_usd), 0)::float8) from ${usageLedger} where agent_id = ${req.agentId}) as spend`
+    : sql``;
+  const calibration = req.calibrationOf ? sql`, (select to_json(ratios) from ${modelCalibration} where model = ${req.calibrationOf} limit 1) as ratios` : sql``;
   const result = await db.execute(sql`
     with prior as (
       select * from ${contextPages} where agent_id = ${req.agentId} and step = ${req.step} and purpose = 'reply' limit 1
@@ -51,10 +65,17 @@ export async function beginStep(db: Db, req: StepStartRequest): Promise<StepStar
       where id = ${req.agentId} and status not in (${terminal}) and not exists (select 1 from prior)
       returning *
     )${checkpoint}
-    select (select row_to_json(prior) from prior) as prior, (select row_to_json(claimed) from claimed) as agent`);
-  const [row] = rowsOf<{ prior: Record<string, unknown> | string | null; agent: Record<string, unknown> | string | null }>(result);
+    select (select row_to_json(prior) from prior) as prior, (select row_to_json(claimed) from claimed) as agent${ledger}${calibration}`);
+  const [row] = rowsOf<{ prior: Record<string, unknown> | string | null; agent: Record<string, unknown> | string | null; spend?: Record<string, unknown> | string | null; ratios?: number[] | string | null }>(result);
   const json = (v: Record<string, unknown> | string | null | undefined) => (typeof v === 'string' ? (JSON.parse(v) as Record<string, unknown>) : (v ?? undefined));
   const prior = json(row?.prior);
   const agent = json(row?.agent);
-  return { ...(prior ? { prior: rowFromRaw(contextPages, prior) } : {}), ...(agent ? { agent: rowFromRaw(agents, agent) } : {}) };
+  const spend = json(row?.spend);
+  const ratios = typeof row?.ratios === 'string' ? (JSON.parse(row.ratios) as number[]) : row?.ratios;
+  return {
+    ...(prior ? { prior: rowFromRaw(contextPages, prior) } : {}),
+    ...(agent ? { agent: rowFromRaw(agents, agent) } : {}),
+    ...(spend ? { spend: { promptTokens: Number(spend.promptTokens), completionTokens: Number(spend.completionTokens), costUsd: Number(spend.costUsd) } } : {}),
+    ...(req.calibrationOf ? { promptRatios: ratios ?? [] } : {}),
+  };
 }
