@@ -36,12 +36,16 @@ const SUB_CREW = JSON.stringify({
   ],
 });
 
-const post = (url: string, body: unknown, method = 'POST') => fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+/** The root key of the throwaway stack (made at its start: its database is new). */
+let rootKey = '';
+/** `fetch` with the recording stack's root key. */
+const authed = (url: string, init: RequestInit = {}) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${rootKey}` } });
+const post = (url: string, body: unknown, method = 'POST') => authed(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** Polls the agent until `ready` holds of its view. */
 async function until(api: string, id: string, ready: (view: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
   for (let i = 0; i < 200; i++) {
-    const view = (await (await fetch(`${api}/agents/${id}`)).json()) as Record<string, unknown>;
+    const view = (await (await authed(`${api}/agents/${id}`)).json()) as Record<string, unknown>;
     if (ready(view)) return view;
     await Bun.sleep(50);
   }
@@ -50,6 +54,8 @@ async function until(api: string, id: string, ready: (view: Record<string, unkno
 
 const SCENARIOS: Scenario[] = [
   { file: 'agent-scripted-3-steps', body: { name: 'replay-scripted', role: 'a recorder', goal: 'finish in three steps', input: 'record me', model: 'scripted:3' } },
+  // Recorded with the sparse AgentStep attribute (patch `sparse-step-attribute`): 12 steps cross one write.
+  { file: 'agent-sparse-step-attribute', body: { name: 'replay-sparse-step', role: 'a recorder', goal: 'take twelve steps', input: 'count on', model: 'scripted:12', constraints: { maxSteps: 12 } } },
   { file: 'agent-max-steps', body: { name: 'replay-max-steps', role: 'a recorder', goal: 'run out of steps', input: 'never done', model: 'scripted:10', constraints: { maxSteps: 2 } } },
   { file: 'agent-provider-401', body: { name: 'replay-failed', role: 'a recorder', goal: 'fail on a refused call', input: 'no key', model: 'anthropic:claude-none' } },
   {
@@ -125,7 +131,7 @@ const SCENARIOS: Scenario[] = [
     body: { name: 'replay-rewind', role: 'a recorder', goal: 'be rewound', input: 'rewind me', model: 'scripted:4' },
     steer: async (api, id, _node, stack) => {
       await stack.client.workflow.getHandle(id).result();
-      const { checkpoints } = (await (await fetch(`${api}/agents/${id}/checkpoints`)).json()) as { checkpoints: Array<{ id: string; step: number }> };
+      const { checkpoints } = (await (await authed(`${api}/agents/${id}/checkpoints`)).json()) as { checkpoints: Array<{ id: string; step: number }> };
       await post(`${api}/agents/${id}/rewind`, { checkpointId: checkpoints.find((c) => c.step === 1)!.id });
     },
   },
@@ -197,7 +203,7 @@ const SCENARIOS: Scenario[] = [
     },
     steer: async (api, id) => {
       for (let i = 0; i < 100; i++) {
-        const crew = (await (await fetch(`${api}/crews/${id}`)).json()) as { nodes: Array<{ id: string; status: string }> };
+        const crew = (await (await authed(`${api}/crews/${id}`)).json()) as { nodes: Array<{ id: string; status: string }> };
         if (crew.nodes.find((n) => n.id === 'gate')?.status === 'waiting') break;
         await Bun.sleep(100);
       }
@@ -234,10 +240,12 @@ main(async () => {
   // Recorded histories stay readable by the replay test, which runs without the codec.
   const config = loadConfig({ LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '', AOS_PLAINTEXT_PAYLOADS: 'true' });
   const stack = await startStack({ config, logger, database: { pgliteDir: 'memory://' }, devServer: { ui: false }, apiPort: 0 });
+  rootKey = stack.bootstrapKey ?? '';
   try {
+    if (!rootKey) throw new Error('the recording stack made no root key (is AOS_BOOTSTRAP_KEY set?)');
     for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.file))) {
       const body = typeof scenario.body === 'function' ? scenario.body(stack.nodeId!) : scenario.body;
-      const res = await fetch(`${stack.apiUrl}${scenario.path ?? '/agents'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await post(`${stack.apiUrl}${scenario.path ?? '/agents'}`, body);
       if (res.status !== 201) throw new Error(`spawn ${scenario.file} answered ${res.status}: ${await res.text()}`);
       const { id, workflow } = (await res.json()) as { id: string; workflow: { runId: string } };
       await scenario.steer?.(stack.apiUrl!, id, stack.nodeId!, stack);
