@@ -106,13 +106,15 @@ function resultFrom(row: PageRow): LlmStepResult {
 function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number, fence: number, first: AgentEvent) {
   let buffer = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let chain: Promise<unknown> = emitFencedEvent(deps.db, first, fence);
+  // Event writes are not the step's outcome: one that fails is dropped (SSE clients miss it), never
+  // left unhandled while the model runs, and never keeps a paid reply from its commit.
+  let chain: Promise<unknown> = emitFencedEvent(deps.db, first, fence).catch(() => false);
   const flush = () => {
     timer = undefined;
     if (!buffer) return;
     const text = buffer;
     buffer = '';
-    chain = chain.then(() => emitFencedEvent(deps.db, { agentId, step, kind: 'token', data: { text } }, fence));
+    chain = chain.then(() => emitFencedEvent(deps.db, { agentId, step, kind: 'token', data: { text } }, fence)).catch(() => false);
   };
   return {
     onToken(text: string) {
@@ -180,7 +182,10 @@ export function createLlmStep(deps: LlmStepDeps) {
           boundary: { toStep: input.step - 1, usage: input.boundary?.state.usage ?? input.usage ?? ZERO_SPEND },
         });
     const { agent, fence } = claim;
-    const gathered = identities.remember(agent, hint) ? early : undefined;
+    // The early reads stand only for a step claimed in the one statement: a claim that rewound the
+    // agent's records (a reset from outside) or revived it reads its context again.
+    const sameIdentity = identities.remember(agent, hint);
+    const gathered = start.agent && sameIdentity ? early : undefined;
     if (input.gpuLease) await renewGpuLease(db, input.agentId, input.gpuLease, deps.gpuLeaseMs ?? 120_000);
 
     const { tools, contextTokens } = gatherRequest(agent, input);
@@ -253,7 +258,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     try {
       response = await deps.guard(provider, { messages, maxTokens: verdict.maxCompletionTokens, tools, onToken: stream.onToken, step: input.step }, verdict.reservedPromptTokens + verdict.maxCompletionTokens, ctx.cancellationSignal);
     } catch (err) {
-      await stream.close();
+      await stream.close().catch(() => undefined);
       if (err instanceof ProviderError) {
         throw ApplicationFailure.create({ message: err.message, type: `ProviderError${err.status}`, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs, cause: err });
       }

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { countTextTokensAsync } from '../kernel/llm/tokens';
 import type { PageRef } from '../kernel/agent/state';
 import { pageId } from '../kernel/agent/prompt';
@@ -99,7 +99,8 @@ export const PROMPT_COLUMNS = {
 /** Reads pages for a prompt by id, in the order of `ids`, taking those in `loaded` from there; throws if any is missing. */
 export async function readPromptPages(db: Db, ids: readonly string[], loaded: ReadonlyMap<string, PromptRow> = new Map()): Promise<PromptRow[]> {
   const missing = ids.filter((id) => !loaded.has(id));
-  const rows = missing.length ? await db.select(PROMPT_COLUMNS).from(contextPages).where(inArray(contextPages.id, missing)) : [];
+  // One JSON parameter, not an IN list: the same statement text (one prepared statement) for any number of pages.
+  const rows = missing.length ? await db.select(PROMPT_COLUMNS).from(contextPages).where(sql`${contextPages.id} in (select jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb))`) : [];
   const byId = new Map<string, PromptRow>([...loaded, ...rows.map((r): [string, PromptRow] => [r.id, r])]);
   return ids.map((id) => {
     const row = byId.get(id);

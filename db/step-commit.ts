@@ -33,7 +33,11 @@ export interface StepCommit {
   event: Record<string, unknown>;
   /** Streamed text not yet sent as a token event: written just before `step.completed`. */
   tokenText?: string;
-  /** Pages in the step's window (their access statistics, see {@link ACCESS_REFRESH_STEPS}). */
+  /**
+   * Pages in the step's window (their access statistics, see {@link ACCESS_REFRESH_STEPS}); only the
+   * agent's own are touched (a fork's or crew's shared pages are not locked by its commit). Passed as
+   * one JSON parameter, so the statement's text (and its prepared statement) is the same for every window.
+   */
   window: readonly string[];
 }
 
@@ -50,7 +54,8 @@ export async function commitStep(db: Db, c: StepCommit): Promise<PageRow | 'fenc
   const touched = c.window.length
     ? sql`, touched as (
         update ${contextPages} set last_access_step = ${c.step}, access_count = access_count + 1
-        where id in (${sql.join(c.window.map((id) => sql`${id}`), sql`, `)}) and last_access_step <= ${c.step - ACCESS_REFRESH_STEPS} and exists (select 1 from page))`
+        where id in (select jsonb_array_elements_text(${JSON.stringify(c.window)}::jsonb)) and agent_id = ${c.agentId}
+          and last_access_step <= ${c.step - ACCESS_REFRESH_STEPS} and exists (select 1 from page))`
     : sql``;
   // The tail of the token stream first, then step.completed (rows are numbered in this order).
   const rows = [...(c.tokenText ? [sql`(1, 'token', ${JSON.stringify({ text: c.tokenText })}::jsonb)`] : []), sql`(2, 'step.completed', ${JSON.stringify(c.event)}::jsonb)`];

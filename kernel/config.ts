@@ -34,12 +34,13 @@ export const configSchema = z.object({
   /** Concurrent LLM calls one node runs per provider (the provider task queue's slots). */
   LLM_SLOTS: z.coerce.number().int().min(1).max(1000).default(8),
   /**
-   * Workflows a node keeps in its sticky cache (each a live sandbox, ~see bench/results/memory.json).
-   * A workflow out of the cache is replayed from its history at its next task; the SDK's own default
-   * reads V8's heap limit, which Bun reports as ~270 MiB, and came to 41 — fewer than the agents a
-   * node runs, so nearly every step replayed its agent's whole history.
+   * Workflows a node keeps in its sticky cache; unset: a quarter of the machine's memory at ~1.4 MiB
+   * per cached workflow (bench/results/memory.json), between 100 and 2,000. A workflow out of the
+   * cache is replayed from its history at its next task. The SDK's own default reads V8's heap limit,
+   * which Bun reports as ~270 MiB, and came to 41 — fewer than the agents a node runs, so nearly
+   * every step replayed its agent's whole history.
    */
-  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(2_000),
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).optional(),
   /** Per-node provider limits; 0 means unlimited. */
   LLM_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   LLM_TOKENS_PER_MINUTE: z.coerce.number().int().min(0).default(0),

@@ -115,7 +115,10 @@ export async function gatherContext(db: Db, req: GatherRequest): Promise<Gathere
   const started = performance.now();
   const statsP = pageStats(db, req.agentId, req.step);
   statsP.catch(() => undefined);
-  const candidates = await candidatePages(db, req.scope, statsP.then((st) => st.focus.slice(0, 4_000)), pageBudget, 200, req.vectors);
+  // Ranking may never ask for the focus text (everything fits): its promise must not fail unhandled.
+  const focus = statsP.then((st) => st.focus.slice(0, 4_000));
+  focus.catch(() => undefined);
+  const candidates = await candidatePages(db, req.scope, focus, pageBudget, 200, req.vectors);
   const stats = await statsP;
   return { window, system, toolTokens, pageBudget, stats, candidates, retrievalMs: Math.round((performance.now() - started) * 10) / 10 };
 }

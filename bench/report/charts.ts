@@ -24,6 +24,7 @@ function bars(title: string, unit: string, rows: Bar[], stacked = false): TopLev
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     width: 420,
+    height: { step: stacked ? 22 : 11 },
     data: { values: rows },
     mark: { type: 'bar', tooltip: true },
     encoding: {
@@ -32,7 +33,7 @@ function bars(title: string, unit: string, rows: Bar[], stacked = false): TopLev
       x: { field: 'value', type: 'quantitative', title: unit, ...(stacked ? { stack: 'zero' } : {}) },
       color: { field: 'series', type: 'nominal', title: null, sort: null, scale: { scheme: 'tableau10' } },
     },
-    config: { font: 'sans-serif', view: { stroke: null } },
+    config: { font: 'sans-serif', view: { stroke: null }, axisY: { labelLimit: 360 } },
   };
 }
 
@@ -72,7 +73,7 @@ export function chartSpecs(results: Results): Record<string, TopLevelSpec> {
     push(tp, `${n} agents, Temporal server on Postgres`, 'agent', obj(obj(v).agent).stepsPerSecond);
   }
   for (const [name, peer] of Object.entries(obj(results.peers?.peers))) {
-    push(tp, `${obj(peer).concurrent ? String(obj(obj(peer).concurrent).agents) : '?'} agents, peers run`, name, obj(obj(peer).concurrent).medianStepsPerSec);
+    push(tp, `${obj(peer).concurrent ? String(obj(obj(peer).concurrent).agents) : '?'} agents, peers run (fake model, client-started)`, name === 'kernel' ? 'agent' : name, obj(obj(peer).concurrent).medianStepsPerSec);
   }
   if (tp.length) specs.throughput = bars('Throughput at saturation (scripted or fake model, 10 steps per agent)', 'steps per second', tp);
 

@@ -99,7 +99,7 @@ export function throughputSection(results: Results): string[] {
   return [
     '## Throughput at saturation',
     '',
-    `N agents × 10 steps (scripted model, no latency, spawned through the API, ${fmt(r.llmSlots, 0)} model slots so the slots never limit) against N bare workflows × 10 no-op activities, one in-process worker, alternating. CPU seconds per 1,000 steps by process: *kernel* is this process (API, worker, client), *temporal* the server, *postgres* every backend (on the production server Temporal's own persistence is in it too).`,
+    `N agents × 10 steps (scripted model, no latency, ${fmt(r.llmSlots, 0)} model slots so the slots never limit) against N bare workflows × 10 no-op activities, both started on the client (the agent's record written first), one in-process worker, alternating; steps/s from the first start to the last result. CPU seconds per 1,000 steps by process: *kernel* is this process (API, worker, client), *temporal* the server, *postgres* every backend (on the production server Temporal's own persistence is in it too).`,
     '',
     '| run | agent steps/s | bare steps/s | agent / bare | agent CPU s per 1,000 steps | bare CPU s per 1,000 steps |',
     '| --- | --- | --- | --- | --- | --- |',

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { hostname, totalmem } from 'node:os';
 import { bundleWorkflowCode, DefaultLogger, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
@@ -12,8 +12,13 @@ import { PROVIDERS } from '../../kernel/llm/task-queue';
  */
 export const HEARTBEAT_THROTTLE = '1 second';
 
-/** Workflows a node caches when nothing says otherwise (the config's default). */
-export const DEFAULT_WORKFLOW_CACHE_SIZE = 2_000;
+/** What one cached agent workflow holds in a Bun worker (bench/results/memory.json: ~1.3 MiB). */
+const CACHED_WORKFLOW_BYTES = 1.4 * 2 ** 20;
+
+/** Workflows a node caches when nothing says otherwise: a quarter of the machine's memory, 100 to 2,000. */
+export function defaultWorkflowCacheSize(memoryBytes = totalmem()): number {
+  return Math.min(2_000, Math.max(100, Math.floor(memoryBytes / 4 / CACHED_WORKFLOW_BYTES)));
+}
 
 /** The workflow bundle's entry point. */
 export const WORKFLOWS_PATH = new URL('../../workflows/index.ts', import.meta.url).pathname;
@@ -79,7 +84,7 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       dataConverter,
       activities: { ...kernelActivities, ...options.extraActivities },
       maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
-      maxCachedWorkflows: options.workflowCacheSize ?? DEFAULT_WORKFLOW_CACHE_SIZE,
+      maxCachedWorkflows: options.workflowCacheSize ?? defaultWorkflowCacheSize(),
       ...code,
     });
     const llm = await Promise.all(
@@ -108,7 +113,7 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       dataConverter,
       activities: { ...kernelActivities, llmStep },
       maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
-      maxCachedWorkflows: options.workflowCacheSize ?? DEFAULT_WORKFLOW_CACHE_SIZE,
+      maxCachedWorkflows: options.workflowCacheSize ?? defaultWorkflowCacheSize(),
       // A pinned agent's cached workflow lives on this node; if the node dies, its next workflow
       // task returns to the node queue (where an adopter polls) after this long, not the default 10 s.
       stickyQueueScheduleToStartTimeout: '3 seconds',
