@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../db/audit';
-import { effectiveStatus, getNode, markDraining, markUndrained } from '../db/nodes';
+import { effectiveStatus, getNode, markDraining, markUndrained, NODES_CHANNEL } from '../db/nodes';
 import type { MigrationRequest } from '../kernel/agent/placement';
 import type { AgentRunInput } from '../kernel/agent/state';
 import { KernelError, rootMessage } from '../kernel/errors';
@@ -54,6 +54,8 @@ export async function drainNode(deps: ControlDeps, id: string, actor: string): P
   const node = await getNode(deps.db, id);
   if (!node) throw new KernelError('not_found', `no node with id "${id}"`);
   if (!(await markDraining(deps.db, id))) throw new KernelError('conflict', `node ${id} is ${node.status}; only a live node can be drained`);
+  // The node stops polling shared queues as soon as it hears this (its next heartbeat otherwise, up to a third of its lease later).
+  await tellNode(deps, id);
   const moving = await moveAgentsOff(deps, id, 'drain');
   await appendAudit(deps.db, { actor, action: 'node.drain', subject: id, data: { moving }, idempotencyKey: `node.drain:${id}:${randomUUID()}` });
   return { node: id, status: 'draining', moving };
@@ -64,6 +66,16 @@ export async function undrainNode(deps: ControlDeps, id: string, actor: string):
   const node = await getNode(deps.db, id);
   if (!node) throw new KernelError('not_found', `no node with id "${id}"`);
   if (!(await markUndrained(deps.db, id))) throw new KernelError('conflict', `node ${id} is ${effectiveStatus(node)}; only a draining node with a live lease can be undrained`);
+  await tellNode(deps, id);
   await appendAudit(deps.db, { actor, action: 'node.undrain', subject: id, data: {}, idempotencyKey: `node.undrain:${id}:${randomUUID()}` });
   return { node: id, status: 'alive' };
+}
+
+/** Tells a node its status changed (best effort: its heartbeat reads the status anyway). */
+async function tellNode(deps: ControlDeps, id: string): Promise<void> {
+  try {
+    await deps.pubsub.notify(NODES_CHANNEL, id);
+  } catch (err) {
+    deps.logger.warn({ nodeId: id, reason: rootMessage(err) }, 'could not notify the node; it sees its status at its next heartbeat');
+  }
 }

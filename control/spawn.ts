@@ -12,7 +12,7 @@ import type { ControlDeps } from './deps';
 import { placementOverrides } from './migrate';
 import { startAgentRun, type RunLabel } from './start-run';
 import { isTemporalUnreachable, withTemporal } from './temporal';
-import { describeAgent } from './views';
+import { startedAgentView } from './views';
 
 /** What preparing an agent needs: the database, the tool registry and the kernel's defaults (no Temporal). */
 export type PrepareDeps = Pick<ControlDeps, 'db' | 'tools' | 'taskQueue' | 'defaultModel' | 'agingIntervalMs' | 'defaultMaxTotalTokens' | 'tenantLiveAgentCap'>;
@@ -101,7 +101,7 @@ export async function spawnAgent(deps: ControlDeps, spec: SpawnAgent, actor = 'a
     if (spec.parentId) await returnBorrowed(deps, spec.parentId, id);
     throw startError(err);
   }
-  return describeAgent(deps, id);
+  return startedAgentView(deps, id, prepared.run);
 }
 
 /**

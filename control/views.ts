@@ -4,7 +4,7 @@ import { getAgentRecord, isCrewOwner, listAgentRecords, type AgentRow } from '..
 import { readPages } from '../db/pages';
 import { agents, contextPages, crews } from '../db/schema';
 import { isTerminal } from '../kernel/agent/lifecycle';
-import type { AgentSnapshot, AgentStatus, HoldReason } from '../kernel/agent/state';
+import type { AgentRunInput, AgentSnapshot, AgentStatus, HoldReason } from '../kernel/agent/state';
 import type { AgentView } from '../kernel/agent/view';
 import type { PendingApproval } from '../kernel/tools/policy';
 import { KernelError, rootMessage } from '../kernel/errors';
@@ -61,6 +61,37 @@ export async function agentViews(deps: ControlDeps, rows: readonly AgentRow[]): 
   };
   await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, rows.length) }, worker));
   return views;
+}
+
+/**
+ * The view of an agent whose workflow this process has just started: its state is what the run was
+ * started with (running, at its first step), taken from the run input rather than asked of the
+ * workflow — a spawn does not cost a workflow query (under load, a query waits for a workflow task
+ * and can take seconds). `live` is false: it is the record, not the workflow, that answers.
+ */
+export async function startedAgentView(deps: ControlDeps, id: string, run: AgentRunInput): Promise<AgentView> {
+  const row = await agentRow(deps, id);
+  if (row.status !== 'ready') return describeAgent(deps, id);
+  const started: AgentSnapshot = {
+    agentId: id,
+    status: 'running',
+    hold: null,
+    step: run.step,
+    maxSteps: run.maxSteps,
+    model: run.model,
+    priority: run.priority,
+    budget: run.budget,
+    pages: [],
+    usage: run.usage,
+    pendingApproval: null,
+    holdDetail: null,
+    node: run.node ?? null,
+    gpuLease: run.gpuLease ?? null,
+    resultPageId: null,
+    exitReason: null,
+    error: null,
+  };
+  return { ...(await toView(deps, row, started)), live: false };
 }
 
 /** One agent's view (see {@link agentViews}). */

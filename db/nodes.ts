@@ -19,6 +19,9 @@ export interface NodeAnnouncement {
 /** Statuses of a node that still holds its lease (a draining node runs, but takes no new work). */
 const LIVE = ['alive', 'draining'];
 
+/** The NOTIFY channel on which a node hears that an operator drained or undrained it; payload `<nodeId>`. */
+export const NODES_CHANNEL = 'aok_node_status';
+
 /** Registers (or re-registers) a node as alive with a lease of `leaseMs`. */
 export async function registerNode(db: Db, node: NodeAnnouncement, leaseMs: number, now = new Date()): Promise<void> {
   const lease = new Date(now.getTime() + leaseMs);

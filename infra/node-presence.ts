@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { detectGpus } from '../activities/gpu/detect';
 import type { Db } from '../db/client';
-import { deregisterNode, heartbeat, reapDeadNodes, registerNode } from '../db/nodes';
+import { deregisterNode, heartbeat, NODES_CHANNEL, reapDeadNodes, registerNode } from '../db/nodes';
+import type { PubSub } from '../db/notify';
 import type { Logger } from './logger';
 
 /** A node's identity and how it keeps its lease. */
@@ -18,6 +19,8 @@ export interface PresenceOptions {
   onUndrained?: () => void;
   /** Called with the nodes this one just declared dead (to adopt their agents). */
   onDead?: (nodeIds: string[]) => void;
+  /** Where an operator's drain or undrain is heard at once (else at the next heartbeat). */
+  pubsub?: PubSub;
 }
 
 /**
@@ -37,34 +40,39 @@ export async function startPresence(db: Db, options: PresenceOptions, logger: Lo
   };
   await registerNode(db, announcement, options.leaseMs);
   let draining = false;
-  const timer = setInterval(() => {
-    void (async () => {
-      try {
-        const status = await heartbeat(db, options.nodeId, options.leaseMs);
-        if (status === null) {
-          logger.warn({ nodeId: options.nodeId }, 'this node was declared dead; registering again');
-          await registerNode(db, announcement, options.leaseMs);
-        } else if (status === 'draining' && !draining) {
-          draining = true;
-          logger.info({ nodeId: options.nodeId }, 'this node is draining: it stops taking shared work');
-          options.onDraining?.();
-        } else if (status === 'alive' && draining) {
-          draining = false;
-          logger.info({ nodeId: options.nodeId }, 'this node is back in service: it takes shared work again');
-          options.onUndrained?.();
-        }
-        const dead = await reapDeadNodes(db);
-        if (dead.length > 0) {
-          logger.warn({ dead }, 'nodes whose lease lapsed are marked dead');
-          options.onDead?.(dead);
-        }
-      } catch (err) {
-        logger.warn({ err }, 'heartbeat failed');
+  /** Renews the lease and acts on the status an operator set (drain, undrain) and on dead nodes. */
+  const check = async () => {
+    try {
+      const status = await heartbeat(db, options.nodeId, options.leaseMs);
+      if (status === null) {
+        logger.warn({ nodeId: options.nodeId }, 'this node was declared dead; registering again');
+        await registerNode(db, announcement, options.leaseMs);
+      } else if (status === 'draining' && !draining) {
+        draining = true;
+        logger.info({ nodeId: options.nodeId }, 'this node is draining: it stops taking shared work');
+        options.onDraining?.();
+      } else if (status === 'alive' && draining) {
+        draining = false;
+        logger.info({ nodeId: options.nodeId }, 'this node is back in service: it takes shared work again');
+        options.onUndrained?.();
       }
-    })();
-  }, Math.max(100, Math.floor(options.leaseMs / 3)));
+      const dead = await reapDeadNodes(db);
+      if (dead.length > 0) {
+        logger.warn({ dead }, 'nodes whose lease lapsed are marked dead');
+        options.onDead?.(dead);
+      }
+    } catch (err) {
+      logger.warn({ err }, 'heartbeat failed');
+    }
+  };
+  const timer = setInterval(() => void check(), Math.max(100, Math.floor(options.leaseMs / 3)));
+  // A drain takes effect when the operator asks, not up to a third of the lease later.
+  const unlisten = options.pubsub ? await options.pubsub.listen(NODES_CHANNEL, (nodeId) => {
+    if (nodeId === options.nodeId) void check();
+  }) : undefined;
   return async () => {
     clearInterval(timer);
+    await unlisten?.().catch(() => undefined);
     await deregisterNode(db, options.nodeId);
   };
 }

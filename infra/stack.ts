@@ -169,6 +169,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             taskQueue: nodeTaskQueue,
             leaseMs: config.NODE_LEASE_MS,
             smiCommand: config.NVIDIA_SMI_COMMAND,
+            pubsub: db.pubsub,
             onDraining: () => self.cordon(),
             onUndrained: () => void self.uncordon().catch((err: unknown) => logger.error({ err }, 'could not poll the shared queues again')),
             onDead: (dead) => {

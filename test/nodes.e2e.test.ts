@@ -106,6 +106,10 @@ describe('migration between nodes', () => {
     expect(body.moving.map((m) => m.agentId).sort()).toEqual([...ids].sort());
     // Spread: both remaining nodes take some.
     expect(new Set(body.moving.map((m) => m.to))).toEqual(new Set(['mig-b', 'mig-c']));
+    // A drained node takes no shared work either, at once — not at its next heartbeat (a third of its
+    // 10 s lease later): an unpinned agent spawned now runs elsewhere.
+    await Bun.sleep(300);
+    const free = await agents.spawn({ name: 'unpinned-after-drain', model: 'scripted:6:50', constraints: { maxSteps: 6 } });
 
     for (const id of ids) {
       const done = await agents.settle(id);
@@ -121,9 +125,7 @@ describe('migration between nodes', () => {
     }
     const [a] = await db().select().from(nodeTable).where(eq(nodeTable.id, 'mig-a'));
     expect(a?.status).toBe('draining');
-    // A drained node takes no shared work either: an unpinned agent runs elsewhere.
-    const free = await agents.spawn({ name: 'unpinned-after-drain', model: 'scripted:3:50', constraints: { maxSteps: 3 } });
-    expect(await agents.settle(free.id)).toMatchObject({ status: 'completed', step: 3 });
+    expect(await agents.settle(free.id)).toMatchObject({ status: 'completed', step: 6 });
     expect((await stepNodes(free.id)).filter((e) => e.kind === 'step.started').map((e) => e.data.node)).not.toContain('mig-a');
   });
 });
