@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { and, eq } from 'drizzle-orm';
 import { createAgentRecord } from '../db/agents';
+import { contextPages } from '../db/schema';
 import { openDatabase, type Database } from '../db/client';
 import { spawnAgentSchema } from '../kernel/agent/spawn';
 import { ZERO_SPEND } from '../kernel/agent/state';
@@ -23,7 +25,7 @@ describe('a step’s statements (Postgres)', () => {
     fresh = await createTestDatabase();
     database = await openDatabase({ url: fresh.url, poolSize: 4, onQuery: (q) => sent.push(q) });
     const spec = spawnAgentSchema.parse({ name: 'reads', role: 'r', goal: 'g', input: 'the input' });
-    await createAgentRecord(database.db, 'reads-1', { ...spec, model: 'scripted:5' });
+    await createAgentRecord(database.db, 'reads-1', { ...spec, model: 'scripted:12' });
   });
   afterAll(async () => {
     await database.close();
@@ -31,11 +33,11 @@ describe('a step’s statements (Postgres)', () => {
   });
 
   test('a step is one statement to start, one wave of reads, step.started, and one statement to commit; the context is read once', async () => {
-    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => new ScriptedModel(5), tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => new ScriptedModel(12), tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
     const perStep: string[][] = [];
     for (let n = 1; n <= 3; n++) {
       sent = [];
-      await new MockActivityEnvironment().run(step, { agentId: 'reads-1', step: n, model: 'scripted:5', maxTokens: 64, budget: BUDGET, spent: ZERO_SPEND, borrowed: ZERO_SPEND });
+      await new MockActivityEnvironment().run(step, { agentId: 'reads-1', step: n, model: 'scripted:12', maxTokens: 64, budget: BUDGET, spent: ZERO_SPEND, borrowed: ZERO_SPEND });
       // postgres.js asks the catalog for array types once per new connection: the driver's, not the step's.
       perStep.push(sent.map((q) => q.replace(/\s+/g, ' ').trim().slice(0, 40)).filter((q) => !q.includes('pg_catalog')));
     }
@@ -46,5 +48,9 @@ describe('a step’s statements (Postgres)', () => {
       expect(statements.filter((q) => q.startsWith('with u as'))).toHaveLength(1);
       expect(statements.length).toBe(6);
     }
+    // Access statistics: a page in every window is refreshed once per 8 steps, not every step.
+    for (let n = 4; n <= 9; n++) await new MockActivityEnvironment().run(step, { agentId: 'reads-1', step: n, model: 'scripted:12', maxTokens: 64, budget: BUDGET, spent: ZERO_SPEND, borrowed: ZERO_SPEND });
+    const [input] = await database.db.select().from(contextPages).where(and(eq(contextPages.agentId, 'reads-1'), eq(contextPages.step, 0)));
+    expect(input).toMatchObject({ lastAccessStep: 8, accessCount: 1 });
   });
 });

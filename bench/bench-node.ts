@@ -4,6 +4,11 @@ import type { Stack } from '../infra/stack';
 import { createKernelNode, type KernelNode } from '../infra/temporal/worker';
 import { FAILURE_CONVERTER_PATH } from '../infra/temporal/codec';
 import type { Config } from '../kernel/config';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createAgentRecord } from '../db/agents';
+import { toPageRef } from '../db/pages';
+import { agentRunInput } from '../kernel/agent/run-input';
+import { spawnAgentSchema } from '../kernel/agent/spawn';
 
 /**
  * One kernel node for a benchmark: the kernel's workflows plus the bare baselines of
@@ -26,4 +31,14 @@ export async function startBenchNode(stack: Stack, config: Config): Promise<{ no
     extraActivities: { noop: async (step: number) => step },
   });
   return { node, connection };
+}
+
+/**
+ * A scripted agent of `steps` steps, started on the client as the bare baselines are (no HTTP): its
+ * record is written here, and `start()` starts its workflow — so a timer can start after the record.
+ */
+export async function scriptedAgent(stack: Stack, taskQueue: string, id: string, steps: number, text = 'benchmark input'): Promise<{ start(): Promise<WorkflowHandle> }> {
+  const spec = spawnAgentSchema.parse({ name: 'bench', role: 'r', goal: 'g', input: text, constraints: { maxSteps: steps } });
+  const { input } = await createAgentRecord(stack.db.db, id, { ...spec, model: `scripted:${steps}` });
+  return { start: () => stack.client.workflow.start('agentWorkflow', { workflowId: id, taskQueue, args: [agentRunInput({ agentId: id, model: `scripted:${steps}`, maxSteps: steps, taskQueue, pages: [toPageRef(input)] })] }) };
 }

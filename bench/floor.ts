@@ -9,16 +9,12 @@
  *   bun bench/floor.ts [--runs 10] [--steps 20]
  */
 import { parseArgs } from 'node:util';
-import { createAgentRecord } from '../db/agents';
-import { toPageRef } from '../db/pages';
 import { createLogger } from '../infra/logger';
 import { startStack } from '../infra/stack';
-import { agentRunInput } from '../kernel/agent/run-input';
-import { spawnAgentSchema } from '../kernel/agent/spawn';
 import { loadConfig } from '../kernel/config';
 import { createTestDatabase } from '../test/support/postgres';
 import { TEST_AUTH_ENV } from '../test/support/keys';
-import { startBenchNode } from './bench-node';
+import { scriptedAgent, startBenchNode } from './bench-node';
 import { writeResult } from './results-file';
 import { summarise } from './stats';
 
@@ -41,11 +37,9 @@ for (const tuning of ['stock', 'kernel'] as const) {
         let t = performance.now();
         await stack.client.workflow.execute('bareWorkflow', { workflowId: `floor-bare-${tuning}-${i}`, taskQueue: config.TASK_QUEUE, args: [steps] });
         const b = (performance.now() - t) / steps;
-        const spec = spawnAgentSchema.parse({ name: `floor-${i}`, role: 'r', goal: 'g', input: 'benchmark input', constraints: { maxSteps: steps } });
-        const id = `floor-agent-${tuning}-${i}`;
-        const { input } = await createAgentRecord(stack.db.db, id, { ...spec, model: `scripted:${steps}` });
+        const scripted = await scriptedAgent(stack, config.TASK_QUEUE, `floor-agent-${tuning}-${i}`, steps);
         t = performance.now();
-        await stack.client.workflow.execute('agentWorkflow', { workflowId: id, taskQueue: config.TASK_QUEUE, args: [agentRunInput({ agentId: id, model: `scripted:${steps}`, maxSteps: steps, taskQueue: config.TASK_QUEUE, pages: [toPageRef(input)] })] });
+        await (await scripted.start()).result();
         const a = (performance.now() - t) / steps;
         if (i === 0) continue;
         bare.push(b);

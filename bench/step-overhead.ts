@@ -13,15 +13,11 @@
  *   bun bench/step-overhead.ts [--runs 8] [--db postgres|pglite] [--profile light|realistic|both]
  */
 import { parseArgs } from 'node:util';
-import { createAgentRecord } from '../db/agents';
-import { toPageRef } from '../db/pages';
 import { createLogger } from '../infra/logger';
 import { startStack } from '../infra/stack';
-import { agentRunInput } from '../kernel/agent/run-input';
-import { spawnAgentSchema } from '../kernel/agent/spawn';
 import { loadConfig } from '../kernel/config';
 import { createTestDatabase } from '../test/support/postgres';
-import { startBenchNode } from './bench-node';
+import { scriptedAgent, startBenchNode } from './bench-node';
 import { writeResult } from './results-file';
 import { summarise } from './stats';
 import { rootFetch, TEST_AUTH_ENV } from '../test/support/keys';
@@ -46,15 +42,9 @@ const stack = await startStack({ config, logger, database: fresh ? { url: fresh.
 
 /** Runs the light agent once, started on the client (no API); returns wall ms and activities run. */
 async function lightAgent(i: number): Promise<{ ms: number; steps: number; activities: number }> {
-  const spec = spawnAgentSchema.parse({ name: `bench-${i}`, role: 'r', goal: 'g', input: 'benchmark input', constraints: { maxSteps: LIGHT_STEPS } });
-  const id = `bench-agent-${i}-${Date.now()}`;
-  const { input } = await createAgentRecord(stack.db.db, id, { ...spec, model: `scripted:${LIGHT_STEPS}` });
+  const agent = await scriptedAgent(stack, config.TASK_QUEUE, `bench-agent-${i}-${Date.now()}`, LIGHT_STEPS);
   const t = performance.now();
-  const result = (await stack.client.workflow.execute('agentWorkflow', {
-    workflowId: id,
-    taskQueue: config.TASK_QUEUE,
-    args: [agentRunInput({ agentId: id, model: `scripted:${LIGHT_STEPS}`, maxSteps: LIGHT_STEPS, taskQueue: config.TASK_QUEUE, pages: [toPageRef(input)] })],
-  })) as { steps: number };
+  const result = (await (await agent.start()).result()) as { steps: number };
   const ms = performance.now() - t;
   if (result.steps !== LIGHT_STEPS) throw new Error(`agent took ${result.steps} steps, expected ${LIGHT_STEPS}`);
   // One model call per step, and finishAgent.

@@ -7,16 +7,12 @@
  *   bun bench/step-profile.ts [--runs 6] [--steps 20]
  */
 import { parseArgs } from 'node:util';
-import { createAgentRecord } from '../db/agents';
-import { toPageRef } from '../db/pages';
 import { createLogger } from '../infra/logger';
 import { startStack } from '../infra/stack';
-import { agentRunInput } from '../kernel/agent/run-input';
-import { spawnAgentSchema } from '../kernel/agent/spawn';
 import { loadConfig } from '../kernel/config';
 import { createTestDatabase } from '../test/support/postgres';
 import { TEST_AUTH_ENV } from '../test/support/keys';
-import { startBenchNode } from './bench-node';
+import { scriptedAgent, startBenchNode } from './bench-node';
 import { breakdown, type HistoryBreakdown } from './history-breakdown';
 import { writeResult } from './results-file';
 
@@ -79,12 +75,11 @@ try {
   let bareWall = 0;
   try {
     for (let i = 0; i < runs + 1; i++) {
-      const spec = spawnAgentSchema.parse({ name: `profile-${i}`, role: 'r', goal: 'g', input: 'benchmark input', constraints: { maxSteps: steps } });
       const id = `profile-agent-${i}-${Date.now()}`;
-      const { input } = await createAgentRecord(stack.db.db, id, { ...spec, model: `scripted:${steps}` });
+      const scripted = await scriptedAgent(stack, config.TASK_QUEUE, id, steps);
       counting = i > 0;
       let t = performance.now();
-      await stack.client.workflow.execute('agentWorkflow', { workflowId: id, taskQueue: config.TASK_QUEUE, args: [agentRunInput({ agentId: id, model: `scripted:${steps}`, maxSteps: steps, taskQueue: config.TASK_QUEUE, pages: [toPageRef(input)] })] });
+      await (await scripted.start()).result();
       const a = performance.now() - t;
       counting = false;
       const bareId = `profile-bare-${i}-${Date.now()}`;

@@ -22,11 +22,7 @@ import { createTestDatabase } from '../test/support/postgres';
 import { rootFetch, TEST_AUTH_ENV } from '../test/support/keys';
 import { nodeProcesses } from '../test/support/nodes';
 import { startTestStack } from '../test/support/stack';
-import { startBenchNode } from './bench-node';
-import { createAgentRecord } from '../db/agents';
-import { toPageRef } from '../db/pages';
-import { agentRunInput } from '../kernel/agent/run-input';
-import { spawnAgentSchema } from '../kernel/agent/spawn';
+import { scriptedAgent, startBenchNode } from './bench-node';
 import { commandCpuSeconds, cpuMeter, processCpuSeconds, selfCpuSeconds } from './cpu';
 import { writeResult } from './results-file';
 
@@ -52,15 +48,7 @@ async function spawnAgents(stack: Stack, n: number, tag: string): Promise<string
 
 /** Starts n agents on the client, as the bare workflows are: the agent record, then the workflow. */
 async function startAgents(stack: Stack, taskQueue: string, n: number, tag: string): Promise<string[]> {
-  const spec = spawnAgentSchema.parse({ name: 'load', role: 'bench', goal: 'load', input: 'go', constraints: { maxSteps: steps } });
-  return Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const id = `${tag}-${i}-${Date.now()}`;
-      const { input } = await createAgentRecord(stack.db.db, id, { ...spec, model: `scripted:${steps}` });
-      await stack.client.workflow.start('agentWorkflow', { workflowId: id, taskQueue, args: [agentRunInput({ agentId: id, model: `scripted:${steps}`, maxSteps: steps, taskQueue, pages: [toPageRef(input)] })] });
-      return id;
-    }),
-  );
+  return Promise.all(Array.from({ length: n }, async (_, i) => (await (await scriptedAgent(stack, taskQueue, `${tag}-${i}-${Date.now()}`, steps, 'go')).start()).workflowId));
 }
 
 /**

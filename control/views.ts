@@ -4,7 +4,7 @@ import { getAgentRecord, isCrewOwner, listAgentRecords, type AgentRow } from '..
 import { readPages } from '../db/pages';
 import { agents, contextPages, crews } from '../db/schema';
 import { isTerminal } from '../kernel/agent/lifecycle';
-import type { AgentRunInput, AgentSnapshot, AgentStatus, HoldReason } from '../kernel/agent/state';
+import { startingSnapshot, type AgentRunInput, type AgentSnapshot, type AgentStatus, type HoldReason } from '../kernel/agent/state';
 import type { AgentView } from '../kernel/agent/view';
 import type { PendingApproval } from '../kernel/tools/policy';
 import { KernelError, rootMessage } from '../kernel/errors';
@@ -72,25 +72,8 @@ export async function agentViews(deps: ControlDeps, rows: readonly AgentRow[]): 
 export async function startedAgentView(deps: ControlDeps, id: string, run: AgentRunInput): Promise<AgentView> {
   const row = await agentRow(deps, id);
   if (row.status !== 'ready') return describeAgent(deps, id);
-  const started: AgentSnapshot = {
-    agentId: id,
-    status: 'running',
-    hold: null,
-    step: run.step,
-    maxSteps: run.maxSteps,
-    model: run.model,
-    priority: run.priority,
-    budget: run.budget,
-    pages: [],
-    usage: run.usage,
-    pendingApproval: null,
-    holdDetail: null,
-    node: run.node ?? null,
-    gpuLease: run.gpuLease ?? null,
-    resultPageId: null,
-    exitReason: null,
-    error: null,
-  };
+  // A started run is running from its first workflow task on (the workflow's first transition).
+  const started: AgentSnapshot = { ...startingSnapshot(run), status: 'running', pages: [] };
   return { ...(await toView(deps, row, started)), live: false };
 }
 

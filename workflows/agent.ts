@@ -6,7 +6,6 @@ import {
   condition,
   ContinueAsNew,
   continueAsNew,
-  getExternalWorkflowHandle,
   isCancellation,
   log,
   makeContinueAsNewFunc,
@@ -23,7 +22,7 @@ import type { LlmStepResult } from '../activities/agent-step';
 import { shouldContinueAsNew } from '../kernel/agent/continue-as-new';
 import { rootMessage } from '../kernel/errors';
 import { isTerminal, transition, type LifecycleEvent } from '../kernel/agent/lifecycle';
-import { addSpend, ZERO_SPEND, type AgentResult, type AgentRunInput, type AgentSnapshot, type HoldReason } from '../kernel/agent/state';
+import { addSpend, startingSnapshot, ZERO_SPEND, type AgentResult, type AgentRunInput, type AgentSnapshot, type HoldReason } from '../kernel/agent/state';
 import { budgetPressure, remaining, type Budget, type Spend } from '../kernel/cost/budget';
 import { fairnessKey, priorityKey } from '../kernel/scheduling/priority';
 import { AGENT_NODE, AGENT_PRIORITY, AGENT_STATE, AGENT_STEP } from '../kernel/search-attributes';
@@ -41,6 +40,7 @@ import {
   reservePayloadSchema,
   rewoundPayloadSchema,
 } from '../kernel/agent/signal-payloads';
+import { boundaryOf, settle } from './agent-settle';
 import {
   approveToolCallUpdate,
   childFinishedSignal,
@@ -59,7 +59,7 @@ import {
   usageQuery,
 } from './agent-api';
 
-const { finishAgent, recordHold, placeAgent } = proxyActivities<KernelActivities>({
+const { recordHold, placeAgent } = proxyActivities<KernelActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
@@ -87,25 +87,7 @@ const STEP_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximum
  * priority, budget and approvals arrive as signals and updates. History carries page ids only.
  */
 export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> {
-  const s: AgentSnapshot = {
-    agentId: input.agentId,
-    status: 'ready',
-    hold: null,
-    step: input.step,
-    maxSteps: input.maxSteps,
-    model: input.model,
-    priority: input.priority,
-    budget: { ...input.budget },
-    pages: [...input.pages],
-    usage: { ...input.usage },
-    pendingApproval: null,
-    holdDetail: null,
-    node: input.node ?? null,
-    gpuLease: input.gpuLease ?? null,
-    resultPageId: null,
-    exitReason: null,
-    error: null,
-  };
+  const s: AgentSnapshot = startingSnapshot(input);
   const reservations: Record<string, Budget> = { ...(input.childReservations ?? {}) };
   let childUsage: Spend = input.childUsage ?? ZERO_SPEND;
   let sunk: Spend = input.sunkUsage ?? ZERO_SPEND;
@@ -503,32 +485,6 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
   const result = await settle(s, input);
   if (result.status === 'failed') throw ApplicationFailure.nonRetryable(`agent ${input.agentId} failed: ${s.error}`, 'AgentFailed');
   return result;
-}
-
-/** Stores the outcome, tells the parent what was spent, and returns the result. */
-async function settle(s: AgentSnapshot, input: AgentRunInput): Promise<AgentResult> {
-  const result: AgentResult = {
-    agentId: s.agentId,
-    status: s.status === 'completed' ? 'completed' : s.status === 'terminated' ? 'terminated' : 'failed',
-    exitReason: s.exitReason ?? 'error',
-    steps: s.step,
-    resultPageId: s.resultPageId,
-    usage: s.usage,
-  };
-  await finishAgent({ ...result, runId: workflowInfo().runId, error: s.error, boundary: boundaryOf(s) });
-  if (input.parentId) {
-    try {
-      await getExternalWorkflowHandle(input.parentId).signal(childFinishedSignal, { childId: s.agentId, spent: s.usage });
-    } catch (err) {
-      log.warn('could not report spend to the parent', { parentId: input.parentId, error: rootMessage(err) });
-    }
-  }
-  return result;
-}
-
-/** The state at this step boundary, for the checkpoint the next activity records. */
-function boundaryOf(s: AgentSnapshot) {
-  return { historyEventId: workflowInfo().historyLength, state: { status: s.status, priority: s.priority, usage: s.usage, budget: s.budget } };
 }
 
 function pick(requested: number | null, left: number | null): number | null {

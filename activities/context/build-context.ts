@@ -8,7 +8,7 @@ import { bill, discardedPart } from '../../db/ledger';
 import { fenceCheck } from '../../db/fence';
 import { fencedOut } from '../step-claim';
 import { findPage, readPromptPages, toPageRef, writePage } from '../../db/pages';
-import { candidatePages, type Candidates, type PageScope, type VectorRetrieval } from '../../db/retrieval';
+import { candidatePages, FRAMING_TOKENS, type Candidates, type PageScope, type VectorRetrieval } from '../../db/retrieval';
 import { contextPages } from '../../db/schema';
 import { rowsOf } from '../../db/raw-rows';
 import { buildMessages, systemPrompt, type AgentIdentity, type PromptPage } from '../../kernel/agent/prompt';
@@ -21,8 +21,8 @@ import { extractiveSummary } from '../../kernel/paging/extractive-summary';
 import { pagesToSummarise } from '../../kernel/paging/summary-span';
 import { prefixStability, type MessageFingerprint } from '../../kernel/paging/prefix-stability';
 
-/** Per-message framing tokens charged to every page in the budget. */
-const MESSAGE_OVERHEAD = 4;
+/** Per-message framing tokens charged to every page in the budget (one constant with retrieval's). */
+const MESSAGE_OVERHEAD = FRAMING_TOKENS;
 const SUMMARY_TOKENS = 400;
 
 /** Memory-pressure thresholds (share of the page budget the agent's pages fill). */

@@ -9,14 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { temporal } from '@temporalio/proto';
 import postgres from 'postgres';
-import { createAgentRecord } from '../../db/agents';
-import { toPageRef } from '../../db/pages';
 import { createLogger } from '../../infra/logger';
 import { startStack, type Stack } from '../../infra/stack';
-import { agentRunInput } from '../../kernel/agent/run-input';
-import { spawnAgentSchema } from '../../kernel/agent/spawn';
 import { loadConfig } from '../../kernel/config';
 import { TEST_AUTH_ENV } from '../../test/support/keys';
+import { scriptedAgent } from '../bench-node';
 import { AGENT_INPUT, agentId, concurrent, packageVersion, rowBytes, sequential, STEPS, tablesIn, tablesWithColumn, totalRelationBytes, type AgentBytes, type Peer } from './peer';
 
 const TASK_QUEUE = 'bench-peers-kernel';
@@ -33,9 +30,7 @@ export function createKernelPeer(): Peer & { historyBytes(): number | undefined 
   };
   async function runAgent(id: string): Promise<void> {
     const { stack: s } = running();
-    const spec = spawnAgentSchema.parse({ name: 'peer', role: 'r', goal: 'g', input: AGENT_INPUT, constraints: { maxSteps: STEPS } });
-    const { input } = await createAgentRecord(s.db.db, id, { ...spec, model: `scripted:${STEPS}` });
-    const result = (await s.client.workflow.execute('agentWorkflow', { workflowId: id, taskQueue: TASK_QUEUE, args: [agentRunInput({ agentId: id, model: `scripted:${STEPS}`, maxSteps: STEPS, taskQueue: TASK_QUEUE, pages: [toPageRef(input)] })] })) as { steps: number };
+    const result = (await (await (await scriptedAgent(s, TASK_QUEUE, id, STEPS, AGENT_INPUT)).start()).result()) as { steps: number };
     if (result.steps !== STEPS) throw new Error(`kernel agent ${id} took ${result.steps} steps`);
   }
   return {

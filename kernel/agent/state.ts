@@ -108,6 +108,29 @@ export interface AgentSnapshot {
   sunkUsage?: Spend;
 }
 
+/** The state a run starts in: `ready`, at the step, budget, usage, pages and placement its input carries. */
+export function startingSnapshot(input: AgentRunInput): AgentSnapshot {
+  return {
+    agentId: input.agentId,
+    status: 'ready',
+    hold: null,
+    step: input.step,
+    maxSteps: input.maxSteps,
+    model: input.model,
+    priority: input.priority,
+    budget: { ...input.budget },
+    pages: [...input.pages],
+    usage: { ...input.usage },
+    pendingApproval: null,
+    holdDetail: null,
+    node: input.node ?? null,
+    gpuLease: input.gpuLease ?? null,
+    resultPageId: null,
+    exitReason: null,
+    error: null,
+  };
+}
+
 /** The workflow's return value. */
 export interface AgentResult {
   agentId: string;

@@ -1,0 +1,37 @@
+import { getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { KernelActivities } from '../activities';
+import { rootMessage } from '../kernel/errors';
+import type { AgentResult, AgentRunInput, AgentSnapshot } from '../kernel/agent/state';
+import { childFinishedSignal } from './agent-api';
+
+const { finishAgent } = proxyActivities<KernelActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/** Stores the outcome, tells the parent what was spent, and returns the result. */
+export async function settle(s: AgentSnapshot, input: AgentRunInput): Promise<AgentResult> {
+  const result: AgentResult = {
+    agentId: s.agentId,
+    status: s.status === 'completed' ? 'completed' : s.status === 'terminated' ? 'terminated' : 'failed',
+    exitReason: s.exitReason ?? 'error',
+    steps: s.step,
+    resultPageId: s.resultPageId,
+    usage: s.usage,
+  };
+  await finishAgent({ ...result, runId: workflowInfo().runId, error: s.error, boundary: boundaryOf(s) });
+  if (input.parentId) {
+    try {
+      await getExternalWorkflowHandle(input.parentId).signal(childFinishedSignal, { childId: s.agentId, spent: s.usage });
+    } catch (err) {
+      log.warn('could not report spend to the parent', { parentId: input.parentId, error: rootMessage(err) });
+    }
+  }
+  return result;
+}
+
+/** The state at this step boundary, for the checkpoint the next activity records. */
+export function boundaryOf(s: AgentSnapshot) {
+  return { historyEventId: workflowInfo().historyLength, state: { status: s.status, priority: s.priority, usage: s.usage, budget: s.budget } };
+}
+
