@@ -16,9 +16,11 @@ import { bill, discardedPart, ledgerTotals, tenantSpendSince, utcDayStart } from
 import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
 import { overshoot, planCall, promptMargin, type Budget, type Spend } from '../kernel/cost/budget';
 import { promptMarginOf, recordPromptRatio } from '../db/calibration';
-import { costUsd, priceOf } from '../kernel/cost/prices';
+import { costUsd, priceOf, usageCostUsd } from '../kernel/cost/prices';
+import { kernelMetrics } from '../infra/telemetry/metrics';
+import { observedModelCall } from '../infra/telemetry/model-call';
 import { ProviderError } from '../kernel/llm/errors';
-import type { LlmProvider, StopReason, ToolCall } from '../kernel/llm/types';
+import type { LlmProvider, StopReason, TokenUsage, ToolCall } from '../kernel/llm/types';
 import type { ProviderGuard } from './llm/guard';
 import type { ToolRegistry } from './tools/registry';
 import { renewGpuLease } from './placement';
@@ -148,7 +150,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     const allowed = (definition.tools ?? []).filter((t) => deps.tools.get(t));
     return { agentId: input.agentId, agent, scope: scopeOf(agent), step: input.step, model: input.model, maxTokens: input.maxTokens, tools: deps.tools.schemas(allowed), contextTokens: definition.constraints?.contextTokens, vectors: deps.vectors };
   };
-  return async function llmStep(input: LlmStepInput): Promise<LlmStepResult> {
+  const step = async (input: LlmStepInput): Promise<LlmStepResult> => {
     // One statement: the step's reply if an earlier attempt stored it, else the claim (a fencing token
     // for every write below) and the checkpoint of the boundary before the step.
     const { runId } = currentRun();
@@ -161,7 +163,9 @@ export function createLlmStep(deps: LlmStepDeps) {
     const early = hint ? gatherContext(db, gatherRequest(hint, input)) : undefined;
     early?.catch(() => undefined);
     // The claim reads, in the same statement, the agent's own spend and the model's learned prompt margin.
+    const claimStarted = performance.now();
     const start = await beginStep(db, { agentId: input.agentId, step: input.step, runId, boundary: input.boundary, ledger: input.borrowed !== undefined, ...(limited ? { calibrationOf: input.model } : {}) });
+    kernelMetrics.checkpoint((performance.now() - claimStarted) / 1000);
     const marginP = limited ? (start.promptRatios ? Promise.resolve(promptMargin(start.promptRatios)) : promptMarginOf(db, input.model)) : Promise.resolve(1);
     const spentBefore = input.borrowed && start.spend ? Promise.resolve(addSpend(start.spend, input.borrowed)) : spentNow();
     for (const p of [marginP, spentBefore]) p.catch(() => undefined);
@@ -213,9 +217,14 @@ export function createLlmStep(deps: LlmStepDeps) {
       const plan = limited ? planCall(input.budget, await spentNow(), { promptTokens: countChatTokens(messages), maxCompletionTokens: maxTokens, price, promptMargin: await marginP }) : null;
       if (plan && !plan.ok) throw new Error('the budget cannot cover a model-written summary');
       const cap = plan?.ok ? plan.maxCompletionTokens : maxTokens;
-      const out = await deps.guard(provider, { messages, maxTokens: cap }, countTextTokens(text) + cap, ctx.cancellationSignal);
+      const out = await observedModelCall(
+        { provider: provider.name, model: input.model, agentId: input.agentId, step: input.step, maxTokens: cap, purpose: 'summary', messages },
+        () => deps.guard(provider, { messages, maxTokens: cap }, countTextTokens(text) + cap, ctx.cancellationSignal),
+        (r) => costUsd(price, r.usage.promptTokens, r.usage.completionTokens),
+      );
       return { text: out.text, usage: out.usage };
     };
+    const assemblyStarted = performance.now();
     const context = await buildContext(db, deps.pubsub, {
       agentId: input.agentId,
       agent,
@@ -231,6 +240,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       billing: { tenant: agent.tenant, branch: agent.branch },
       fence,
     }, gathered);
+    kernelMetrics.assembly((performance.now() - assemblyStarted) / 1000);
     const { messages, promptTokens } = context;
     const margin = await marginP;
 
@@ -256,7 +266,11 @@ export function createLlmStep(deps: LlmStepDeps) {
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
     try {
-      response = await deps.guard(provider, { messages, maxTokens: verdict.maxCompletionTokens, tools, onToken: stream.onToken, step: input.step }, verdict.reservedPromptTokens + verdict.maxCompletionTokens, ctx.cancellationSignal);
+      response = await observedModelCall(
+        { provider: provider.name, model: input.model, agentId: input.agentId, step: input.step, maxTokens: verdict.maxCompletionTokens, purpose: 'reply', messages },
+        () => deps.guard(provider, { messages, maxTokens: verdict.maxCompletionTokens, tools, onToken: stream.onToken, step: input.step }, verdict.reservedPromptTokens + verdict.maxCompletionTokens, ctx.cancellationSignal),
+        (r) => usageCostUsd(price, r.usage),
+      );
     } catch (err) {
       await stream.close().catch(() => undefined);
       if (err instanceof ProviderError) {
@@ -269,7 +283,8 @@ export function createLlmStep(deps: LlmStepDeps) {
     // The last tokens go out with the step's commit (or, on the slow path, just before it).
     const tail = await stream.drain();
     // The step pays for its reply and for any summary written while assembling its context.
-    const replyUsage: Spend = { ...response.usage, costUsd: costUsd(price, response.usage.promptTokens, response.usage.completionTokens) };
+    // Priced from the provider's final usage, each kind of token at its own price (streamed calls too).
+    const replyUsage: Spend & TokenUsage = { ...response.usage, costUsd: usageCostUsd(price, response.usage) };
     const usage = addSpend(replyUsage, summarySpend);
     // What the provider's count teaches about this model's prompts, recorded beside the commit.
     const calibrated = response.usageSource === 'provider' ? recordPromptRatio(db, input.model, promptTokens, response.usage.promptTokens) : Promise.resolve();
@@ -327,5 +342,16 @@ export function createLlmStep(deps: LlmStepDeps) {
     await deps.pubsub.notify(EVENTS_CHANNEL, input.agentId);
     return { ...resultFrom(row), ...(claim.rewound ? { rewound: claim.rewound } : {}) };
   };
+  /** One step, measured: `aok_agent_steps_total{outcome}` and the step latency histogram. */
+  return async function llmStep(input: LlmStepInput): Promise<LlmStepResult> {
+    const started = performance.now();
+    try {
+      const result = await step(input);
+      kernelMetrics.step((performance.now() - started) / 1000, 'completed', input.model);
+      return result;
+    } catch (err) {
+      kernelMetrics.step((performance.now() - started) / 1000, err instanceof ApplicationFailure && err.type ? err.type : 'failed', input.model);
+      throw err;
+    }
+  };
 }
-

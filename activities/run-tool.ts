@@ -1,3 +1,4 @@
+import { observedToolCall, type ToolOutcome } from '../infra/telemetry/tool-call';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -96,35 +97,30 @@ export function createRunTool(deps: RunToolDeps) {
     const tool = deps.tools.get(call.name);
 
     const started = performance.now();
-    let status: 'succeeded' | 'failed' | 'rejected' | 'refused';
-    let result: string;
-    if (!tool || !allowed.includes(call.name)) {
-      status = 'refused';
-      result = `error: tool "${call.name}" is not allowed for this agent (allowed: ${allowed.join(', ') || 'none'})`;
-    } else if (tool.requiresApproval && !input.decision?.approved) {
-      status = 'rejected';
-      result = `the call was rejected by ${input.decision?.approver ?? 'policy'}${input.decision?.reason ? `: ${input.decision.reason}` : ''}`;
-    } else {
+    const { status, result } = await observedToolCall({ agentId: input.agentId, step: input.step, callId: input.callId, tool: call.name, arguments: call.arguments }, async (): Promise<ToolOutcome> => {
+      if (!tool || !allowed.includes(call.name)) {
+        return { status: 'refused', result: `error: tool "${call.name}" is not allowed for this agent (allowed: ${allowed.join(', ') || 'none'})` };
+      }
+      if (tool.requiresApproval && !input.decision?.approved) {
+        return { status: 'rejected', result: `the call was rejected by ${input.decision?.approver ?? 'policy'}${input.decision?.reason ? `: ${input.decision.reason}` : ''}` };
+      }
       const args = tool.args.safeParse(call.arguments);
       if (!args.success) {
-        status = 'refused';
-        result = `error: invalid arguments for ${call.name}: ${args.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
-      } else {
-        const ctx = Context.current();
-        // Heartbeats carry a kill to the tool within a second (its signal aborts it).
-        const beat = setInterval(() => ctx.heartbeat(), 1_000);
-        try {
-          result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, tenantLiveAgentCap: deps.tenantLiveAgentCap } });
-          status = 'succeeded';
-        } catch (err) {
-          if (ctx.cancellationSignal.aborted) throw err;
-          status = 'failed';
-          result = `error: ${call.name} failed: ${(err as Error).message}`;
-        } finally {
-          clearInterval(beat);
-        }
+        return { status: 'refused', result: `error: invalid arguments for ${call.name}: ${args.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
       }
-    }
+      const ctx = Context.current();
+      // Heartbeats carry a kill to the tool within a second (its signal aborts it).
+      const beat = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        const result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, tenantLiveAgentCap: deps.tenantLiveAgentCap } });
+        return { status: 'succeeded', result };
+      } catch (err) {
+        if (ctx.cancellationSignal.aborted) throw err;
+        return { status: 'failed', result: `error: ${call.name} failed: ${(err as Error).message}` };
+      } finally {
+        clearInterval(beat);
+      }
+    });
 
     // The result page and its tool_calls row commit together, so a retry never finds one without the
     // other, and only while this attempt's fence holds: a tool that finishes after its agent was killed

@@ -19,6 +19,8 @@ import { agentRoutes } from './agents/routes';
 import { memoryRoutes } from './memories';
 import { nodeRoutes } from './nodes';
 import { usageRoutes } from './usage';
+import { prometheusRoutes } from './prometheus';
+import { requestTelemetry } from './request-telemetry';
 import type { ApiDeps } from './deps';
 import { errorToProblem, sendProblem } from './problem';
 import { validationHook } from './validation';
@@ -46,12 +48,7 @@ export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.use(requestId());
-  app.use(async (c, next) => {
-    const started = performance.now();
-    await next();
-    // The route pattern, not the path: ids and names in a path can be user content.
-    deps.logger.debug({ method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started), requestId: c.get('requestId') }, 'request');
-  });
+  app.use(requestTelemetry(deps.logger));
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => sendProblem(c, 413, 'too_large', `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`) }));
   // The Temporal UI calls the codec from its own origin, with credentials: CORS for it (and allowed origins) only.
   app.use('/codec/*', cors({ origin: (origin) => (deps.security.allowedOrigins.includes(origin) ? origin : null), credentials: true, allowMethods: ['POST', 'DELETE', 'OPTIONS'], allowHeaders: ['content-type', 'authorization', 'x-namespace'], maxAge: 600 }));
@@ -89,6 +86,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', keyRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', codecRoutes(deps));
+  app.route('/', prometheusRoutes(deps));
   app.openAPIRegistry.registerPath({ method: 'get', path: '/openapi.json', security: [], summary: 'This document: every route, its schemas and the scope it needs', responses: { 200: { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key (`aok_…`) or, when configured, a JWT from the identity provider' });
   let document: Record<string, unknown> | undefined;

@@ -4,6 +4,7 @@ import { AGENT_PRIORITY, AGENT_STATE, AGENT_STEP, AGENT_TENANT } from '../kernel
 import type { agentWorkflow } from '../workflows/agent';
 import type { ControlDeps } from './deps';
 import { withTemporal } from './temporal';
+import { invokeAgentSpan } from '../infra/telemetry/invoke-agent';
 
 /** How the run shows in the Temporal UI. */
 export interface RunLabel {
@@ -12,8 +13,16 @@ export interface RunLabel {
   memo: Record<string, unknown>;
 }
 
-/** Starts an agent's workflow, named and searchable in the Temporal UI, and records its run id. */
-export async function startAgentRun(deps: Pick<ControlDeps, 'client' | 'db' | 'taskQueue'>, run: AgentRunInput, label: RunLabel): Promise<string> {
+/**
+ * Starts an agent's workflow, named and searchable in the Temporal UI, and records its run id; inside
+ * an `invoke_agent <name>` span, so with tracing on the whole run (its steps, model calls, tools)
+ * joins the trace of whatever started it.
+ */
+export function startAgentRun(deps: Pick<ControlDeps, 'client' | 'db' | 'taskQueue'>, run: AgentRunInput, label: RunLabel): Promise<string> {
+  return invokeAgentSpan({ agentId: run.agentId, name: label.name, tenant: run.tenant }, () => startRun(deps, run, label));
+}
+
+async function startRun(deps: Pick<ControlDeps, 'client' | 'db' | 'taskQueue'>, run: AgentRunInput, label: RunLabel): Promise<string> {
   const handle = await withTemporal(deps, 'start the agent', () => deps.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
     workflowId: run.agentId,
     taskQueue: deps.taskQueue,

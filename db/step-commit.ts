@@ -1,3 +1,4 @@
+import type { TokenUsage } from '../kernel/llm/types';
 import { sql } from 'drizzle-orm';
 import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { Spend } from '../kernel/cost/budget';
@@ -27,7 +28,7 @@ export interface StepCommit {
   tokens: number;
   meta: Record<string, unknown>;
   /** The reply's own bill (summaries of the step were billed when written). */
-  bill: Spend;
+  bill: Spend & TokenUsage;
   /** The agent's own spend after the step (mirrored onto its row). */
   own: Spend;
   event: Record<string, unknown>;
@@ -72,8 +73,9 @@ export async function commitStep(db: Db, c: StepCommit): Promise<PageRow | 'fenc
       on conflict do nothing
       returning *
     ), billed as (
-      insert into ${usageLedger} (agent_id, step, branch, part, tenant, model, prompt_tokens, completion_tokens, cost_usd)
-      select ${c.agentId}, ${c.step}, ${c.branch}, 'reply', ${c.tenant}, ${c.model}, ${c.bill.promptTokens}, ${c.bill.completionTokens}, ${c.bill.costUsd} from page
+      insert into ${usageLedger} (agent_id, step, branch, part, tenant, model, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd)
+      select ${c.agentId}, ${c.step}, ${c.branch}, 'reply', ${c.tenant}, ${c.model}, ${c.bill.promptTokens}, ${c.bill.completionTokens},
+        ${c.bill.cacheReadTokens ?? 0}, ${c.bill.cacheWriteTokens ?? 0}, ${c.bill.reasoningTokens ?? 0}, ${c.bill.costUsd} from page
       on conflict do nothing
     ), ev as (
       insert into ${agentEvents} (agent_id, step, kind, data)

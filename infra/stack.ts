@@ -27,6 +27,7 @@ import { startDevServer, type DevServer } from './temporal/dev-server';
 import { installTemporalRuntime } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createKernelNode, type KernelNode } from './temporal/worker';
+import { currentTracing, startTracing, type Tracing } from './telemetry/tracing';
 
 /** Which parts to run and where; anything omitted follows `config`. */
 export interface StackOptions {
@@ -60,6 +61,8 @@ export interface Stack {
   apiUrl: string | undefined;
   /** The data converter of this stack's client and workers (encrypted payloads, encoded failures). */
   dataConverter: DataConverter;
+  /** This process's tracing, when a collector is configured. */
+  tracing: Tracing | undefined;
   /** A root API key this start created (there was none): to be shown once, never logged. */
   bootstrapKey: string | undefined;
   /** Stops API, worker, connections, database and (if started here) the dev server, in that order. */
@@ -83,6 +86,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
+    // Tracing first, so the client and the workers are built with its interceptors; a stack that
+    // started it turns it off when it stops.
+    const inherited = currentTracing();
+    const tracing = inherited ?? startTracing({ ...config, attributes: { 'service.instance.id': config.NODE_ID ?? `${hostname()}-${process.pid}` } }, logger);
+    if (tracing && !inherited) cleanups.push(tracing.shutdown);
     let dev: DevServer | undefined;
     if (options.devServer || (options.devServer === undefined && !config.TEMPORAL_ADDRESS)) {
       dev = await startDevServer({
@@ -102,7 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const codecKeys = resolveCodecKeys(config, { create: dev !== undefined && options.devServer === undefined, logger });
     const dataConverter = kernelDataConverter(codecKeys);
-    const client = await connectClient(target, dataConverter);
+    const client = await connectClient(target, dataConverter, tracing ? [tracing.plugin] : []);
     cleanups.push(() => client.connection.close());
     await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE, logger);
 
@@ -152,6 +160,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         pressure: { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO },
         vectors: vectorRetrieval(config, db.vector, logger),
         workflowBundle: options.workflowBundle,
+        tracing,
       });
       const self = node;
       const running = node.run();
@@ -202,6 +211,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporal: { address: target.address, uiUrl: dev?.uiUrl, namespace: config.TEMPORAL_NAMESPACE, devServer: dev },
       apiUrl,
       dataConverter,
+      tracing,
       bootstrapKey,
       stop,
     };

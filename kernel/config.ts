@@ -99,6 +99,16 @@ export const configSchema = z.object({
   TENANT_MAX_EVENT_STREAMS: z.coerce.number().int().min(0).default(64),
   /** The token budget of an agent that names none (no agent runs unbounded); 0 means none. */
   DEFAULT_MAX_TOTAL_TOKENS: z.coerce.number().int().min(0).default(2_000_000),
+  /** An OpenTelemetry collector's OTLP/HTTP base URL (e.g. http://127.0.0.1:4318); unset: tracing is off and costs nothing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /** The OTLP/HTTP traces URL, when it is not `<endpoint>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /** The `service.name` of this process's spans and metrics. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('agent-os-kernel'),
+  /** Put message and tool bodies in spans (`gen_ai.input.messages`, tool arguments and results); off: sizes and ids only. */
+  AOK_TRACE_CONTENT: z.stringbool().default(false),
+  /** A worker-only process (`bun run worker`) serves its own Prometheus `/metrics` on this port (0: none). */
+  METRICS_PORT: port.default(0),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

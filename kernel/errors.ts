@@ -9,6 +9,7 @@ export type KernelErrorCode =
   | 'rate_limited'
   | 'unavailable'
   | 'temporal_cli_missing'
+  | 'tool_missing'
   | 'internal';
 
 const STATUS_BY_CODE: Record<KernelErrorCode, number> = {
@@ -21,6 +22,7 @@ const STATUS_BY_CODE: Record<KernelErrorCode, number> = {
   rate_limited: 429,
   unavailable: 503,
   temporal_cli_missing: 500,
+  tool_missing: 500,
   internal: 500,
 };
 

@@ -6,12 +6,19 @@ import { postJson } from './http';
 const messageSchema = z.object({
   content: z.array(z.object({ type: z.string(), text: z.string().optional(), id: z.string().optional(), name: z.string().optional(), input: z.record(z.string(), z.unknown()).optional() })),
   stop_reason: z.string().nullable().optional(),
-  usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
+  usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), cache_read_input_tokens: z.number().nullable().optional(), cache_creation_input_tokens: z.number().nullable().optional() }),
 });
 
 const STOP: Record<string, StopReason> = { end_turn: 'end_turn', stop_sequence: 'end_turn', max_tokens: 'max_tokens', tool_use: 'tool_use' };
 
 type Block = Record<string, unknown>;
+
+/** Anthropic's `input_tokens` leaves out the cache reads and writes; the kernel's prompt count holds all three. */
+export function anthropicUsage(u: z.infer<typeof messageSchema>['usage']): LlmResponse['usage'] {
+  const cacheRead = u.cache_read_input_tokens ?? 0;
+  const cacheWrite = u.cache_creation_input_tokens ?? 0;
+  return { promptTokens: u.input_tokens + cacheRead + cacheWrite, completionTokens: u.output_tokens, ...(cacheRead ? { cacheReadTokens: cacheRead } : {}), ...(cacheWrite ? { cacheWriteTokens: cacheWrite } : {}) };
+}
 
 /** Our chat in Anthropic's shape: system apart, tool results as user blocks, same-role turns merged. */
 export function toAnthropicMessages(messages: readonly ChatMessage[]): Array<{ role: 'user' | 'assistant'; content: Block[] }> {
@@ -54,7 +61,7 @@ export class AnthropicModel implements LlmProvider {
       text,
       toolCalls,
       stopReason: toolCalls.length > 0 ? 'tool_use' : (STOP[parsed.data.stop_reason ?? 'end_turn'] ?? 'end_turn'),
-      usage: { promptTokens: parsed.data.usage.input_tokens, completionTokens: parsed.data.usage.output_tokens },
+      usage: anthropicUsage(parsed.data.usage),
       usageSource: 'provider',
     };
   }

@@ -7,7 +7,15 @@ import { fromOpenAiToolCalls, toOpenAiMessages, toOpenAiTools } from './openai-w
 import { sseData } from './sse';
 
 const toolCallSchema = z.object({ id: z.string(), function: z.object({ name: z.string(), arguments: z.string() }) });
-const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullable().optional();
+const usageSchema = z
+  .object({
+    prompt_tokens: z.number(),
+    completion_tokens: z.number(),
+    prompt_tokens_details: z.object({ cached_tokens: z.number().nullable().optional() }).nullable().optional(),
+    completion_tokens_details: z.object({ reasoning_tokens: z.number().nullable().optional() }).nullable().optional(),
+  })
+  .nullable()
+  .optional();
 const completionSchema = z.object({
   choices: z
     .array(
@@ -101,7 +109,13 @@ export class OpenAiCompatibleModel implements LlmProvider {
       toolCalls,
       stopReason,
       usage: usage
-        ? { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }
+        ? {
+            promptTokens: usage.prompt_tokens,
+            completionTokens: usage.completion_tokens,
+            // OpenAI's prompt count already includes the cached part, its completion count the reasoning.
+            ...(usage.prompt_tokens_details?.cached_tokens ? { cacheReadTokens: usage.prompt_tokens_details.cached_tokens } : {}),
+            ...(usage.completion_tokens_details?.reasoning_tokens ? { reasoningTokens: usage.completion_tokens_details.reasoning_tokens } : {}),
+          }
         : { promptTokens: countChatTokens(request.messages), completionTokens: countTextTokens(text) },
       usageSource: usage ? 'provider' : 'tokenizer',
     };

@@ -75,6 +75,8 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /tools': { scope: 'viewer' },
 
   'GET /nodes': { scope: 'viewer' },
+  // Every tenant's figures: a Prometheus scraper holds a root key.
+  'GET /metrics': { scope: 'root' },
   'POST /nodes/:id/drain': { scope: 'root' },
   'POST /nodes/:id/undrain': { scope: 'root' },
 

@@ -17,8 +17,13 @@ export const usageLedger = pgTable(
     model: text('model').notNull(),
     promptTokens: integer('prompt_tokens').notNull(),
     completionTokens: integer('completion_tokens').notNull(),
+    /** The parts of `promptTokens` read from and written to the provider's prompt cache, priced apart. */
+    cacheReadTokens: integer('cache_read_tokens').notNull().default(0),
+    cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
+    /** The part of `completionTokens` spent reasoning. */
+    reasoningTokens: integer('reasoning_tokens').notNull().default(0),
     costUsd: doublePrecision('cost_usd').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.agentId, t.branch, t.step, t.part] }), index('usage_ledger_tenant_idx').on(t.tenant, t.createdAt)],
+  (t) => [primaryKey({ columns: [t.agentId, t.branch, t.step, t.part] }), index('usage_ledger_tenant_idx').on(t.tenant, t.createdAt), index('usage_ledger_created_idx').on(t.createdAt)],
 );

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, type ClientPlugin, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../../kernel/config';
@@ -24,11 +24,11 @@ export function connectionOptions(target: TemporalTarget): { address: string; tl
 /**
  * Connects a Temporal client (API side). Queries are rejected once a run has closed, so a closed
  * agent is never read as live from a replay of its history: the kernel learns it closed instead.
- * `dataConverter` is the kernel's (encrypted payloads, encoded failures).
+ * `dataConverter` is the kernel's (encrypted payloads, encoded failures); `plugins` add tracing.
  */
-export async function connectClient(target: TemporalTarget, dataConverter?: DataConverter): Promise<Client> {
+export async function connectClient(target: TemporalTarget, dataConverter?: DataConverter, plugins: ClientPlugin[] = []): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(target));
-  return new Client({ connection, namespace: target.TEMPORAL_NAMESPACE, dataConverter, workflow: { queryRejectCondition: 'NOT_OPEN' } });
+  return new Client({ connection, namespace: target.TEMPORAL_NAMESPACE, dataConverter, plugins, workflow: { queryRejectCondition: 'NOT_OPEN' } });
 }
 
 /** Connects a native connection (worker side). */

@@ -1,6 +1,8 @@
 import { hostname, totalmem } from 'node:os';
 import { bundleWorkflowCode, DefaultLogger, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
+import type { Tracing } from '../telemetry/tracing';
+import { activityMetrics } from '../telemetry/activity-metrics';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { FAILURE_CONVERTER_PATH } from './codec';
 import { PROVIDERS } from '../../kernel/llm/task-queue';
@@ -23,9 +25,21 @@ export function defaultWorkflowCacheSize(memoryBytes = totalmem()): number {
 /** The workflow bundle's entry point. */
 export const WORKFLOWS_PATH = new URL('../../workflows/index.ts', import.meta.url).pathname;
 
-/** Bundles the workflow code once (tests and benchmarks share one bundle across workers). */
-export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
+/** The OpenTelemetry workflow interceptors (spans for the run, its activities, children and signals). */
+export const TRACING_INTERCEPTORS_PATH = Bun.resolveSync('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors', import.meta.dir);
+
+/**
+ * Bundles the workflow code once (tests and benchmarks share one bundle across workers). A traced
+ * bundle carries the OpenTelemetry workflow interceptors; they add no commands, so histories replay
+ * the same with or without them (test/replay-traced.test.ts).
+ */
+export function bundleWorkflows(options: { traced?: boolean } = {}): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: new DefaultLogger('WARN'),
+    ...(options.traced ? { workflowInterceptorModules: [TRACING_INTERCEPTORS_PATH] } : {}),
+  });
 }
 
 /** What a node's workers need. */
@@ -44,6 +58,8 @@ export interface KernelNodeOptions extends ActivityDeps {
   nodeTaskQueue?: string;
   /** The kernel's data converter (encrypted payloads, encoded failures); default: the SDK's. */
   dataConverter?: DataConverter;
+  /** This process's tracing: workers get its interceptors, the bundle its workflow interceptors. */
+  tracing?: Tracing;
   /** More activities for the shared queue (benchmarks register a no-op baseline). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
@@ -73,8 +89,11 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
   const identity = options.identity ?? `${process.pid}@${hostname()}`;
   // Bundled once per node: every worker it ever creates (shared, own, adopted, uncordoned) reuses it,
   // so adopting a dead node's queue never blocks the event loop on a second bundle.
-  const code = { workflowBundle: options.workflowBundle ?? (await bundleWorkflows()) };
+  // A prebuilt bundle is used as given (the caller bundles it traced when tracing is on).
+  const code = { workflowBundle: options.workflowBundle ?? (await bundleWorkflows({ traced: options.tracing !== undefined })) };
   const dataConverter = options.dataConverter;
+  const plugins = options.tracing ? [options.tracing.plugin] : [];
+  const interceptors = { activity: [activityMetrics] };
   const sharedWorkers = async () => {
     const main = await Worker.create({
       connection: options.connection,
@@ -82,6 +101,8 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       taskQueue: options.taskQueue,
       identity,
       dataConverter,
+      plugins,
+      interceptors,
       activities: { ...kernelActivities, ...options.extraActivities },
       maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
       maxCachedWorkflows: options.workflowCacheSize ?? defaultWorkflowCacheSize(),
@@ -94,7 +115,9 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
           namespace: options.namespace,
           taskQueue: `${options.taskQueue}.llm.${provider}`,
           identity,
-      dataConverter,
+          dataConverter,
+          plugins,
+          interceptors,
           activities: { llmStep },
           maxConcurrentActivityTaskExecutions: options.llmSlots,
           maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
@@ -111,6 +134,8 @@ export async function createKernelNode(options: KernelNodeOptions): Promise<Kern
       taskQueue,
       identity,
       dataConverter,
+      plugins,
+      interceptors,
       activities: { ...kernelActivities, llmStep },
       maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
       maxCachedWorkflows: options.workflowCacheSize ?? defaultWorkflowCacheSize(),

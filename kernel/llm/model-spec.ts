@@ -39,3 +39,9 @@ export const modelSpecSchema = z
     const parsed = parseModelSpec(spec);
     if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
   });
+
+/** The model's name as billed and reported (`openai:gpt-4o` → `gpt-4o`; every scripted spec → `scripted`). */
+export function modelName(spec: string): string {
+  const [provider, ...rest] = spec.split(':');
+  return provider === 'scripted' || rest.length === 0 ? (provider ?? spec) : rest.join(':');
+}

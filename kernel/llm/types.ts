@@ -36,12 +36,25 @@ export interface LlmRequest {
  */
 export type StopReason = 'end_turn' | 'tool_use' | 'continue' | 'max_tokens';
 
+/**
+ * Tokens of one call as the provider billed them. `promptTokens` counts every input token, cached
+ * ones included; `cacheReadTokens` and `cacheWriteTokens` are the parts of it read from or written
+ * to the provider's prompt cache, `reasoningTokens` the part of `completionTokens` spent thinking.
+ */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+}
+
 /** A model's reply and what it cost. */
 export interface LlmResponse {
   text: string;
   toolCalls: ToolCall[];
   stopReason: StopReason;
-  usage: { promptTokens: number; completionTokens: number };
+  usage: TokenUsage;
   /** Where the token counts came from. */
   usageSource: 'provider' | 'tokenizer';
 }

@@ -7,12 +7,13 @@ import { type Config, loadConfig } from '../../kernel/config';
 import { createTestDatabase } from './postgres';
 import { rootFetch, TEST_AUTH_ENV } from './keys';
 
-let bundle: Promise<WorkflowBundle> | undefined;
+const bundles: Partial<Record<'plain' | 'traced', Promise<WorkflowBundle>>> = {};
 
-/** The workflow bundle, built once per test process. */
-export function testBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflows();
-  return bundle;
+/** The workflow bundle, built once per test process (a traced one too, when a test turns tracing on). */
+export function testBundle(options: { traced?: boolean } = {}): Promise<WorkflowBundle> {
+  const kind = options.traced ? 'traced' : 'plain';
+  bundles[kind] ??= bundleWorkflows({ traced: options.traced });
+  return bundles[kind];
 }
 
 /** A whole kernel for one test file: a headless dev server, a database, a worker and the API on a free port. */
@@ -39,7 +40,7 @@ export async function startTestStack(options: {
       devServer: { ui: options.ui ?? false },
       apiPort: 0,
       worker: options.worker ?? true,
-      workflowBundle: await testBundle(),
+      workflowBundle: await testBundle({ traced: config.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined }),
     });
     return {
       ...stack,

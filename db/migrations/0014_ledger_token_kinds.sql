@@ -1,0 +1,4 @@
+ALTER TABLE "usage_ledger" ADD COLUMN "cache_read_tokens" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "usage_ledger" ADD COLUMN "cache_write_tokens" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "usage_ledger" ADD COLUMN "reasoning_tokens" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "usage_ledger_created_idx" ON "usage_ledger" USING btree ("created_at");
