@@ -234,11 +234,14 @@ const SCENARIOS: Scenario[] = [
 ];
 
 main(async () => {
-  // `bun run record-history agent-placed-on-node …` records only the named scenarios.
-  const only = process.argv.slice(2);
+  // `bun run record-history agent-placed-on-node …` records only the named scenarios; `--traced`
+  // records them with the OpenTelemetry interceptors on, into `traced-<name>.json` (replayed like the rest).
+  const traced = process.argv.includes('--traced');
+  const only = process.argv.slice(2).filter((a) => a !== '--traced');
   const logger = createLogger('warn');
   // Recorded histories stay readable by the replay test, which runs without the codec.
-  const config = loadConfig({ LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '', AOS_PLAINTEXT_PAYLOADS: 'true' });
+  // Traced: spans go nowhere (the collector port is closed) but every header and span is made as in production.
+  const config = loadConfig({ LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '', AOS_PLAINTEXT_PAYLOADS: 'true', ...(traced ? { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' } : {}) });
   const stack = await startStack({ config, logger, database: { pgliteDir: 'memory://' }, devServer: { ui: false }, apiPort: 0 });
   rootKey = stack.bootstrapKey ?? '';
   try {
@@ -252,7 +255,7 @@ main(async () => {
       await stack.client.workflow.getHandle(id).result().catch(() => undefined);
       const recorded = (await scenario.workflowOf?.(id, stack)) ?? id;
       const history = await stack.client.workflow.getHandle(recorded, scenario.firstRun ? workflow.runId : undefined).fetchHistory();
-      const path = new URL(`../test/histories/${scenario.file}.json`, import.meta.url).pathname;
+      const path = new URL(`../test/histories/${traced ? 'traced-' : ''}${scenario.file}.json`, import.meta.url).pathname;
       // Long histories are written compact (git compresses them well either way).
       const json = historyToJSON(history);
       writeFileSync(path, `${(history.events?.length ?? 0) > 1_000 ? JSON.stringify(JSON.parse(json)) : json}\n`);

@@ -3,6 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Resource } from '@opentelemetry/resources';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { testBundle } from './support/stack';
 
 // This suite starts real servers; bun's 5 s default is too short for its hooks.
@@ -13,9 +16,9 @@ const histories = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown }));
 
-async function replayAll(workflowBundle: { code: string }) {
+async function replayAll(workflowBundle: { code: string }, plugins: OpenTelemetryPlugin[] = []) {
   const results = [];
-  for await (const r of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(r);
+  for await (const r of Worker.runReplayHistories({ workflowBundle, plugins }, histories)) results.push(r);
   return results;
 }
 
@@ -28,6 +31,37 @@ describe('recorded histories replay against today’s workflow code', () => {
     const results = await replayAll(await testBundle());
     expect(results).toHaveLength(histories.length);
     for (const r of results) expect({ id: r.workflowId, error: r.error }).toEqual({ id: r.workflowId, error: undefined });
+  });
+
+  test('histories recorded with tracing on are among them', () => {
+    const traced = histories.filter((h) => h.workflowId.startsWith('traced-'));
+    expect(traced.length).toBeGreaterThanOrEqual(3);
+    // They carry the trace context in their headers (recorded by bin/record-history.ts --traced).
+    for (const h of traced) expect(JSON.stringify(h.history)).toContain('_tracer-data');
+  });
+
+  test('every history, traced or not, replays with the tracing interceptors on, and replay exports no workflow span again', async () => {
+    const exporter = new InMemorySpanExporter();
+    const plugin = new OpenTelemetryPlugin({ resource: new Resource({ 'service.name': 'replay' }), spanProcessor: new SimpleSpanProcessor(exporter) });
+    const results = await replayAll(await testBundle({ traced: true }), [plugin]);
+    expect(results).toHaveLength(histories.length);
+    for (const r of results) expect({ id: r.workflowId, error: r.error }).toEqual({ id: r.workflowId, error: undefined });
+    // The workflow span sink does not run during replay: a worker that evicts and replays an agent
+    // does not send its RunWorkflow/StartActivity spans a second time.
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+  });
+
+  test('the interceptor package’s own workflow module would break replay of every update (why the kernel wraps it)', async () => {
+    const stock = await bundleWorkflowCode({
+      workflowsPath: new URL('../workflows/index.ts', import.meta.url).pathname,
+      workflowInterceptorModules: [Bun.resolveSync('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors', import.meta.dir)],
+      logger: new DefaultLogger('WARN'),
+    });
+    const withUpdates = histories.filter((h) => ['agent-tools-approval', 'agent-budget-raise', 'crew-gate-wait-fallback'].includes(h.workflowId));
+    expect(withUpdates).toHaveLength(3);
+    const results = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: stock }, withUpdates)) results.push(r);
+    for (const r of results) expect(r.error).toBeInstanceOf(DeterminismViolationError);
   });
 
   test('a drifted workflow is caught as non-deterministic', async () => {

@@ -26,7 +26,7 @@ export function defaultWorkflowCacheSize(memoryBytes = totalmem()): number {
 export const WORKFLOWS_PATH = new URL('../../workflows/index.ts', import.meta.url).pathname;
 
 /** The OpenTelemetry workflow interceptors (spans for the run, its activities, children and signals). */
-export const TRACING_INTERCEPTORS_PATH = Bun.resolveSync('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors', import.meta.dir);
+export const TRACING_INTERCEPTORS_PATH = new URL('../../workflows/tracing-interceptors.ts', import.meta.url).pathname;
 
 /**
  * Bundles the workflow code once (tests and benchmarks share one bundle across workers). A traced
