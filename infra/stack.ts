@@ -28,6 +28,7 @@ import { installTemporalRuntime } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createKernelNode, type KernelNode } from './temporal/worker';
 import { currentTracing, startTracing, type Tracing } from './telemetry/tracing';
+import { serveNodeMetrics } from './telemetry/scrape';
 
 /** Which parts to run and where; anything omitted follows `config`. */
 export interface StackOptions {
@@ -189,6 +190,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ),
       );
       cleanups.push(startClosureSweep(control, { nodeId: id, intervalMs: config.RECONCILE_INTERVAL_MS }));
+    }
+
+    // A process without the API (a worker-only node) serves its own metrics when asked to.
+    if (config.METRICS_PORT > 0 && options.api === false) {
+      const metrics = serveNodeMetrics(config.API_HOST, config.METRICS_PORT);
+      cleanups.push(metrics.stop);
+      logger.info({ url: metrics.url }, 'node metrics');
     }
 
     let apiUrl: string | undefined;
