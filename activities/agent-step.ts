@@ -12,7 +12,7 @@ import type { VectorRetrieval } from '../db/retrieval';
 import { buildContext, gatherContext, type GatherRequest, type PressureThresholds, type Summariser } from './context/build-context';
 import { IdentityHints, type AgentIdentityRow } from './identity-hints';
 import { countChatTokens, countTextTokens } from '../kernel/llm/tokens';
-import { bill, discardedPart, ledgerTotals, tenantSpendSince, utcDayStart } from '../db/ledger';
+import { bill, discardedPart, ledgerTotals, releaseReservation, reserveSpend, tenantSpendSince, utcDayStart } from '../db/ledger';
 import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
 import { overshoot, planCall, promptMargin, type Budget, type Spend } from '../kernel/cost/budget';
 import { promptMarginOf, recordPromptRatio } from '../db/calibration';
@@ -262,6 +262,14 @@ export function createLlmStep(deps: LlmStepDeps) {
       });
     }
 
+    // Under a tenant's daily cap, the call's most it can cost is reserved before it is made (and
+    // reconciled by its bill), so the tenant's concurrent calls see each other against the cap.
+    const replyKey = { agentId: input.agentId, branch: agent.branch, step: input.step, part: 'reply' as const };
+    if (cap > 0) {
+      const estimateUsd = costUsd(price, verdict.reservedPromptTokens, verdict.maxCompletionTokens);
+      const reserved = await reserveSpend(db, { ...replyKey, tenant: agent.tenant, model: input.model, estimateUsd }, cap, utcDayStart(new Date()));
+      if (!reserved.ok) throw ApplicationFailure.create({ message: `budget exhausted: tenant ${agent.tenant} has spent or reserved ${reserved.spent.toFixed(4)} of its ${cap} USD for today (TENANT_MAX_COST_USD_PER_DAY)`, type: 'BudgetExhausted', nonRetryable: true });
+    }
     const stream = tokenStreamer(deps, input.agentId, input.step, fence, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null } });
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
@@ -273,6 +281,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       );
     } catch (err) {
       await stream.close().catch(() => undefined);
+      if (cap > 0) await releaseReservation(db, replyKey).catch(() => undefined);
       if (err instanceof ProviderError) {
         throw ApplicationFailure.create({ message: err.message, type: `ProviderError${err.status}`, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs, cause: err });
       }
@@ -312,6 +321,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       const refusal = await fenceCheck(tx, input.agentId, fence);
       if (refusal) {
         await bill(tx, { agentId: input.agentId, branch: agent.branch, step: input.step, part: discardedPart('reply', refusal, fence), tenant: agent.tenant, model: input.model, ...replyUsage });
+        await releaseReservation(tx, replyKey);
         return refusal;
       }
       const written = await writePage(tx, {

@@ -1,19 +1,41 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { ledgerTotals } from '../db/ledger';
-import { usageLedger } from '../db/schema';
+import { USAGE_GROUPS, usageRollup } from '../db/usage-rollup';
 import type { ApiDeps } from './deps';
 import { validationHook } from './validation';
 
-const usageSchema = z.object({ tenant: z.string(), steps: z.number().int(), promptTokens: z.number().int(), completionTokens: z.number().int(), costUsd: z.number() });
+const totalsSchema = z.object({
+  steps: z.number().int().describe('Steps billed (replies; summaries are calls, not steps)'),
+  calls: z.number().int().describe('Model calls billed'),
+  promptTokens: z.number().int().describe('Every input token, cached ones included'),
+  completionTokens: z.number().int().describe('Every output token, reasoning included'),
+  cacheReadTokens: z.number().int(),
+  cacheWriteTokens: z.number().int(),
+  reasoningTokens: z.number().int(),
+  costUsd: z.number(),
+});
+const usageSchema = totalsSchema.extend({
+  tenant: z.string(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  groupBy: z.enum(USAGE_GROUPS).nullable(),
+  groups: z.array(totalsSchema.extend({ key: z.string().nullable().describe('The agent id, crew id, root agent id, model or UTC day; null for agents outside any crew') })).optional(),
+});
+
+const usageQuery = z
+  .object({
+    groupBy: z.enum(USAGE_GROUPS).optional().describe('Roll up by agent, crew (an agent’s crew, else its nearest ancestor’s), root (of the parent/child tree), model or day (UTC)'),
+    from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().describe('Billed at or after (ISO date or date-time)'),
+    to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().describe('Billed before (ISO date or date-time)'),
+  })
+  .refine((q) => !q.from || !q.to || new Date(q.from) < new Date(q.to), { message: '`from` must be before `to`', path: ['to'] });
 
 const tenantUsageRoute = createRoute({
   method: 'get',
   path: '/tenants/{tenant}/usage',
-  summary: 'Tokens and USD a tenant has spent, from the per-step ledger',
-  request: { params: z.object({ tenant: z.string().min(1).max(80) }) },
-  responses: { 200: { description: 'Usage', content: { 'application/json': { schema: usageSchema } } } },
+  summary: 'Tokens (by kind) and USD a tenant has been billed, from the ledger; rolled up by agent, crew, tree root, model or day',
+  request: { params: z.object({ tenant: z.string().min(1).max(80) }), query: usageQuery },
+  responses: { 200: { description: 'Usage: the totals, and the groups that sum to them', content: { 'application/json': { schema: usageSchema } } } },
 });
 
 const toolsRoute = createRoute({
@@ -29,8 +51,11 @@ export function usageRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(tenantUsageRoute, async (c) => {
       const { tenant } = c.req.valid('param');
-      const { steps, spend } = await ledgerTotals(deps.db, eq(usageLedger.tenant, tenant));
-      return c.json({ tenant, steps, ...spend }, 200);
+      const q = c.req.valid('query');
+      const from = q.from ? new Date(q.from) : undefined;
+      const to = q.to ? new Date(q.to) : undefined;
+      const { totals, groups } = await usageRollup(deps.db, { tenant, from, to, groupBy: q.groupBy });
+      return c.json({ tenant, from: from?.toISOString() ?? null, to: to?.toISOString() ?? null, groupBy: q.groupBy ?? null, ...totals, ...(groups ? { groups } : {}) }, 200);
     })
     .openapi(toolsRoute, (c) => {
       const names = registry.names();

@@ -54,7 +54,7 @@ export async function beginStep(db: Db, req: StepStartRequest): Promise<StepStar
     : sql``;
   // Read in the same statement, beside the claim (one round trip for what the step reads first).
   const ledger = req.ledger
-    ? sql`, (select json_build_object('promptTokens', coalesce(sum(prompt_tokens), 0)::int, 'completionTokens', coalesce(sum(completion_tokens), 0)::int, 'costUsd', coalesce(sum(cost_usd), 0)::float8) from ${usageLedger} where agent_id = ${req.agentId}) as spend`
+    ? sql`, (select json_build_object('promptTokens', coalesce(sum(prompt_tokens), 0)::int, 'completionTokens', coalesce(sum(completion_tokens), 0)::int, 'costUsd', coalesce(sum(cost_usd), 0)::float8) from ${usageLedger} where agent_id = ${req.agentId} and state = 'billed') as spend`
     : sql``;
   const calibration = req.calibrationOf ? sql`, (select to_json(ratios) from ${modelCalibration} where model = ${req.calibrationOf} limit 1) as ratios` : sql``;
   const result = await db.execute(sql`

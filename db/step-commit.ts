@@ -76,7 +76,10 @@ export async function commitStep(db: Db, c: StepCommit): Promise<PageRow | 'fenc
       insert into ${usageLedger} (agent_id, step, branch, part, tenant, model, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd)
       select ${c.agentId}, ${c.step}, ${c.branch}, 'reply', ${c.tenant}, ${c.model}, ${c.bill.promptTokens}, ${c.bill.completionTokens},
         ${c.bill.cacheReadTokens ?? 0}, ${c.bill.cacheWriteTokens ?? 0}, ${c.bill.reasoningTokens ?? 0}, ${c.bill.costUsd} from page
-      on conflict do nothing
+      on conflict (agent_id, branch, step, part) do update set prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
+        cache_read_tokens = excluded.cache_read_tokens, cache_write_tokens = excluded.cache_write_tokens, reasoning_tokens = excluded.reasoning_tokens,
+        cost_usd = excluded.cost_usd, state = 'billed', created_at = now()
+      where ${usageLedger}.state = 'reserved'
     ), ev as (
       insert into ${agentEvents} (agent_id, step, kind, data)
       select ${c.agentId}, ${c.step}, e.kind, e.data from page, (values ${events}) as e(n, kind, data) order by e.n

@@ -21,6 +21,15 @@ const messages = [
 describe('OpenAI-compatible provider over real HTTP', () => {
   const model = new OpenAiCompatibleModel('fake-model', `${fake.url}/v1`, 'sk-test');
 
+  test('reads cached prompt tokens and reasoning tokens from the usage details, streamed or not', async () => {
+    const usage = { prompt_tokens: 1000, completion_tokens: 200, prompt_tokens_details: { cached_tokens: 600 }, completion_tokens_details: { reasoning_tokens: 50 } };
+    fake.enqueue(openAiReply('plain', 'stop', usage), openAiReply('streamed', 'stop', usage));
+    const plain = await model.complete({ messages, maxTokens: 64 });
+    const streamed = await model.complete({ messages, maxTokens: 64, onToken: () => undefined });
+    for (const r of [plain, streamed]) expect(r.usage).toEqual({ promptTokens: 1000, completionTokens: 200, cacheReadTokens: 600, reasoningTokens: 50 });
+    expect(fake.requests[1]!.body).toMatchObject({ stream: true });
+  });
+
   test('sends the chat-completions request and reads text, stop reason and provider usage', async () => {
     fake.enqueue(openAiReply('hello there'));
     const r = await model.complete({ messages, maxTokens: 64 });
@@ -77,6 +86,14 @@ describe('Anthropic provider over real HTTP', () => {
     expect(req.headers['x-api-key']).toBe('ak-test');
     expect(req.headers['anthropic-version']).toBe('2023-06-01');
     expect(req.body).toEqual({ model: 'claude-fake', max_tokens: 32, system: messages[0]!.content, messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello.' }] }] });
+  });
+
+  test('cache reads and writes are part of the prompt count (Anthropic reports them apart from input_tokens)', async () => {
+    const reply = anthropicReply('cached');
+    (reply.body as { usage: Record<string, number> }).usage = { input_tokens: 50, output_tokens: 9, cache_read_input_tokens: 900, cache_creation_input_tokens: 100 };
+    fake.enqueue(reply);
+    const r = await new AnthropicModel('claude-fake', fake.url, 'ak-test').complete({ messages, maxTokens: 32 });
+    expect(r.usage).toEqual({ promptTokens: 1050, completionTokens: 9, cacheReadTokens: 900, cacheWriteTokens: 100 });
   });
 
   test('without a key it fails as a non-retryable 401 before any request', async () => {

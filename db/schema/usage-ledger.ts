@@ -23,6 +23,14 @@ export const usageLedger = pgTable(
     /** The part of `completionTokens` spent reasoning. */
     reasoningTokens: integer('reasoning_tokens').notNull().default(0),
     costUsd: doublePrecision('cost_usd').notNull(),
+    /**
+     * `reserved`: a call in flight holds its estimate here (tokens 0, cost = the estimate), so a
+     * tenant's concurrent calls see each other against the daily cap; `billed`: the provider's final
+     * usage, priced. Totals and rollups count billed rows only.
+     */
+    state: text('state').notNull().default('billed'),
+    /** What was reserved before the call (null when nothing was): reconciled against `costUsd`. */
+    estimatedCostUsd: doublePrecision('estimated_cost_usd'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.agentId, t.branch, t.step, t.part] }), index('usage_ledger_tenant_idx').on(t.tenant, t.createdAt), index('usage_ledger_created_idx').on(t.createdAt)],

@@ -17,7 +17,7 @@ export interface Tracing {
   counts: SpanCounts;
   /** Whether spans carry message and tool bodies. */
   content: boolean;
-  /** Sends every finished span now. */
+  /** Sends every finished span now (a refused export is counted as dropped, not thrown). */
   flush(): Promise<void>;
   /** Flushes, then turns tracing off for this process. */
   shutdown(): Promise<void>;
@@ -80,7 +80,7 @@ export function startTracing(settings: TracingSettings, logger: Logger): Tracing
     plugin,
     counts: processor.counts,
     content: settings.AOK_TRACE_CONTENT,
-    flush: () => processor.forceFlush(),
+    flush: () => processor.forceFlush().catch(() => undefined),
     shutdown: async () => {
       if (active !== tracing) return;
       await provider.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush spans at shutdown'));

@@ -21,8 +21,11 @@ export interface FakeLlmServer {
   stop(): Promise<void>;
 }
 
+/** OpenAI's usage object: the counts, and optionally the cached and reasoning details. */
+export type FakeUsage = { prompt_tokens: number; completion_tokens: number } & Record<string, unknown>;
+
 /** An OpenAI chat-completions body. */
-export function openAiReply(content: string, finishReason = 'stop', usage: { prompt_tokens: number; completion_tokens: number } | null = { prompt_tokens: 11, completion_tokens: 7 }): FakeReply {
+export function openAiReply(content: string, finishReason = 'stop', usage: FakeUsage | null = { prompt_tokens: 11, completion_tokens: 7 }): FakeReply {
   return completion({ role: 'assistant', content }, finishReason, usage);
 }
 
@@ -98,7 +101,7 @@ export function openAiToolCall(name: string, args: Record<string, unknown>, usag
 }
 
 /** A chat.completion body around one assistant message. */
-function completion(message: Record<string, unknown>, finishReason: string, usage: { prompt_tokens: number; completion_tokens: number } | null): FakeReply {
+function completion(message: Record<string, unknown>, finishReason: string, usage: FakeUsage | null): FakeReply {
   return {
     body: {
       id: 'chatcmpl-fake',
