@@ -30,19 +30,26 @@ export function requestTelemetry(logger: Logger): MiddlewareHandler {
     }
     const parent = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
     const span = trace.getTracer('agent-os-kernel/api').startSpan(c.req.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': c.req.method, 'url.scheme': 'http' } }, parent);
-    try {
-      await context.with(trace.setSpan(parent, span), () => next());
-    } finally {
-      const route = c.req.routePath;
-      span.updateName(`${c.req.method} ${route}`);
-      span.setAttribute('http.route', route);
-      span.setAttribute('http.response.status_code', c.res.status);
-      if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      const carrier: Record<string, string> = {};
-      propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
-      if (carrier.traceparent && !c.res.headers.get('content-type')?.startsWith('text/event-stream')) c.res.headers.set('traceparent', carrier.traceparent);
-      span.end();
-      observe(route, c.req.method, c.res.status, started, c.get('requestId'));
-    }
+    // The request's log line is written inside its span, so it carries the trace and span ids.
+    await context.with(trace.setSpan(parent, span), async () => {
+      try {
+        await next();
+      } finally {
+        const route = c.req.routePath;
+        span.updateName(`${c.req.method} ${route}`);
+        span.setAttribute('http.route', route);
+        span.setAttribute('http.response.status_code', c.res.status);
+        if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        const carrier: Record<string, string> = {};
+        propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+        try {
+          if (carrier.traceparent && !c.res.headers.get('content-type')?.startsWith('text/event-stream')) c.res.headers.set('traceparent', carrier.traceparent);
+        } catch {
+          // A response with immutable headers goes out without it.
+        }
+        observe(route, c.req.method, c.res.status, started, c.get('requestId'));
+        span.end();
+      }
+    });
   };
 }

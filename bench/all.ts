@@ -15,6 +15,7 @@ const runs: string[][] = [
   ['bench/migration.ts'],
   ['bench/crews.ts'],
   ['bench/codec.ts'],
+  ['bench/tracing-overhead.ts'],
   ['test', 'test/fuzz.e2e.test.ts'],
   ['bench/locomo.ts'],
   ['bench/locomo.ts', '--db', 'pglite', '--vector-weight', '0.3', '--scale-pages', '2000'],

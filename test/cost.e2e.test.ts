@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from 'bun:test';
+import { setDefaultTimeout, afterAll, describe, expect, test } from 'bun:test';
 import { and, eq, sql } from 'drizzle-orm';
 import { usageLedger } from '../db/schema';
 import { rowsOf } from '../db/raw-rows';
@@ -6,6 +6,9 @@ import { openAiReply, startFakeLlm } from './support/fake-llm';
 import { rootFetch } from './support/keys';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
+
+// These suites start real servers; bun's 5 s default is too short for their hooks.
+setDefaultTimeout(120_000);
 
 const fake = startFakeLlm();
 afterAll(() => fake.stop());

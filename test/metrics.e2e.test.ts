@@ -1,9 +1,12 @@
-import { describe, expect, test } from 'bun:test';
+import { setDefaultTimeout, describe, expect, test } from 'bun:test';
 import { serveNodeMetrics } from '../infra/telemetry/scrape';
 import { kernelMetrics } from '../infra/telemetry/metrics';
 import { rootFetch } from './support/keys';
 import { parsePrometheus, sumOf } from './support/prometheus';
 import { useStack } from './support/suite';
+
+// These suites start real servers; bun's 5 s default is too short for their hooks.
+setDefaultTimeout(120_000);
 
 const suite = useStack({ database: 'postgres' });
 

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { setDefaultTimeout, afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
 import { startJaeger, type Jaeger } from '../infra/telemetry/jaeger';
 import { agentClient } from './support/agent-client';
 import { rootFetch } from './support/keys';
 import { startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
+
+// These suites start real servers; bun's 5 s default is too short for their hooks.
+setDefaultTimeout(120_000);
 
 /** A span as Jaeger's query API returns it. */
 interface JaegerSpan {
@@ -17,12 +20,13 @@ interface JaegerSpan {
 const tag = (span: JaegerSpan, key: string) => span.tags.find((t) => t.key === key)?.value;
 
 let jaeger: Jaeger;
+const logLines: string[] = [];
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 const service = `aok-test-${randomBytes(3).toString('hex')}`;
 
 beforeAll(async () => {
   jaeger = await startJaeger();
-  stack = await startTestStack({ database: 'postgres', env: { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_SERVICE_NAME: service } });
+  stack = await startTestStack({ database: 'postgres', env: { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_SERVICE_NAME: service }, logLevel: 'debug', logSink: (line) => logLines.push(line) });
 }, 120_000);
 
 afterAll(async () => {
@@ -103,6 +107,9 @@ describe('tracing (a real Jaeger, OTLP/HTTP)', () => {
     expect(everything).not.toContain('6*7');
     expect(everything).not.toContain('gen_ai.input.messages');
     expect(stack.tracing!.counts.dropped).toEqual({ queue_full: 0, export_failed: 0 });
+    // The request's log line carries the ids that find its span.
+    const logged = logLines.map((l) => JSON.parse(l) as { msg?: string; route?: string; trace_id?: string; span_id?: string }).find((l) => l.msg === 'request' && l.route === '/agents' && l.trace_id === traceId);
+    expect(logged?.span_id).toBe(http.spanID);
   }, 60_000);
 
   test('a signal sent later joins the trace of its own request', async () => {

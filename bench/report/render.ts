@@ -140,6 +140,29 @@ function locomo(results: Results): string[] {
   return out;
 }
 
+function tracingSection(results: Results): string[] {
+  const r = results['tracing-overhead'];
+  if (!r) return [];
+  const off = sum(r.offPerStepMs);
+  const on = sum(r.onPerStepMs);
+  const spans = obj(r.spans);
+  return [
+    '## Tracing overhead',
+    '',
+    `The light agent (${fmt(r.steps, 0)} scripted steps) on a node with tracing off and on a node exporting every span to a real Jaeger over OTLP/HTTP, alternating in child processes (${fmt(r.rounds, 0)} rounds × ${fmt(r.agentsPerRound, 0)} agents a side):`,
+    '',
+    '| tracing | mean ms/step | p50 | p95 |',
+    '| --- | --- | --- | --- |',
+    `| off | ${fmt(off.mean)} | ${fmt(off.p50)} | ${fmt(off.p95)} |`,
+    `| on | ${fmt(on.mean)} | ${fmt(on.p50)} | ${fmt(on.p95)} |`,
+    '',
+    `Added per step: **${fmt(r.addedPct)}%** (target: under 5%); ${fmt(spans.exported, 0)} spans exported, ${fmt(Number(spans.queue_full ?? 0) + Number(spans.export_failed ?? 0), 0)} dropped. Jaeger runs on the same two cores, so its own work is counted against tracing. Each side is a fresh process started per round, so its absolute step times are not those of the step-overhead table (one long-lived process); compare the two sides of this table only.`,
+    '',
+    provenance(r, 'bun bench/tracing-overhead.ts'),
+    '',
+  ];
+}
+
 function codecSection(results: Results): string[] {
   const r = results.codec;
   if (!r) return [];
@@ -176,6 +199,7 @@ export function renderReport(results: Results): string {
     ...migration(results),
     ...crewsSection(results),
     ...codecSection(results),
+    ...tracingSection(results),
     ...fuzzSection(results),
     ...locomo(results),
   ].join('\n');
@@ -207,6 +231,8 @@ export function renderReadmeBlock(results: Results): string {
   }
   const codec = obj(obj(results.codec?.sizes)['step result (~2 KB)']);
   if (codec.addedUsP50 !== undefined) lines.push(`| payload encryption (AES-256-GCM), added per 2 KB payload round trip | +${fmt(codec.addedUsP50, 1)} µs (${fmt(obj(codec.plainUs).p50, 1)} → ${fmt(obj(codec.encryptedUs).p50, 1)} µs) | \`codec.json\` |`);
+  const tr = results['tracing-overhead'];
+  if (tr) lines.push(`| tracing on (every span to Jaeger over OTLP) vs off, light agent step | ${fmt(sum(tr.onPerStepMs).mean)} vs ${fmt(sum(tr.offPerStepMs).mean)} ms: **+${fmt(tr.addedPct)}%** | \`tracing-overhead.json\` |`);
   const fz = results.fuzz;
   if (fz) lines.push(`| route fuzz, no key / forged / other tenant / valid key in turn | ${fmt(fz.requests, 0)} requests, **${fmt(fz.answers5xx, 0)} answered 5xx** | \`fuzz.json\` |`);
   const lo = results.locomo;
