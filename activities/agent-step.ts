@@ -222,7 +222,9 @@ export function createLlmStep(deps: LlmStepDeps) {
         () => deps.guard(provider, { messages, maxTokens: cap }, countTextTokens(text) + cap, ctx.cancellationSignal),
         (r) => costUsd(price, r.usage.promptTokens, r.usage.completionTokens),
       );
-      return { text: out.text, usage: out.usage };
+      // A summary is billed at the plain input and output prices (its cache tokens, if any, are not
+      // discounted): the step's own accounting counts it the same way.
+      return { text: out.text, usage: { promptTokens: out.usage.promptTokens, completionTokens: out.usage.completionTokens } };
     };
     const assemblyStarted = performance.now();
     const context = await buildContext(db, deps.pubsub, {
@@ -267,7 +269,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     const replyKey = { agentId: input.agentId, branch: agent.branch, step: input.step, part: 'reply' as const };
     if (cap > 0) {
       const estimateUsd = costUsd(price, verdict.reservedPromptTokens, verdict.maxCompletionTokens);
-      const reserved = await reserveSpend(db, { ...replyKey, tenant: agent.tenant, model: input.model, estimateUsd }, cap, utcDayStart(new Date()));
+      const reserved = await reserveSpend(db, { ...replyKey, tenant: agent.tenant, model: input.model, estimateUsd, fence }, cap, utcDayStart(new Date()));
       if (!reserved.ok) throw ApplicationFailure.create({ message: `budget exhausted: tenant ${agent.tenant} has spent or reserved ${reserved.spent.toFixed(4)} of its ${cap} USD for today (TENANT_MAX_COST_USD_PER_DAY)`, type: 'BudgetExhausted', nonRetryable: true });
     }
     const stream = tokenStreamer(deps, input.agentId, input.step, fence, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null } });
@@ -281,7 +283,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       );
     } catch (err) {
       await stream.close().catch(() => undefined);
-      if (cap > 0) await releaseReservation(db, replyKey).catch(() => undefined);
+      if (cap > 0) await releaseReservation(db, replyKey, fence).catch(() => undefined);
       if (err instanceof ProviderError) {
         throw ApplicationFailure.create({ message: err.message, type: `ProviderError${err.status}`, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs, cause: err });
       }
@@ -321,7 +323,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       const refusal = await fenceCheck(tx, input.agentId, fence);
       if (refusal) {
         await bill(tx, { agentId: input.agentId, branch: agent.branch, step: input.step, part: discardedPart('reply', refusal, fence), tenant: agent.tenant, model: input.model, ...replyUsage });
-        await releaseReservation(tx, replyKey);
+        await releaseReservation(tx, replyKey, fence);
         return refusal;
       }
       const written = await writePage(tx, {

@@ -97,7 +97,8 @@ export function createRunTool(deps: RunToolDeps) {
     const tool = deps.tools.get(call.name);
 
     const started = performance.now();
-    const { status, result } = await observedToolCall({ agentId: input.agentId, step: input.step, callId: input.callId, tool: call.name, arguments: call.arguments }, async (): Promise<ToolOutcome> => {
+    // The model may name any tool: spans and metrics name only registered ones (a label must stay bounded).
+    const { status, result } = await observedToolCall({ agentId: input.agentId, step: input.step, callId: input.callId, tool: tool ? call.name : 'unknown', arguments: call.arguments }, async (): Promise<ToolOutcome> => {
       if (!tool || !allowed.includes(call.name)) {
         return { status: 'refused', result: `error: tool "${call.name}" is not allowed for this agent (allowed: ${allowed.join(', ') || 'none'})` };
       }

@@ -14,7 +14,7 @@ async function databaseFamilies(deps: ApiDeps): Promise<string[]> {
     deps.db.execute(sql`select tenant, coalesce(sum(cost_usd), 0)::float8 as total,
       coalesce(sum(cost_usd) filter (where created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc'), 0)::float8 as today,
       coalesce(sum(prompt_tokens), 0)::float8 as prompt, coalesce(sum(completion_tokens), 0)::float8 as completion
-      from usage_ledger group by tenant`),
+      from usage_ledger where state = 'billed' group by tenant`),
     deps.db.execute(sql`select coalesce(data->>'nodeId', '') as node, count(*)::int as n from leases where resource like 'gpu:%' and expires_at > now() group by 1`),
     deps.db.execute(sql`select case when status in ('alive', 'draining') and lease_expires_at < now() then 'dead' else status end as status, count(*)::int as n from nodes group by 1`),
   ]);
@@ -22,7 +22,7 @@ async function databaseFamilies(deps: ApiDeps): Promise<string[]> {
   const spendRows = rowsOf<{ tenant: string; total: number; today: number; prompt: number; completion: number }>(spend);
   return [
     family('aok_agents', 'gauge', 'Agents by state and hold reason (hold is empty when the agent is not held)', agentRows.map((r) => ({ labels: { state: r.status, hold: r.hold }, value: Number(r.n) }))),
-    family('aok_tenant_cost_usd_total', 'counter', 'USD billed per tenant, from the ledger', spendRows.map((r) => ({ labels: { tenant: r.tenant }, value: Number(r.total) }))),
+    family('aok_tenant_cost_usd_total', 'counter', 'USD billed per tenant, from the ledger (reservations of calls in flight are not counted)', spendRows.map((r) => ({ labels: { tenant: r.tenant }, value: Number(r.total) }))),
     family('aok_tenant_cost_usd_today', 'gauge', 'USD billed per tenant since 00:00 UTC (the daily cap counts this)', spendRows.map((r) => ({ labels: { tenant: r.tenant }, value: Number(r.today) }))),
     family('aok_tenant_tokens_total', 'counter', 'Tokens billed per tenant, by kind', spendRows.flatMap((r) => [{ labels: { tenant: r.tenant, type: 'input' }, value: Number(r.prompt) }, { labels: { tenant: r.tenant, type: 'output' }, value: Number(r.completion) }])),
     family('aok_gpu_leases', 'gauge', 'Live GPU leases per node', rowsOf<{ node: string; n: number }>(leases).map((r) => ({ labels: { node: r.node }, value: Number(r.n) }))),

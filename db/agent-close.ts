@@ -53,8 +53,10 @@ export async function closeAgentRecord(db: Db, pubsub: PubSub, c: Closing): Prom
     // A step that committed after the kill was requested but before this close (the cancellation had
     // not reached it yet) is a killed step's too: its reply leaves the agent's view and its bill is marked.
     if (c.status === 'terminated') await discardStepsAfter(tx, c.agentId, step);
-    // Completion, failure or kill frees whatever the agent reserved (its GPU).
+    // Completion, failure or kill frees whatever the agent reserved: its GPU, and the cost estimates of
+    // calls it had in flight (a call that still finishes is billed as a killed step's, not reconciled).
     await releaseLeases(tx, c.agentId);
+    await tx.delete(usageLedger).where(and(eq(usageLedger.agentId, c.agentId), eq(usageLedger.state, 'reserved')));
     await tx.insert(agentEvents).values({ agentId: c.agentId, step, kind: 'agent.finished', data: { status: c.status, exitReason: c.exitReason, closedBy: c.closedBy } });
     await appendAudit(tx, {
       actor: c.closedBy,
@@ -77,6 +79,6 @@ async function discardStepsAfter(tx: Db, agentId: string, step: number): Promise
     .where(and(eq(contextPages.agentId, agentId), gt(contextPages.step, step), eq(contextPages.retired, false)));
   await tx.execute(sql`
     update ${usageLedger} l set part = 'reply:killed'
-    where l.agent_id = ${agentId} and l.step > ${step} and l.part = 'reply'
+    where l.agent_id = ${agentId} and l.step > ${step} and l.part = 'reply' and l.state = 'billed'
       and not exists (select 1 from ${usageLedger} k where k.agent_id = l.agent_id and k.branch = l.branch and k.step = l.step and k.part = 'reply:killed')`);
 }

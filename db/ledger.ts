@@ -54,6 +54,8 @@ export interface Reservation extends LedgerKey {
   tenant: string;
   model: string;
   estimateUsd: number;
+  /** The fence of the step attempt making the call (a newer attempt takes the reservation over). */
+  fence: number;
 }
 
 /**
@@ -81,21 +83,24 @@ export async function reserveSpend(db: Db, r: Reservation, capUsd: number, since
     if (spent >= capUsd) return { ok: false as const, spent };
     await tx
       .insert(usageLedger)
-      .values({ ...r, promptTokens: 0, completionTokens: 0, costUsd: r.estimateUsd, estimatedCostUsd: r.estimateUsd, state: 'reserved' })
+      .values({ agentId: r.agentId, branch: r.branch, step: r.step, part: r.part, tenant: r.tenant, model: r.model, promptTokens: 0, completionTokens: 0, costUsd: r.estimateUsd, estimatedCostUsd: r.estimateUsd, reservedBy: r.fence, state: 'reserved' })
       .onConflictDoUpdate({
         target: [usageLedger.agentId, usageLedger.branch, usageLedger.step, usageLedger.part],
-        set: { costUsd: r.estimateUsd, estimatedCostUsd: r.estimateUsd, createdAt: sql`now()` },
+        set: { costUsd: r.estimateUsd, estimatedCostUsd: r.estimateUsd, reservedBy: r.fence, createdAt: sql`now()` },
         setWhere: eq(usageLedger.state, 'reserved'),
       });
     return { ok: true as const };
   });
 }
 
-/** Drops a reservation whose call will not be billed under its key (it failed, or was billed as discarded). */
-export async function releaseReservation(db: Db, key: LedgerKey): Promise<void> {
+/**
+ * Drops the reservation an attempt made, when its call will not be billed under its key (it failed,
+ * or was billed as discarded). A newer attempt's reservation under the same key is left alone.
+ */
+export async function releaseReservation(db: Db, key: LedgerKey, fence: number): Promise<void> {
   await db
     .delete(usageLedger)
-    .where(and(eq(usageLedger.agentId, key.agentId), eq(usageLedger.branch, key.branch), eq(usageLedger.step, key.step), eq(usageLedger.part, key.part), eq(usageLedger.state, 'reserved')));
+    .where(and(eq(usageLedger.agentId, key.agentId), eq(usageLedger.branch, key.branch), eq(usageLedger.step, key.step), eq(usageLedger.part, key.part), eq(usageLedger.state, 'reserved'), eq(usageLedger.reservedBy, fence)));
 }
 
 /** The start of the UTC day `now` falls in (tenant daily caps reset then). */

@@ -1,18 +1,15 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { Context } from '@temporalio/activity';
+import { asyncLocalStorage } from '@temporalio/activity';
 import pino from 'pino';
 import { errorSerializer } from './log-redaction';
 
 /** What an activity's log line is about: the agent (or crew) whose workflow scheduled it. */
 function activitySubject(): Record<string, string> {
-  try {
-    const info = Context.current().info;
-    const id = info.workflowExecution?.workflowId;
-    if (!id) return {};
-    return info.workflowType === 'agentWorkflow' ? { agentId: id } : { workflowId: id };
-  } catch {
-    return {};
-  }
+  // The store, not Context.current(): that throws (and builds a stack) on every line outside an activity.
+  const info = asyncLocalStorage.getStore()?.info;
+  const id = info?.workflowExecution?.workflowId;
+  if (!info || !id) return {};
+  return info.workflowType === 'agentWorkflow' ? { agentId: id } : { workflowId: id };
 }
 
 /** The ids that join a log line to its trace (`trace_id`, `span_id`) and to its agent. */

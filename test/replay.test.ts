@@ -51,6 +51,14 @@ describe('recorded histories replay against today’s workflow code', () => {
     expect(exporter.getFinishedSpans()).toHaveLength(0);
   });
 
+  test('(the control) the same replay does make workflow spans: a sink told to run during replay receives them', async () => {
+    let exported = 0;
+    const sinks = { exporter: { export: { fn: (_info: unknown, spans: unknown[]) => void (exported += spans.length), callDuringReplay: true } } };
+    const traced = histories.filter((h) => h.workflowId.startsWith('traced-'));
+    for await (const r of Worker.runReplayHistories({ workflowBundle: await testBundle({ traced: true }), sinks }, traced)) expect(r.error).toBeUndefined();
+    expect(exported).toBeGreaterThan(traced.length);
+  });
+
   test('the interceptor package’s own workflow module would break replay of every update (why the kernel wraps it)', async () => {
     const stock = await bundleWorkflowCode({
       workflowsPath: new URL('../workflows/index.ts', import.meta.url).pathname,

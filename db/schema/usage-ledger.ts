@@ -1,4 +1,4 @@
-import { doublePrecision, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, doublePrecision, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { agents } from './agents';
 
 /** Accounting: tokens and USD of every model call, per agent and tenant (a step's reply, and any summary written while assembling its prompt). */
@@ -31,6 +31,8 @@ export const usageLedger = pgTable(
     state: text('state').notNull().default('billed'),
     /** What was reserved before the call (null when nothing was): reconciled against `costUsd`. */
     estimatedCostUsd: doublePrecision('estimated_cost_usd'),
+    /** The fence of the step attempt holding a reservation: only that attempt may release it. */
+    reservedBy: bigint('reserved_by', { mode: 'number' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.agentId, t.branch, t.step, t.part] }), index('usage_ledger_tenant_idx').on(t.tenant, t.createdAt), index('usage_ledger_created_idx').on(t.createdAt)],

@@ -2,6 +2,8 @@ import type { Attributes } from '@opentelemetry/api';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { Resource } from '@opentelemetry/resources';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { priceOf } from '../../kernel/cost/prices';
+import { modelName } from '../../kernel/llm/model-spec';
 import { currentTracing } from './tracing';
 import { METRIC, SECONDS_BUCKETS, TOKEN_BUCKETS } from './names';
 
@@ -57,20 +59,28 @@ meter
     if (counts) result.observe(counts.exported);
   });
 
+/**
+ * A model as a metric label: its name when the price table knows it, else `other` — a spec is
+ * chosen by whoever spawns the agent, and a label must not take unbounded values.
+ */
+export function modelLabel(spec: string): string {
+  return priceOf(spec).known ? modelName(spec) : 'other';
+}
+
 /** The kernel's process-local instruments; cheap enough to be always on. */
 export const kernelMetrics = {
-  /** One model call: its latency, tokens by kind, and what it cost. */
+  /** One model call (`model` is its spec): its latency, tokens by kind, and what it cost. */
   modelCall(attrs: { provider: string; model: string; error?: string }, secs: number, tokens?: TokenCounts, costUsd?: number): void {
-    const base: Attributes = { 'gen_ai.provider.name': attrs.provider, 'gen_ai.request.model': attrs.model, 'gen_ai.operation.name': 'chat' };
+    const base: Attributes = { 'gen_ai.provider.name': attrs.provider, 'gen_ai.request.model': modelLabel(attrs.model), 'gen_ai.operation.name': 'chat' };
     operationDuration.record(secs, attrs.error ? { ...base, 'error.type': attrs.error } : base);
     if (!tokens) return;
     const kinds: Array<[string, number | undefined]> = [['input', tokens.input], ['output', tokens.output], ['cache_read', tokens.cacheRead], ['cache_write', tokens.cacheWrite], ['reasoning', tokens.reasoning]];
     for (const [type, n] of kinds) if (n !== undefined && (n > 0 || type === 'input' || type === 'output')) tokenUsage.record(n, { ...base, 'gen_ai.token.type': type });
     if (costUsd) cost.add(costUsd, base);
   },
-  /** One agent step and how it ended (`completed`, `replayed`, `failed`). */
+  /** One agent step of a model spec and how it ended (`completed`, or the failure's type). */
   step(secs: number, outcome: string, model: string): void {
-    steps.add(1, { outcome, model });
+    steps.add(1, { outcome, model: modelLabel(model) });
     stepDuration.record(secs, { outcome });
   },
   /** One context assembly. */

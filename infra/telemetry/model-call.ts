@@ -59,14 +59,14 @@ export async function observedModelCall(meta: ModelCallMeta, call: () => Promise
         [ATTR.usageSource]: response.usageSource,
       });
       if (traceContent()) span.setAttribute(ATTR.outputMessages, JSON.stringify([{ role: 'assistant', content: response.text, toolCalls: response.toolCalls }]));
-      kernelMetrics.modelCall({ provider: meta.provider, model }, (performance.now() - started) / 1000, { input: u.promptTokens, output: u.completionTokens, cacheRead: u.cacheReadTokens, cacheWrite: u.cacheWriteTokens, reasoning: u.reasoningTokens }, cost);
+      kernelMetrics.modelCall({ provider: meta.provider, model: meta.model }, (performance.now() - started) / 1000, { input: u.promptTokens, output: u.completionTokens, cacheRead: u.cacheReadTokens, cacheWrite: u.cacheWriteTokens, reasoning: u.reasoningTokens }, cost);
       return response;
     } catch (err) {
       const type = err instanceof Error ? err.name : 'error';
       span.setAttribute(ATTR.errorType, type);
       // The type only: a provider's message can echo the prompt.
       span.setStatus({ code: SpanStatusCode.ERROR });
-      kernelMetrics.modelCall({ provider: meta.provider, model, error: type }, (performance.now() - started) / 1000);
+      kernelMetrics.modelCall({ provider: meta.provider, model: meta.model, error: type }, (performance.now() - started) / 1000);
       throw err;
     } finally {
       span.end();

@@ -38,7 +38,7 @@ export const ATTR = {
   toolStatus: 'aok.tool.status',
 } as const;
 
-/** Metric names (OpenTelemetry style; Prometheus shows dots as underscores plus the unit suffix). */
+/** Metric names (OpenTelemetry style; Prometheus shows dots as underscores, and counters end in `_total`). */
 export const METRIC = {
   tokenUsage: 'gen_ai.client.token.usage',
   operationDuration: 'gen_ai.client.operation.duration',

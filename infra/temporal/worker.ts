@@ -31,7 +31,7 @@ export const TRACING_INTERCEPTORS_PATH = new URL('../../workflows/tracing-interc
 /**
  * Bundles the workflow code once (tests and benchmarks share one bundle across workers). A traced
  * bundle carries the OpenTelemetry workflow interceptors; they add no commands, so histories replay
- * the same with or without them (test/replay-traced.test.ts).
+ * the same with or without them (test/replay.test.ts).
  */
 export function bundleWorkflows(options: { traced?: boolean } = {}): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
