@@ -39,7 +39,7 @@ describe('lifecycle state machine', () => {
 
 describe('cost and budgets', () => {
   test('prices per model and USD arithmetic', () => {
-    expect(priceOf('openai:gpt-4o-mini')).toEqual({ inputPerMTok: 0.15, outputPerMTok: 0.6, known: true });
+    expect(priceOf('openai:gpt-4o-mini')).toEqual({ inputPerMTok: 0.15, outputPerMTok: 0.6, cacheReadPerMTok: 0.075, known: true });
     expect(priceOf('scripted:5').known).toBe(true);
     expect(priceOf('openai:my-local-llama').known).toBe(false);
     expect(costUsd({ inputPerMTok: 3, outputPerMTok: 15 }, 1_000_000, 100_000)).toBe(4.5);
