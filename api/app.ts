@@ -20,9 +20,10 @@ import { memoryRoutes } from './memories';
 import { nodeRoutes } from './nodes';
 import { usageRoutes } from './usage';
 import { prometheusRoutes } from './prometheus';
+import { docsRoutes } from './docs';
 import { requestTelemetry } from './request-telemetry';
 import type { ApiDeps } from './deps';
-import { errorToProblem, sendProblem } from './problem';
+import { errorToProblem, problemSchema, sendProblem } from './problem';
 import { validationHook } from './validation';
 
 const HEALTH_DEADLINE_MS = 2_000;
@@ -87,12 +88,23 @@ export function createApp(deps: ApiDeps) {
   app.route('/', auditRoutes(deps));
   app.route('/', codecRoutes(deps));
   app.route('/', prometheusRoutes(deps));
+  app.route('/', docsRoutes());
   app.openAPIRegistry.registerPath({ method: 'get', path: '/openapi.json', security: [], summary: 'This document: every route, its schemas and the scope it needs', responses: { 200: { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key (`aok_…`) or, when configured, a JWT from the identity provider' });
+  app.openAPIRegistry.register('Problem', problemSchema);
   let document: Record<string, unknown> | undefined;
   app.get('/openapi.json', (c) => {
-    document ??= withScopes(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'Agent OS Kernel', version: '0.1.0' }, security: [{ bearer: [] }] }));
-    return c.json(document);
+    if (!document) {
+      const generated = app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'Agent OS Kernel', version: '0.1.0', description: 'The control plane of the Agent OS Kernel: every agent is a durable Temporal workflow. Reference: /docs.' },
+        security: [{ bearer: [] }],
+      });
+      // OpenAPI 3.1's SPDX `identifier`, which the generator's (3.0) types do not know.
+      document = withScopes({ ...generated, info: { ...generated.info, license: { name: 'Proprietary (UNLICENSED, as package.json says)', identifier: 'LicenseRef-Proprietary' } } });
+    }
+    // The server is the origin the document was read from (one API behind a balancer serves many names).
+    return c.json({ ...document, servers: [{ url: new URL(c.req.url).origin, description: 'this API' }] });
   });
 
   app.notFound((c) => sendProblem(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));

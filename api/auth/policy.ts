@@ -18,6 +18,8 @@ const memory = { kind: 'memory', param: 'memoryId' } as const;
 export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /health': { scope: 'public' },
   'GET /openapi.json': { scope: 'public' },
+  'GET /docs': { scope: 'public' },
+  'GET /docs/assets/:file': { scope: 'public' },
 
   'POST /agents': { scope: 'operator' },
   'GET /agents': { scope: 'viewer' },
