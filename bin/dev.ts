@@ -26,7 +26,7 @@ main(async () => {
   const lines = [
     '',
     'Agent OS Kernel is up.',
-    `  API          ${stack.apiUrl}            (OpenAPI: ${stack.apiUrl}/openapi.json)`,
+    `  API          ${stack.apiUrl}            (reference: ${stack.apiUrl}/docs, OpenAPI: ${stack.apiUrl}/openapi.json)`,
     `  Temporal UI  ${stack.temporal.uiUrl ?? '(external cluster)'}`,
     `  Temporal     ${stack.temporal.address}  namespace ${stack.temporal.namespace}`,
     `  Database     ${stack.db.where}${stack.db.vector ? ' (pgvector)' : ''}`,

@@ -66,7 +66,7 @@ describe('the OpenAPI document and its reference page', () => {
       });
       await tab.goto(`${suite.stack.apiUrl}/docs`, { waitUntil: 'networkidle0' });
       await tab.waitForSelector('.opblock', { timeout: 20_000 });
-      const text = await tab.evaluate(() => document.body.innerText);
+      const text = String(await tab.evaluate('document.body.innerText'));
       for (const id of ['spawnAgent', 'getTenantUsage', 'streamAgentEvents', 'getMetrics']) expect(text).toContain(id);
       expect(offOrigin).toEqual([]);
     } finally {
