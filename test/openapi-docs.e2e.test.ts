@@ -47,6 +47,15 @@ describe('the OpenAPI document and its reference page', () => {
     expect(doc.servers?.[0]?.url).toBe(suite.stack.apiUrl);
   });
 
+  test('the aos CLI’s generated types match this document (else: bun run gen:client)', async () => {
+    const doc = await documentOf();
+    const types = await Bun.file(new URL('../cli/api-types.ts', import.meta.url).pathname).text();
+    const block = (name: string) => types.slice(types.indexOf(`export interface ${name} {`), types.indexOf('\n}\n', types.indexOf(`export interface ${name} {`)));
+    const keysOf = (name: string, re: RegExp) => [...block(name).matchAll(re)].map((m) => m[1]!).sort();
+    expect(keysOf('paths', /^ {4}"([^"]+)": \{/gm)).toEqual(Object.keys(doc.paths).sort());
+    expect(keysOf('operations', /^ {4}([A-Za-z]+): \{/gm)).toEqual(Object.values(OPERATION_IDS).sort());
+  });
+
   test('/docs serves the reference from this origin (no CDN) and a real browser renders every operation', async () => {
     const page = await fetch(`${suite.stack.apiUrl}/docs`);
     expect(page.status).toBe(200);

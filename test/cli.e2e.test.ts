@@ -1,0 +1,95 @@
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { TEST_ROOT_KEY } from './support/keys';
+import { useStack } from './support/suite';
+
+// This suite starts real servers; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
+
+const suite = useStack({ database: 'postgres' });
+const AOS = new URL('../cli/aos.ts', import.meta.url).pathname;
+
+/** Runs the real `aos` binary against the stack; returns its exit code and output. */
+async function aos(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const proc = Bun.spawn(['bun', AOS, ...args], {
+    env: { ...process.env, AOS_URL: suite.stack.apiUrl!, AOS_KEY: TEST_ROOT_KEY, AOS_CONFIG: '/nonexistent/aos.json', ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code: await proc.exited, out, err };
+}
+const json = <T>(r: { out: string }) => JSON.parse(r.out) as T;
+
+describe('the aos CLI (the real binary against a real stack)', () => {
+  let done: string;
+
+  test('spawn --wait, ps, describe: text and --json', async () => {
+    const spawned = await aos(['spawn', '--name', 'cli-one', '--role', 'a tester', '--goal', 'finish', '--input', 'hello from the CLI', '--model', 'scripted:2', '--wait', '--json']);
+    expect(spawned.code).toBe(0);
+    const agent = json<{ id: string; status: string; result: string | null }>(spawned);
+    expect(agent.status).toBe('completed');
+    done = agent.id;
+
+    const ps = await aos(['ps']);
+    expect(ps.code).toBe(0);
+    const [header, ...rows] = ps.out.trim().split('\n');
+    expect(header!.split(/\s+/)).toEqual(['ID', 'NAME', 'TENANT', 'STATE', 'HOLD', 'STEP', 'TOKENS', 'COST', 'NODE']);
+    expect(rows.find((r) => r.startsWith(done))).toMatch(/cli-one\s+default\s+completed\s+-\s+2\s/);
+    expect(json<{ agents: Array<{ id: string }> }>(await aos(['ps', '--json'])).agents.map((a) => a.id)).toContain(done);
+
+    const described = await aos(['describe', done]);
+    expect(described.code).toBe(0);
+    expect(described.out).toMatch(/^state:\s+completed/m);
+    expect(described.out).toMatch(/^result:\s+\S/m);
+  });
+
+  test('logs -f follows a running agent’s steps to its end', async () => {
+    const id = (await aos(['spawn', '--role', 'r', '--goal', 'g', '--input', 'slowly', '--model', 'scripted:3:300'])).out.trim();
+    const logs = await aos(['logs', '-f', id]);
+    expect(logs.code).toBe(0);
+    for (const step of [1, 2, 3]) expect(logs.out).toContain(`step ${step} completed`);
+    expect(logs.out.trim().split('\n').at(-1)).toBe('finished: completed (final_answer)');
+  });
+
+  test('approve a pending tool call by its id; the agent goes on', async () => {
+    const id = (await aos(['spawn', '--role', 'r', '--goal', 'g', '--input', 'CALL publish {"channel":"news","text":"hi"}', '--model', 'scripted:2', '--tool', 'publish'])).out.trim();
+    const waiting = await suite.agents.until(id, (v) => v.pendingApproval !== null, 'a pending approval');
+    const described = await aos(['describe', id]);
+    expect(described.out).toContain(`aos approve ${id} ${waiting.pendingApproval!.callId}`);
+    const approved = await aos(['approve', id, waiting.pendingApproval!.callId, '--reason', 'fine']);
+    expect({ code: approved.code, out: approved.out.trim() }).toEqual({ code: 0, out: `approved ${waiting.pendingApproval!.callId}` });
+    expect((await suite.agents.settle(id)).status).toBe('completed');
+  });
+
+  test('kill, then kill again: the second is refused (exit 5) with the API’s sentence', async () => {
+    const id = (await aos(['spawn', '--role', 'r', '--goal', 'g', '--input', 'long', '--model', 'scripted:50:200'])).out.trim();
+    expect((await aos(['kill', id, '--reason', 'enough'])).code).toBe(0);
+    await suite.agents.until(id, (v) => v.status === 'terminated', 'terminated');
+    const again = await aos(['kill', id]);
+    expect(again.code).toBe(5);
+    expect(again.err).toStartWith(`aos: kill agent ${id}: `);
+  });
+
+  test('usage rolled up; checkpoints listed', async () => {
+    const usage = json<{ tenant: string; groupBy: string; groups: Array<{ key: string; costUsd: number }>; costUsd: number }>(await aos(['usage', '--group-by', 'model', '--json']));
+    expect(usage.tenant).toBe('default');
+    expect(usage.groups.reduce((n, g) => n + g.costUsd, 0)).toBeCloseTo(usage.costUsd, 9);
+    const text = await aos(['usage']);
+    expect(text.out).toMatch(/^default: \d+ steps/);
+    const checkpoints = await aos(['checkpoints', done]);
+    expect(checkpoints.code).toBe(0);
+    expect(checkpoints.out.split('\n')[0]!.split(/\s+/)).toEqual(['ID', 'STEP', 'BRANCH', 'CREATED']);
+  });
+
+  test('exit codes a script can rely on', async () => {
+    const missing = await aos(['describe', 'no-such-agent']);
+    expect(missing.code).toBe(3);
+    expect(missing.err).toMatch(/^aos: read agent no-such-agent: /);
+    expect((await aos(['ps'], { AOS_KEY: 'aok_nope_nope' })).code).toBe(4);
+    expect((await aos(['ps'], { AOS_URL: 'http://127.0.0.1:9' })).code).toBe(6);
+    expect((await aos(['launch'])).code).toBe(2);
+    expect((await aos(['describe'])).code).toBe(2);
+    expect((await aos(['usage', '--group-by', 'planet'])).code).toBe(2);
+    expect((await aos(['--help'])).code).toBe(0);
+  });
+});
