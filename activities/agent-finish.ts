@@ -6,7 +6,7 @@ import { getAgentRecord } from '../db/agents';
 import { emitEvent } from '../db/events';
 import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
 import type { PubSub } from '../db/notify';
-import { agents } from '../db/schema';
+import { agents, contextPages } from '../db/schema';
 import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { AgentResult } from '../kernel/agent/state';
 import type { PendingApproval } from '../kernel/tools/policy';
@@ -19,11 +19,11 @@ export type FinishAgentInput = AgentResult & { runId: string; error: string | nu
 
 /** Builds the `finishAgent` activity: stores the outcome on the agent row and audits it (idempotent; a leftover run's report is ignored). */
 export function createFinishAgent(db: Db, pubsub: PubSub) {
-  return async function finishAgent(input: FinishAgentInput): Promise<void> {
+  return async function finishAgent(input: FinishAgentInput): Promise<FinishedAgent> {
     const row = await getAgentRecord(db, input.agentId);
     if (!row) throw ApplicationFailure.nonRetryable(`agent ${input.agentId} is not in the database`, 'AgentNotFound');
     // A run that is no longer the workflow's latest (it was reset) does not speak for the agent.
-    if (row.runId && row.runId !== input.runId && !(await isLatestRun())) return;
+    if (row.runId && row.runId !== input.runId && !(await isLatestRun())) return { answer: null };
     if (input.boundary) await recordCheckpoint(db, { agentId: input.agentId, runId: input.runId, step: input.steps, historyEventId: input.boundary.historyEventId, state: input.boundary.state });
     await closeAgentRecord(db, pubsub, {
       agentId: input.agentId,
@@ -36,7 +36,22 @@ export function createFinishAgent(db: Db, pubsub: PubSub) {
       resultPageId: input.resultPageId,
       closedBy: 'kernel',
     });
+    return { answer: input.resultPageId ? await answerPreview(db, input.resultPageId) : null };
   };
+}
+
+/** The first lines of the final answer, as the workflow's result shows them (the page holds it all). */
+export const ANSWER_PREVIEW_CHARS = 280;
+
+/** What finishing tells the workflow: a preview of the final answer, for its result in the Temporal UI. */
+export interface FinishedAgent {
+  answer: string | null;
+}
+
+async function answerPreview(db: Db, pageId: string): Promise<string | null> {
+  const [page] = await db.select({ body: contextPages.body }).from(contextPages).where(eq(contextPages.id, pageId));
+  if (!page) return null;
+  return page.body.length > ANSWER_PREVIEW_CHARS ? `${page.body.slice(0, ANSWER_PREVIEW_CHARS - 1)}…` : page.body;
 }
 
 /** What a hold looks like on the agent's row. */

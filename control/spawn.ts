@@ -10,6 +10,7 @@ import { KernelError, rootMessage } from '../kernel/errors';
 import { childFinishedSignal, reserveBudgetUpdate } from '../workflows/agent-api';
 import type { ControlDeps } from './deps';
 import { placementOverrides } from './migrate';
+import { agentDetails } from '../kernel/agent/details';
 import { startAgentRun, type RunLabel } from './start-run';
 import { isTemporalUnreachable, withTemporal } from './temporal';
 import { startedAgentView } from './views';
@@ -75,7 +76,8 @@ export async function prepareAgent(deps: PrepareDeps, spec: SpawnAgent, options:
       ...placement,
     },
   );
-  return { agentId: id, run, label: { name: spec.name, summary: `${spec.name}: ${spec.goal}`, memo: { name: spec.name, role: spec.role, ...(options.crewId ? { crewId: options.crewId } : {}) } } };
+  const details = agentDetails({ role: spec.role, goal: spec.goal, tenant: run.tenant, model: run.model, priority: run.priority, crewId: options.crewId });
+  return { agentId: id, run, label: { name: spec.name, summary: `${spec.name}: ${spec.goal}`, details, memo: { name: spec.name, role: spec.role, ...(options.crewId ? { crewId: options.crewId } : {}) } } };
 }
 
 /**

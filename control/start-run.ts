@@ -11,6 +11,8 @@ export interface RunLabel {
   name: string;
   summary: string;
   memo: Record<string, unknown>;
+  /** Markdown the Temporal UI shows as the workflow's details (role, goal, tenant, model). */
+  details?: string;
 }
 
 /**
@@ -28,6 +30,7 @@ async function startRun(deps: Pick<ControlDeps, 'client' | 'db' | 'taskQueue'>, 
     taskQueue: deps.taskQueue,
     args: [run],
     staticSummary: label.summary.slice(0, 200),
+    ...(label.details ? { staticDetails: label.details } : {}),
     memo: label.memo,
     typedSearchAttributes: [
       { key: AGENT_STATE, value: 'ready' },

@@ -43,6 +43,19 @@ describe('the aos CLI (the real binary against a real stack)', () => {
     expect(described.out).toMatch(/^result:\s+\S/m);
   });
 
+  test('in the Temporal UI the agent’s workflow shows its details and a readable result', async () => {
+    const handle = suite.stack.client.workflow.getHandle(done);
+    const description = await handle.describe();
+    const details = await description.staticDetails();
+    expect(details).toContain('- **Role:** a tester');
+    expect(details).toContain('- **Model:** scripted:2');
+    const result = (await handle.result()) as { answer?: string; resultPageId: string };
+    const view = await suite.agents.get(done);
+    // The answer's first lines, not only a page id (the whole answer stays in its page).
+    expect(result.answer).toBe(view.result!.length > 280 ? `${view.result!.slice(0, 279)}…` : view.result!);
+    expect(result.resultPageId).toBeString();
+  });
+
   test('logs -f follows a running agent’s steps to its end', async () => {
     const id = (await aos(['spawn', '--role', 'r', '--goal', 'g', '--input', 'slowly', '--model', 'scripted:3:300'])).out.trim();
     const logs = await aos(['logs', '-f', id]);

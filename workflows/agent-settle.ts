@@ -19,7 +19,8 @@ export async function settle(s: AgentSnapshot, input: AgentRunInput): Promise<Ag
     resultPageId: s.resultPageId,
     usage: s.usage,
   };
-  await finishAgent({ ...result, runId: workflowInfo().runId, error: s.error, boundary: boundaryOf(s) });
+  // Histories from before the preview existed recorded no answer: their result is as it was.
+  const finished = await finishAgent({ ...result, runId: workflowInfo().runId, error: s.error, boundary: boundaryOf(s) });
   if (input.parentId) {
     try {
       await getExternalWorkflowHandle(input.parentId).signal(childFinishedSignal, { childId: s.agentId, spent: s.usage });
@@ -27,7 +28,7 @@ export async function settle(s: AgentSnapshot, input: AgentRunInput): Promise<Ag
       log.warn('could not report spend to the parent', { parentId: input.parentId, error: rootMessage(err) });
     }
   }
-  return result;
+  return finished?.answer ? { ...result, answer: finished.answer } : result;
 }
 
 /** The state at this step boundary, for the checkpoint the next activity records. */

@@ -139,4 +139,6 @@ export interface AgentResult {
   steps: number;
   resultPageId: string | null;
   usage: Spend;
+  /** The final answer's first lines (the result page holds it all), so the Temporal UI shows a readable result. */
+  answer?: string;
 }
