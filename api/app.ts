@@ -21,6 +21,7 @@ import { nodeRoutes } from './nodes';
 import { usageRoutes } from './usage';
 import { prometheusRoutes } from './prometheus';
 import { docsRoutes } from './docs';
+import { consoleRoutes } from './console';
 import { requestTelemetry } from './request-telemetry';
 import type { ApiDeps } from './deps';
 import { errorToProblem, problemSchema, sendProblem } from './problem';
@@ -89,6 +90,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', codecRoutes(deps));
   app.route('/', prometheusRoutes(deps));
   app.route('/', docsRoutes());
+  app.route('/', consoleRoutes());
   app.openAPIRegistry.registerPath({ method: 'get', path: '/openapi.json', security: [], summary: 'This document: every route, its schemas and the scope it needs', responses: { 200: { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key (`aok_…`) or, when configured, a JWT from the identity provider' });
   app.openAPIRegistry.register('Problem', problemSchema);

@@ -83,4 +83,6 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
 
   'GET /docs': 'getApiDocs',
   'GET /docs/assets/{file}': 'getApiDocsAsset',
+  'GET /console': 'getConsole',
+  'GET /console/assets/{file}': 'getConsoleAsset',
 };

@@ -30,6 +30,9 @@ import { createKernelNode, type KernelNode } from './temporal/worker';
 import { currentTracing, startTracing, type Tracing } from './telemetry/tracing';
 import { serveNodeMetrics } from './telemetry/scrape';
 
+/** How long a stopping API waits for the requests it is still answering (the Temporal deadline, and a margin). */
+const IN_FLIGHT_GRACE_MS = 6_000;
+
 /** Which parts to run and where; anything omitted follows `config`. */
 export interface StackOptions {
   config: Config;
@@ -204,9 +207,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (options.api ?? true) {
       bootstrapKey = (await ensureBootstrapKey(db.db, config.AOS_BOOTSTRAP_KEY)) ?? undefined;
       const app = createApp({ ...control, security: securityFromConfig(config, dev?.uiUrl ?? control.temporalUiUrl, dataConverter.payloadCodecs?.[0]) });
-      const server = Bun.serve({ hostname: config.API_HOST, port: options.apiPort ?? config.API_PORT, fetch: app.fetch });
+      // Requests still being answered when the stack stops finish (up to the Temporal deadline) before
+      // the client they use is closed: a handler cut off mid-call would fail with a closed channel.
+      const inFlight = new Set<Promise<Response>>();
+      const server = Bun.serve({
+        hostname: config.API_HOST,
+        port: options.apiPort ?? config.API_PORT,
+        fetch: (req, srv) => {
+          const answer = Promise.resolve(app.fetch(req, srv));
+          inFlight.add(answer);
+          void answer.finally(() => inFlight.delete(answer)).catch(() => undefined);
+          return answer;
+        },
+      });
       cleanups.push(async () => {
         await server.stop(true);
+        await Promise.race([Promise.allSettled([...inFlight]), Bun.sleep(IN_FLIGHT_GRACE_MS)]);
       });
       apiUrl = `http://${config.API_HOST}:${server.port}`;
     }

@@ -20,6 +20,9 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /openapi.json': { scope: 'public' },
   'GET /docs': { scope: 'public' },
   'GET /docs/assets/:file': { scope: 'public' },
+  // The console's page and files hold no data: everything it shows comes from the API, with a key.
+  'GET /console': { scope: 'public' },
+  'GET /console/assets/:file': { scope: 'public' },
 
   'POST /agents': { scope: 'operator' },
   'GET /agents': { scope: 'viewer' },

@@ -1,0 +1,76 @@
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { mkdirSync } from 'node:fs';
+import puppeteer, { type Page } from 'puppeteer-core';
+import { TEST_ROOT_KEY } from './support/keys';
+import { useStack } from './support/suite';
+
+// This suite starts real servers and a browser; bun's 5 s default is too short for its hooks.
+setDefaultTimeout(120_000);
+
+const suite = useStack({ database: 'postgres' });
+const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+
+/** The text of the page once `predicate` holds of it. */
+async function textUntil(page: Page, predicate: (text: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = String(await page.evaluate('document.body.innerText'));
+    if (predicate(text)) return text;
+    await Bun.sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}; the page said: ${text.slice(0, 400)}`);
+}
+
+describe('the kernel console in a real browser', () => {
+  test('list, open an agent, approve its pending call, rewind it to a checkpoint; nodes and usage render', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const agent = await suite.agents.spawn({ name: 'console-agent', model: 'scripted:2', tools: ['publish'], input: 'CALL publish {"channel":"news","text":"from the console test"}' });
+    await suite.agents.until(agent.id, (v) => v.pendingApproval !== null, 'a pending approval');
+
+    const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, pipe: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    try {
+      const page = await browser.newPage();
+      await page.setViewport({ width: 1280, height: 900 });
+      const offOrigin: string[] = [];
+      page.on('request', (r) => {
+        if (!r.url().startsWith(suite.stack.apiUrl!)) offOrigin.push(r.url());
+      });
+      await page.goto(`${suite.stack.apiUrl}/console`, { waitUntil: 'networkidle0' });
+      await page.type('#key', TEST_ROOT_KEY);
+      await page.click('#key-form button');
+
+      // The list: the agent, waiting on its approval.
+      await textUntil(page, (t) => t.includes(agent.id) && t.includes('approval'), 'the agent in the list');
+      await page.screenshot({ path: `${ARTIFACTS}console-agents.png` });
+
+      // Its page: approve the pending call; it completes.
+      await page.click(`a[href="#/agents/${agent.id}"]`);
+      await page.waitForSelector('button[data-decide="approve"]', { timeout: 20_000 });
+      await page.screenshot({ path: `${ARTIFACTS}console-agent-approval.png` });
+      // The context window as each step saw it, with token counts by kind.
+      await textUntil(page, (t) => /Context window, step by step\s+step\s+prompt tokens[^\n]*\n1\s+\d+/.test(t), 'the first step’s context window');
+      await page.click('button[data-decide="approve"]');
+      await textUntil(page, (t) => /State\s+completed/.test(t), 'the agent to complete');
+      expect((await suite.agents.get(agent.id)).status).toBe('completed');
+      const calls = await (await fetch(`${suite.stack.apiUrl}/agents/${agent.id}/tool-calls`, { headers: { authorization: `Bearer ${TEST_ROOT_KEY}` } })).json() as { toolCalls: Array<{ status: string; decidedBy: string }> };
+      expect(calls.toolCalls[0]).toMatchObject({ status: 'succeeded' });
+
+      // Rewind to the first checkpoint: the agent runs again on a new timeline.
+      await page.waitForSelector('button[data-rewind]', { timeout: 20_000 });
+      await page.screenshot({ path: `${ARTIFACTS}console-agent-completed.png`, fullPage: true });
+      await page.click('button[data-rewind]');
+      // The new timeline replays step 1, which asks for the same approval again.
+      await suite.agents.until(agent.id, (v) => v.branch === 1 && v.pendingApproval !== null, 'the rewound agent to ask again');
+
+      await page.goto(`${suite.stack.apiUrl}/console#/nodes`, { waitUntil: 'networkidle0' });
+      await textUntil(page, (t) => t.includes(suite.stack.nodeId!), 'this node in the nodes view');
+      await page.goto(`${suite.stack.apiUrl}/console#/usage`, { waitUntil: 'networkidle0' });
+      await page.waitForSelector('svg[aria-label="USD per day"] rect', { timeout: 20_000 });
+      await page.screenshot({ path: `${ARTIFACTS}console-usage.png` });
+      expect(offOrigin).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
