@@ -32,7 +32,7 @@ export function resolveSettings(flags: { url?: string; key?: string }, env: Reco
     if (!parsed.success) throw new CliError(`the config file ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`, EXIT.usage);
     file = parsed.data;
   }
-  const url = flags.url ?? env.AOS_URL ?? file.url ?? 'http://127.0.0.1:3000';
+  const url = flags.url ?? (env.AOS_URL || undefined) ?? file.url ?? 'http://127.0.0.1:3000';
   if (!URL.canParse(url)) throw new CliError(`the API URL "${url}" is not a URL`, EXIT.usage);
-  return { url: url.replace(/\/+$/, ''), key: flags.key ?? env.AOS_KEY ?? file.key };
+  return { url: url.replace(/\/+$/, ''), key: flags.key ?? (env.AOS_KEY || undefined) ?? file.key };
 }

@@ -78,11 +78,12 @@ async function agentsView(): Promise<void> {
 
 async function agentView(id: string): Promise<void> {
   const path = `/agents/${encodeURIComponent(id)}`;
-  const [a, { checkpoints }, { toolCalls }, metrics] = await Promise.all([
+  const [a, { checkpoints }, { toolCalls }, metrics, { memories }] = await Promise.all([
     api<Agent>(path),
     api<{ checkpoints: Array<{ id: string; step: number; branch: number; createdAt: string }> }>(`${path}/checkpoints`),
     api<{ toolCalls: Json[] }>(`${path}/tool-calls`),
     api<{ steps: Json[] }>(`${path}/metrics`),
+    api<{ memories: Array<{ id: string; scope: string; key: string; content: string; version: number }> }>(`${path}/memories`),
   ]);
   const steps = metrics.steps;
   const approval = a.pendingApproval
@@ -108,6 +109,13 @@ async function agentView(id: string): Promise<void> {
       ['page faults', (m) => esc(m.pageFaults), 'num'],
       ['summarised', (m) => esc(m.summarised), 'num'],
     ], 'context window by step')}
+    <h2>Memories</h2>
+    ${table(memories, [
+      ['scope', (m) => esc(m.scope)],
+      ['key', (m) => esc(m.key)],
+      ['content', (m) => `<pre>${esc(m.content)}</pre>`],
+      ['version', (m) => `${m.version} <button data-versions="${esc(m.id)}">history</button><div data-history="${esc(m.id)}"></div>`],
+    ], 'memories')}
     <h2>Tool calls</h2>
     ${table(toolCalls, [['step', (t) => esc(t.step), 'num'], ['tool', (t) => esc(t.tool)], ['status', (t) => esc(t.status)], ['decided by', (t) => esc(t.decidedBy ?? '-')], ['ms', (t) => esc(t.durationMs), 'num']], 'tool calls')}
     <h2>Checkpoints</h2>
@@ -120,6 +128,14 @@ async function agentView(id: string): Promise<void> {
   view.querySelectorAll<HTMLButtonElement>('button[data-decide]').forEach((b) =>
     b.addEventListener('click', () => act(() => api(`${path}/approvals`, { method: 'POST', body: JSON.stringify({ callId: b.dataset.call, approved: b.dataset.decide === 'approve', reason: 'from the console' }) }))),
   );
+  view.querySelectorAll<HTMLButtonElement>('button[data-versions]').forEach((b) =>
+    b.addEventListener('click', () => act(async () => {
+      clearTimeout(timer); // hold the page still while the history is read
+      const { versions } = await api<{ versions: Array<{ version: number; content: string; createdAt: string }> }>(`/memories/${encodeURIComponent(b.dataset.versions ?? '')}/versions`);
+      const box = view.querySelector<HTMLElement>(`div[data-history="${CSS.escape(b.dataset.versions ?? '')}"]`);
+      if (box) box.innerHTML = `<ol>${versions.map((v) => `<li>v${v.version} (${esc(v.createdAt)}): ${esc(v.content)}</li>`).join('')}</ol>`;
+    }, false)),
+  );
   view.querySelectorAll<HTMLButtonElement>('button[data-act]').forEach((b) => b.addEventListener('click', () => act(() => api(`${path}/${b.dataset.act}`, { method: 'POST', body: '{}' }))));
   view.querySelectorAll<HTMLButtonElement>('button[data-rewind]').forEach((b) => b.addEventListener('click', () => act(() => api(`${path}/rewind`, { method: 'POST', body: JSON.stringify({ checkpointId: b.dataset.rewind }) }))));
   view.querySelectorAll<HTMLButtonElement>('button[data-fork]').forEach((b) =>
@@ -128,6 +144,60 @@ async function agentView(id: string): Promise<void> {
       location.hash = `#/agents/${encodeURIComponent(fork.id)}`;
     })),
   );
+}
+
+type CrewNode = { id: string; kind: string; dependsOn: string[]; status: string; attempt: number; agentId: string | null; durationMs: number | null };
+
+/** The crew's DAG as layered boxes (a node's layer is its longest path from a root), edges as lines. */
+function crewGraph(nodes: CrewNode[]): string {
+  const layer = new Map<string, number>();
+  const depth = (n: CrewNode, seen: Set<string> = new Set()): number => {
+    if (layer.has(n.id)) return layer.get(n.id)!;
+    if (seen.has(n.id)) return 0;
+    seen.add(n.id);
+    const d = Math.max(-1, ...n.dependsOn.map((p) => depth(nodes.find((x) => x.id === p) ?? n, seen))) + 1;
+    layer.set(n.id, d);
+    return d;
+  };
+  nodes.forEach((n) => depth(n));
+  const rows = new Map<number, CrewNode[]>();
+  for (const n of nodes) rows.set(layer.get(n.id)!, [...(rows.get(layer.get(n.id)!) ?? []), n]);
+  const pos = new Map<string, { x: number; y: number }>();
+  for (const [d, list] of rows) list.forEach((n, i) => pos.set(n.id, { x: 10 + d * 170, y: 10 + i * 50 }));
+  const colour: Record<string, string> = { completed: '#d1fae5', failed: '#fee2e2', running: '#dbeafe', waiting: '#fef3c7', skipped: '#e5e7eb', pending: '#fff' };
+  const edges = nodes.flatMap((n) => n.dependsOn.map((p) => {
+    const a = pos.get(p);
+    const b = pos.get(n.id)!;
+    return a ? `<line x1="${a.x + 140}" y1="${a.y + 18}" x2="${b.x}" y2="${b.y + 18}" stroke="#9ca3af"/>` : '';
+  }));
+  const boxes = nodes.map((n) => {
+    const p = pos.get(n.id)!;
+    return `<g><rect x="${p.x}" y="${p.y}" width="140" height="36" rx="4" fill="${colour[n.status] ?? '#fff'}" stroke="#6b7280"/><text x="${p.x + 8}" y="${p.y + 22}" font-size="12">${esc(n.id)} · ${esc(n.status)}</text></g>`;
+  });
+  const width = Math.max(...[...pos.values()].map((p) => p.x)) + 160;
+  const height = Math.max(...[...pos.values()].map((p) => p.y)) + 50;
+  return `<svg role="img" aria-label="crew graph" width="${width}" height="${height}">${edges.join('')}${boxes.join('')}</svg>`;
+}
+
+async function crewsView(): Promise<void> {
+  const { crews } = await api<{ crews: Array<{ id: string; name: string; status: string; kind: string }> }>('/crews');
+  view.innerHTML = `<h1>Crews</h1>${table(crews, [['id', (c) => `<a href="#/crews/${encodeURIComponent(c.id)}">${esc(c.id)}</a>`], ['name', (c) => esc(c.name)], ['kind', (c) => esc(c.kind)], ['state', (c) => `<span class="state-${esc(c.status)}">${esc(c.status)}</span>`]], 'crews')}`;
+}
+
+async function crewView(id: string): Promise<void> {
+  const c = await api<{ id: string; name: string; status: string; nodes: CrewNode[]; workflow: { url: string | null } }>(`/crews/${encodeURIComponent(id)}`);
+  view.innerHTML = `<h1>${esc(c.name)} <small>${esc(c.id)}</small></h1>
+    <p>State: <span id="crew-state" class="state-${esc(c.status)}">${esc(c.status)}</span>${c.workflow.url ? ` · <a href="${esc(c.workflow.url)}" target="_blank" rel="noopener">open in the Temporal UI</a>` : ''}</p>
+    <div class="card">${c.nodes.length ? crewGraph(c.nodes) : 'no nodes'}</div>
+    ${table(c.nodes, [
+      ['node', (n) => esc(n.id)],
+      ['kind', (n) => esc(n.kind)],
+      ['depends on', (n) => esc(n.dependsOn.join(', ') || '-')],
+      ['state', (n) => `<span class="state-${esc(n.status)}">${esc(n.status)}</span>`],
+      ['attempt', (n) => String(n.attempt), 'num'],
+      ['agent', (n) => (n.agentId ? `<a href="#/agents/${encodeURIComponent(n.agentId)}">${esc(n.agentId)}</a>` : '-')],
+      ['ms', (n) => esc(n.durationMs ?? '-'), 'num'],
+    ], 'crew nodes')}`;
 }
 
 async function nodesView(): Promise<void> {
@@ -146,11 +216,11 @@ async function usageView(): Promise<void> {
     ${table(days, [['day', (g) => esc(g.key)], ['steps', (g) => String(g.steps), 'num'], ['cost', (g) => usd(g.costUsd), 'num']], 'usage by day')}`;
 }
 
-/** Runs an action, then redraws at once (the action's effect shows within a refresh). */
-async function act(run: () => Promise<unknown>): Promise<void> {
+/** Runs an action, then (unless told not to) redraws at once. */
+async function act(run: () => Promise<unknown>, redraw = true): Promise<void> {
   try {
     await run();
-    await render();
+    if (redraw) await render();
   } catch (err) {
     status.textContent = err instanceof Error ? err.message : String(err);
   }
@@ -163,7 +233,10 @@ async function render(): Promise<void> {
   const hash = location.hash || '#/agents';
   try {
     const agent = hash.match(/^#\/agents\/(.+)$/);
+    const crew = hash.match(/^#\/crews\/(.+)$/);
     if (agent) await agentView(decodeURIComponent(agent[1]!));
+    else if (crew) await crewView(decodeURIComponent(crew[1]!));
+    else if (hash === '#/crews') await crewsView();
     else if (hash === '#/nodes') await nodesView();
     else if (hash === '#/usage') await usageView();
     else await agentsView();

@@ -1,4 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TEST_ROOT_KEY } from './support/keys';
 import { useStack } from './support/suite';
 
@@ -92,6 +95,27 @@ describe('the aos CLI (the real binary against a real stack)', () => {
     const checkpoints = await aos(['checkpoints', done]);
     expect(checkpoints.code).toBe(0);
     expect(checkpoints.out.split('\n')[0]!.split(/\s+/)).toEqual(['ID', 'STEP', 'BRANCH', 'CREATED']);
+  });
+
+  test('a crew and its nodes; the URL and key from a config file', async () => {
+    const crew = (await (await suite.agents.post('/crews', { name: 'cli crew', nodes: [{ id: 'only', kind: 'agent', agent: { role: 'r', goal: 'g', input: 'x', model: 'scripted:1' } }] })).json()) as { id: string };
+    await suite.stack.client.workflow.getHandle(crew.id).result();
+    const shown = await aos(['crew', crew.id]);
+    expect(shown.out.split('\n')[0]).toBe(`${crew.id}: completed`);
+    expect(shown.out).toMatch(/only\s+agent\s+-\s+completed/);
+    const dir = mkdtempSync(join(tmpdir(), 'aos-config-'));
+    try {
+      const file = join(dir, 'config.json');
+      writeFileSync(file, JSON.stringify({ url: suite.stack.apiUrl, key: TEST_ROOT_KEY }));
+      const viaFile = await aos(['whoami'], { AOS_URL: '', AOS_KEY: '', AOS_CONFIG: file });
+      expect({ code: viaFile.code, out: viaFile.out.trim() }).toEqual({ code: 0, out: 'key:testroot0000 in default (root)' });
+      writeFileSync(file, '{"url": 3}');
+      const bad = await aos(['whoami'], { AOS_URL: '', AOS_KEY: '', AOS_CONFIG: file });
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain(`the config file ${file} is invalid`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('exit codes a script can rely on', async () => {

@@ -48,6 +48,11 @@ describe('the kernel console in a real browser', () => {
       await page.click(`a[href="#/agents/${agent.id}"]`);
       await page.waitForSelector('button[data-decide="approve"]', { timeout: 20_000 });
       await page.screenshot({ path: `${ARTIFACTS}console-agent-approval.png` });
+      // Its memories, with their history.
+      await suite.agents.post(`/agents/${agent.id}/memories`, { scope: 'long', key: 'motto', content: 'measure twice' });
+      await textUntil(page, (t) => t.includes('measure twice'), 'the memory on the agent page');
+      await page.click('button[data-versions]');
+      await textUntil(page, (t) => /v1 \(.*\): measure twice/.test(t), 'the memory’s history');
       // The context window as each step saw it, with token counts by kind.
       await textUntil(page, (t) => /Context window, step by step\s+step\s+prompt tokens[^\n]*\n1\s+\d+/.test(t), 'the first step’s context window');
       await page.click('button[data-decide="approve"]');
@@ -62,6 +67,16 @@ describe('the kernel console in a real browser', () => {
       await page.click('button[data-rewind]');
       // The new timeline replays step 1, which asks for the same approval again.
       await suite.agents.until(agent.id, (v) => v.branch === 1 && v.pendingApproval !== null, 'the rewound agent to ask again');
+
+      // A crew's graph, live: both nodes complete, the second after the first.
+      const crew = (await (await suite.agents.post('/crews', { name: 'console crew', nodes: [{ id: 'first', kind: 'agent', agent: { role: 'r', goal: 'g', input: 'one', model: 'scripted:1' } }, { id: 'second', kind: 'agent', dependsOn: ['first'], agent: { role: 'r', goal: 'g', input: 'two', model: 'scripted:1' } }] })).json()) as { id: string };
+      await page.goto(`${suite.stack.apiUrl}/console#/crews/${encodeURIComponent(crew.id)}`, { waitUntil: 'networkidle0' });
+      await page.waitForSelector('svg[aria-label="crew graph"] line', { timeout: 20_000 });
+      await textUntil(page, (t) => /State: completed/.test(t), 'the crew to complete');
+      const graph = String(await page.evaluate('document.querySelector(\'svg[aria-label="crew graph"]\').textContent'));
+      expect(graph).toContain('first · completed');
+      expect(graph).toContain('second · completed');
+      await page.screenshot({ path: `${ARTIFACTS}console-crew.png` });
 
       await page.goto(`${suite.stack.apiUrl}/console#/nodes`, { waitUntil: 'networkidle0' });
       await textUntil(page, (t) => t.includes(suite.stack.nodeId!), 'this node in the nodes view');

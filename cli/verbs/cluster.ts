@@ -8,7 +8,7 @@ type Ctx = () => VerbContext;
 
 const GROUPS = ['agent', 'crew', 'root', 'model', 'day'] as const;
 
-/** `aos nodes`, `drain`, `undrain`, `usage`, `crews`, `schedules`, `whoami`. */
+/** `aos nodes`, `drain`, `undrain`, `usage`, `crews`, `crew`, `crew-cancel`, `schedules`, `whoami`. */
 export function clusterVerbs(program: Command, ctx: Ctx): void {
   program
     .command('nodes')
@@ -77,6 +77,33 @@ export function clusterVerbs(program: Command, ctx: Ctx): void {
           { title: 'state', cell: (k) => k.status },
         ]),
       );
+    });
+
+  program
+    .command('crew <id>')
+    .description('one crew: its state and each node (kind, dependencies, state, agent, time)')
+    .action(async (id: string) => {
+      const c = ctx();
+      const crew = await unwrap(c.api.GET('/crews/{id}', { params: { path: { id } } }), `read crew ${id}`);
+      show(c, crew, (v) =>
+        `${v.id}: ${v.status}\n\n${table(v.nodes, [
+          { title: 'node', cell: (n) => n.id },
+          { title: 'kind', cell: (n) => n.kind },
+          { title: 'depends on', cell: (n) => n.dependsOn.join(',') || '-' },
+          { title: 'state', cell: (n) => n.status },
+          { title: 'agent', cell: (n) => orDash(n.agentId) },
+          { title: 'ms', cell: (n) => orDash(n.durationMs), right: true },
+        ])}`,
+      );
+    });
+
+  program
+    .command('crew-cancel <id>')
+    .description('cancel a crew: its running nodes are killed, pending ones skipped')
+    .action(async (id: string) => {
+      const c = ctx();
+      const r = await unwrap<unknown>(c.api.POST('/crews/{id}/cancel', { params: { path: { id } } }), `cancel crew ${id}`);
+      show(c, r, () => `cancelled: ${id}`);
     });
 
   program
