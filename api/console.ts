@@ -1,15 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { sendProblem } from './problem';
+import { assetRouteOf, pageHeaders } from './static-pages';
 import { validationHook } from './validation';
 
 const DIR = new URL('../console/', import.meta.url).pathname;
 
-/** Only this origin's files run on the page; it talks to this API only. */
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+const SECURITY_HEADERS = pageHeaders('self');
 
 let script: Promise<string> | undefined;
 /** The console's script, bundled by Bun from console/app.ts on first use (no separate dev server, nothing to build first). */
@@ -32,17 +28,7 @@ const consoleRoute = createRoute({
   responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } } },
 });
 
-const assetRoute = createRoute({
-  method: 'get',
-  path: '/console/assets/{file}',
-  security: [],
-  summary: 'A file of the console (its script and style)',
-  request: { params: z.object({ file: z.string().max(64) }) },
-  responses: {
-    200: { description: 'The file', content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } } },
-    404: { description: 'No such file', content: { 'application/problem+json': { schema: z.object({ detail: z.string() }) } } },
-  },
-});
+const assetRoute = assetRouteOf('/console', 'A file of the console (its script and style)');
 
 /** `GET /console` and its two assets, served by the API on its own origin. */
 export function consoleRoutes() {

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { assetRouteOf, pageHeaders } from './static-pages';
 import { validationHook } from './validation';
 import { sendProblem } from './problem';
 
@@ -31,11 +32,7 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-/** Served with every docs answer: nothing but this origin's scripts and styles runs on the page. */
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-};
+const SECURITY_HEADERS = pageHeaders('inline');
 
 const docsRoute = createRoute({
   method: 'get',
@@ -45,17 +42,7 @@ const docsRoute = createRoute({
   responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } } },
 });
 
-const assetRoute = createRoute({
-  method: 'get',
-  path: '/docs/assets/{file}',
-  security: [],
-  summary: 'A file of the API reference page',
-  request: { params: z.object({ file: z.string().max(64) }) },
-  responses: {
-    200: { description: 'The file', content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } } },
-    404: { description: 'No such file', content: { 'application/problem+json': { schema: z.object({ detail: z.string() }) } } },
-  },
-});
+const assetRoute = assetRouteOf('/docs', 'A file of the API reference page');
 
 /** `GET /docs`: the API reference, and its assets (a fixed list of files; anything else is a 404). */
 export function docsRoutes() {
