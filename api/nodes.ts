@@ -11,6 +11,31 @@ import { listTenant } from './auth/tenant';
 import { and, eq, inArray } from 'drizzle-orm';
 import { agents } from '../db/schema';
 
+const migSchema = z.object({ index: z.number().int().nullable(), memoryTotalMiB: z.number().nullable(), memoryUsedMiB: z.number().nullable() });
+/** One GPU as the node's `nvidia-smi` reported it (null: the driver could not say). */
+const gpuSchema = z.object({
+  index: z.number().int(),
+  uuid: z.string().nullable(),
+  name: z.string(),
+  busId: z.string().nullable(),
+  memoryTotalMiB: z.number().nullable(),
+  memoryUsedMiB: z.number().nullable(),
+  memoryFreeMiB: z.number().nullable(),
+  utilizationPct: z.number().nullable(),
+  temperatureC: z.number().nullable(),
+  powerDrawW: z.number().nullable(),
+  migEnabled: z.boolean().nullable(),
+  migDevices: z.array(migSchema),
+});
+/** A node's GPU inventory: its driver and GPUs (empty when it has none). */
+const inventorySchema = z.object({ driverVersion: z.string().nullable(), gpus: z.array(gpuSchema) });
+
+/** The stored inventory in today's shape (rows from before inventories had a driver were a bare list). */
+function inventoryOf(stored: unknown): z.infer<typeof inventorySchema> {
+  const parsed = inventorySchema.safeParse(Array.isArray(stored) ? { driverVersion: null, gpus: stored } : stored);
+  return parsed.success ? parsed.data : { driverVersion: null, gpus: [] };
+}
+
 const nodeSchema = z.object({
   id: z.string(),
   hostname: z.string(),
@@ -18,7 +43,7 @@ const nodeSchema = z.object({
   /** alive, draining (runs only what is pinned to it, moving it off), dead (lease lapsed) or stopped (clean shutdown); a lapsed lease reads as dead even before it is reaped. */
   status: z.string(),
   capabilities: z.record(z.string(), z.unknown()),
-  gpus: z.unknown(),
+  gpus: inventorySchema,
   heartbeatAt: z.string(),
   leaseExpiresAt: z.string(),
   /** GPU memory reserved on this node by agents' leases, per GPU index. */
@@ -82,7 +107,7 @@ export function nodeRoutes(deps: ApiDeps) {
         taskQueue: n.taskQueue,
         status: effectiveStatus(n, now),
         capabilities: n.capabilities as Record<string, unknown>,
-        gpus: n.gpus,
+        gpus: inventoryOf(n.gpus),
         heartbeatAt: n.heartbeatAt.toISOString(),
         leaseExpiresAt: n.leaseExpiresAt.toISOString(),
         reservations: held.filter((r) => r.nodeId === n.id).map((r) => ({ agentId: visible.has(r.holder) ? r.holder : null, gpuIndex: r.gpuIndex, memoryMiB: r.memoryMiB, expiresAt: r.expiresAt.toISOString() })),

@@ -9,11 +9,13 @@ import { CliError, EXIT } from './errors';
 import { resolveSettings } from './settings';
 import { agentVerbs } from './verbs/agents';
 import { clusterVerbs } from './verbs/cluster';
+import { crewVerbs } from './verbs/crews';
+import { scheduleVerbs } from './verbs/schedules';
 import type { VerbContext } from './verbs/context';
 
 const EXIT_HELP = `
 Settings: --url/--key, else AOS_URL/AOS_KEY, else ${'$'}AOS_CONFIG or ~/.config/aos/config.json ({"url", "key"}); default http://127.0.0.1:3000.
-Exit codes: 0 ok, 1 server error, 2 bad command line, 3 not found, 4 no/bad key or scope, 5 refused (400/409), 6 unreachable, 7 rate limited, 8 the awaited agent failed.`;
+Exit codes: 0 ok, 1 server error, 2 bad command line, 3 not found, 4 no/bad key or scope, 5 refused (400/409), 6 unreachable, 7 rate limited, 8 the awaited agent, crew or batch failed.`;
 
 const program = new Command('aos')
   .description('Agent OS Kernel: spawn, watch and steer agents')
@@ -46,6 +48,8 @@ const ctx = (): VerbContext => {
 
 agentVerbs(program, ctx);
 clusterVerbs(program, ctx);
+crewVerbs(program, ctx);
+scheduleVerbs(program, ctx);
 for (const sub of program.commands) sub.option('--json', 'print the API’s answer as JSON').exitOverride();
 
 try {

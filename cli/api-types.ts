@@ -2767,9 +2767,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        steps: {
+                        steps: ({
+                            /** @description tokens left for pages after the prefix and the output reserve */
+                            pageBudget?: number;
+                            /** @description pages the previous step faulted back in with recall */
+                            pageFaults?: number;
+                            /** @description the pages the prompt held, in prompt order, and why each was taken */
+                            pages?: {
+                                id: string;
+                                /** @enum {string} */
+                                why: "pinned" | "recent" | "ranked";
+                            }[];
+                            pagesIn?: number;
+                            pagesOut?: number;
+                            prefixStability?: number;
+                            pressure?: number;
+                            promptTokens?: number;
+                            retrievalMs?: number;
+                            step: number;
+                            summarised?: number;
+                            /** @description prompt tokens by page kind, plus system and tools */
+                            tokensByKind?: {
+                                [key: string]: number;
+                            };
+                            /** @description the model's context window in tokens */
+                            window?: number;
+                        } & {
                             [key: string]: unknown;
-                        }[];
+                        })[];
                     };
                 };
             };
@@ -7473,7 +7498,27 @@ export interface operations {
                             capabilities: {
                                 [key: string]: unknown;
                             };
-                            gpus?: unknown;
+                            gpus: {
+                                driverVersion: string | null;
+                                gpus: {
+                                    busId: string | null;
+                                    index: number;
+                                    memoryFreeMiB: number | null;
+                                    memoryTotalMiB: number | null;
+                                    memoryUsedMiB: number | null;
+                                    migDevices: {
+                                        index: number | null;
+                                        memoryTotalMiB: number | null;
+                                        memoryUsedMiB: number | null;
+                                    }[];
+                                    migEnabled: boolean | null;
+                                    name: string;
+                                    powerDrawW: number | null;
+                                    temperatureC: number | null;
+                                    utilizationPct: number | null;
+                                    uuid: string | null;
+                                }[];
+                            };
                             heartbeatAt: string;
                             hostname: string;
                             id: string;

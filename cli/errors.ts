@@ -15,7 +15,7 @@ export const EXIT = {
   unavailable: 6,
   /** The key's rate or the tenant's cap is spent (429). */
   rateLimited: 7,
-  /** A wait ended with the agent failed or terminated. */
+  /** A wait ended with the agent (crew, batch) failed, terminated or cancelled. */
   agentFailed: 8,
 } as const;
 

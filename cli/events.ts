@@ -36,7 +36,7 @@ export async function* readEvents(settings: Settings, path: string, options: { i
   arm();
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<string>;
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
       } catch {

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The kernel console: plain DOM, no framework. It reads and steers agents through the API (with the
  * key the person enters, kept for this tab only), never through raw histories; each agent links to
@@ -23,10 +22,26 @@ type Agent = {
   workflow: { url: string | null };
 };
 
+type Checkpoint = { id: string; step: number; branch: number; createdAt: string };
+type Page = { id: string; step: number; kind: string; role: string; tokens: number; body: string };
+type WindowPage = { id: string; why: 'pinned' | 'recent' | 'ranked' };
+type StepMetrics = {
+  step: number;
+  promptTokens?: number;
+  tokensByKind?: Record<string, number>;
+  pagesIn?: number;
+  pagesOut?: number;
+  pageFaults?: number;
+  summarised?: number;
+  pages?: WindowPage[];
+};
+
 const view = document.getElementById('view') as HTMLElement;
-const status = document.getElementById('status') as HTMLElement;
+const statusLine = document.getElementById('status') as HTMLElement;
 const KEY = 'aok.console.key';
 let timer: ReturnType<typeof setTimeout> | undefined;
+/** Steps whose context window is unfolded on the agent page (kept across refreshes). */
+const openSteps = new Set<number>();
 
 /** Text, escaped for HTML. */
 const esc = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -38,7 +53,7 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(path, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...(init.headers ?? {}) } });
   const body = (await res.json().catch(() => ({}))) as Json;
   if (!res.ok) throw new Error(String(body.detail ?? body.title ?? res.statusText));
-  status.textContent = '';
+  statusLine.textContent = '';
   return body as T;
 }
 
@@ -78,13 +93,16 @@ async function agentsView(): Promise<void> {
 
 async function agentView(id: string): Promise<void> {
   const path = `/agents/${encodeURIComponent(id)}`;
-  const [a, { checkpoints }, { toolCalls }, metrics, { memories }] = await Promise.all([
+  const [a, { checkpoints }, { toolCalls }, metrics, { memories }, { pages }] = await Promise.all([
     api<Agent>(path),
-    api<{ checkpoints: Array<{ id: string; step: number; branch: number; createdAt: string }> }>(`${path}/checkpoints`),
+    api<{ checkpoints: Checkpoint[] }>(`${path}/checkpoints`),
     api<{ toolCalls: Json[] }>(`${path}/tool-calls`),
-    api<{ steps: Json[] }>(`${path}/metrics`),
+    api<{ steps: StepMetrics[] }>(`${path}/metrics`),
     api<{ memories: Array<{ id: string; scope: string; key: string; content: string; version: number }> }>(`${path}/memories`),
+    // The pages' text is read only while some step's window is unfolded.
+    openSteps.size ? api<{ pages: Page[] }>(`${path}/pages`) : Promise.resolve({ pages: [] as Page[] }),
   ]);
+  const byId = new Map(pages.map((p) => [p.id, p]));
   const steps = metrics.steps;
   const approval = a.pendingApproval
     ? `<div class="card" role="region" aria-label="pending approval"><p>Waiting for approval: <strong>${esc(a.pendingApproval.tool)}</strong> (call ${esc(a.pendingApproval.callId)}, step ${a.pendingApproval.step})</p>
@@ -104,10 +122,11 @@ async function agentView(id: string): Promise<void> {
     ${table(steps, [
       ['step', (m) => esc(m.step), 'num'],
       ['prompt tokens', (m) => esc(m.promptTokens), 'num'],
-      ['by kind', (m) => esc(Object.entries((m.tokensByKind as Json | undefined) ?? {}).map(([k, v]) => `${k} ${v}`).join(', '))],
+      ['by kind', (m) => esc(Object.entries(m.tokensByKind ?? {}).map(([k, v]) => `${k} ${v}`).join(', '))],
       ['pages in / out', (m) => `${esc(m.pagesIn)} / ${esc(m.pagesOut)}`],
       ['page faults', (m) => esc(m.pageFaults), 'num'],
       ['summarised', (m) => esc(m.summarised), 'num'],
+      ['window', (m) => windowCell(m, byId)],
     ], 'context window by step')}
     <h2>Memories</h2>
     ${table(memories, [
@@ -119,12 +138,22 @@ async function agentView(id: string): Promise<void> {
     <h2>Tool calls</h2>
     ${table(toolCalls, [['step', (t) => esc(t.step), 'num'], ['tool', (t) => esc(t.tool)], ['status', (t) => esc(t.status)], ['decided by', (t) => esc(t.decidedBy ?? '-')], ['ms', (t) => esc(t.durationMs), 'num']], 'tool calls')}
     <h2>Checkpoints</h2>
+    ${checkpointTimeline(checkpoints, a.step)}
     ${table(checkpoints, [
       ['step', (k) => String(k.step), 'num'],
       ['branch', (k) => String(k.branch), 'num'],
       ['at', (k) => esc(k.createdAt)],
       ['', (k) => `<button data-rewind="${esc(k.id)}">Rewind here</button> <button data-fork="${k.step}">Fork here</button>`],
     ], 'checkpoints')}`;
+  view.querySelectorAll<HTMLDetailsElement>('details[data-step]').forEach((d) =>
+    d.addEventListener('toggle', () => {
+      const step = Number(d.dataset.step);
+      const wasOpen = openSteps.has(step);
+      if (d.open) openSteps.add(step);
+      else openSteps.delete(step);
+      if (d.open && !wasOpen) void render(); // read the pages' text
+    }),
+  );
   view.querySelectorAll<HTMLButtonElement>('button[data-decide]').forEach((b) =>
     b.addEventListener('click', () => act(() => api(`${path}/approvals`, { method: 'POST', body: JSON.stringify({ callId: b.dataset.call, approved: b.dataset.decide === 'approve', reason: 'from the console' }) }))),
   );
@@ -144,6 +173,45 @@ async function agentView(id: string): Promise<void> {
       location.hash = `#/agents/${encodeURIComponent(fork.id)}`;
     })),
   );
+}
+
+/** What the policy's reasons mean to a reader. */
+const REASON: Record<WindowPage['why'], string> = { pinned: 'pinned prefix', recent: 'recent window', ranked: 'retrieved' };
+
+/**
+ * One step's window, folded: how many pages it held for each reason; unfolded, the pages in prompt
+ * order with their kind, tokens and opening text (pages of a crew or a deleted branch show their id).
+ */
+function windowCell(m: StepMetrics, byId: ReadonlyMap<string, Page>): string {
+  const held = m.pages;
+  if (!held) return '-';
+  const counts = new Map<string, number>();
+  for (const p of held) counts.set(REASON[p.why], (counts.get(REASON[p.why]) ?? 0) + 1);
+  const summaries = held.filter((p) => byId.get(p.id)?.kind === 'summary').length;
+  const label = `${held.length} page${held.length === 1 ? "" : "s"}: ${[...counts].map(([why, n]) => `${n} ${why}`).join(', ')}`;
+  const open = openSteps.has(m.step);
+  const rows = open
+    ? held.map((w) => {
+        const p = byId.get(w.id);
+        const text = p ? `${p.body.slice(0, 160)}${p.body.length > 160 ? '…' : ''}` : `page ${w.id} (not this agent's own)`;
+        return `<li class="why-${w.why}"><span class="tag">${esc(REASON[w.why])}</span> ${p ? `${esc(p.kind)} · step ${p.step} · ${p.tokens} tokens` : ''}<br>${esc(text)}</li>`;
+      }).join('')
+    : '';
+  return `<details data-step="${m.step}"${open ? ' open' : ''}><summary>${esc(label)}${open && summaries ? ` (${summaries} summaries)` : ''}</summary>${open ? `<ol class="window" aria-label="window of step ${m.step}">${rows}</ol>` : ''}</details>`;
+}
+
+/** Checkpoints on a timeline: steps left to right, one lane per branch, each checkpoint a dot. */
+function checkpointTimeline(checkpoints: Checkpoint[], step: number): string {
+  if (!checkpoints.length) return '';
+  const last = Math.max(1, step, ...checkpoints.map((k) => k.step));
+  const branches = [...new Set(checkpoints.map((k) => k.branch))].sort((x, y) => x - y);
+  const width = 640;
+  const x = (s: number) => 40 + (s / last) * (width - 60);
+  const y = (b: number) => 20 + branches.indexOf(b) * 26;
+  const lanes = branches.map((b) => `<line x1="40" x2="${width - 20}" y1="${y(b)}" y2="${y(b)}" stroke="#d1d5db"/><text x="2" y="${y(b) + 4}" font-size="11">br ${b}</text>`).join('');
+  const dots = checkpoints.map((k) => `<circle class="checkpoint" cx="${x(k.step)}" cy="${y(k.branch)}" r="6"><title>step ${k.step}, branch ${k.branch}, ${esc(k.createdAt)}</title></circle>`).join('');
+  const now = `<line x1="${x(step)}" x2="${x(step)}" y1="8" y2="${y(branches.at(-1)!) + 12}" stroke="#ef4444" stroke-dasharray="3 3"><title>now: step ${step}</title></line>`;
+  return `<svg role="img" aria-label="checkpoints timeline: ${checkpoints.length} checkpoints over ${last} steps" width="${width}" height="${y(branches.at(-1)!) + 22}">${lanes}${now}${dots}<text x="40" y="${y(branches.at(-1)!) + 20}" font-size="11">step 0</text><text x="${width - 60}" y="${y(branches.at(-1)!) + 20}" font-size="11">step ${last}</text></svg>`;
 }
 
 type CrewNode = { id: string; kind: string; dependsOn: string[]; status: string; attempt: number; agentId: string | null; durationMs: number | null };
@@ -200,9 +268,31 @@ async function crewView(id: string): Promise<void> {
     ], 'crew nodes')}`;
 }
 
+type Gpu = { index: number; name: string; uuid: string | null; memoryTotalMiB: number | null; memoryUsedMiB: number | null; utilizationPct: number | null; migEnabled: boolean | null };
+type Reservation = { agentId: string | null; gpuIndex: number; memoryMiB: number; expiresAt: string };
+type NodeView = { id: string; status: string; hostname: string; heartbeatAt: string; gpus: { driverVersion: string | null; gpus: Gpu[] }; reservations: Reservation[] };
+
 async function nodesView(): Promise<void> {
-  const { nodes } = await api<{ nodes: Array<Json & { gpus: Json[] }> }>('/nodes');
-  view.innerHTML = `<h1>Nodes</h1>${table(nodes, [['id', (n) => esc(n.id)], ['status', (n) => esc(n.status)], ['host', (n) => esc(n.hostname)], ['GPUs', (n) => String(n.gpus.length), 'num'], ['heartbeat', (n) => esc(n.heartbeatAt)]], 'nodes')}`;
+  const { nodes } = await api<{ nodes: NodeView[] }>('/nodes');
+  const gpuRows = nodes.flatMap((n) => n.gpus.gpus.map((g) => ({ node: n, gpu: g, leases: n.reservations.filter((r) => r.gpuIndex === g.index) })));
+  const mib = (v: number | null) => (v === null ? '-' : v.toLocaleString());
+  view.innerHTML = `<h1>Nodes</h1>${table(nodes, [
+    ['id', (n) => esc(n.id)],
+    ['status', (n) => `<span class="state-${esc(n.status)}">${esc(n.status)}</span>`],
+    ['host', (n) => esc(n.hostname)],
+    ['GPUs', (n) => String(n.gpus.gpus.length), 'num'],
+    ['driver', (n) => esc(n.gpus.driverVersion ?? '-')],
+    ['heartbeat', (n) => esc(n.heartbeatAt)],
+  ], 'nodes')}
+    <h2>GPUs and their leases</h2>
+    ${table(gpuRows, [
+      ['node', (r) => esc(r.node.id)],
+      ['GPU', (r) => `${r.gpu.index}: ${esc(r.gpu.name)}${r.gpu.migEnabled ? ' (MIG)' : ''}`],
+      ['MiB total', (r) => mib(r.gpu.memoryTotalMiB), 'num'],
+      ['MiB used', (r) => mib(r.gpu.memoryUsedMiB), 'num'],
+      ['MiB leased', (r) => r.leases.reduce((n, l) => n + l.memoryMiB, 0).toLocaleString(), 'num'],
+      ['leases', (r) => r.leases.map((l) => `${l.agentId ? `<a href="#/agents/${encodeURIComponent(l.agentId)}">${esc(l.agentId)}</a>` : 'another tenant'} ${l.memoryMiB.toLocaleString()} MiB until ${esc(l.expiresAt)}`).join('<br>') || '-'],
+    ], 'GPUs')}`;
 }
 
 async function usageView(): Promise<void> {
@@ -222,7 +312,7 @@ async function act(run: () => Promise<unknown>, redraw = true): Promise<void> {
     await run();
     if (redraw) await render();
   } catch (err) {
-    status.textContent = err instanceof Error ? err.message : String(err);
+    statusLine.textContent = err instanceof Error ? err.message : String(err);
   }
 }
 
@@ -241,7 +331,7 @@ async function render(): Promise<void> {
     else if (hash === '#/usage') await usageView();
     else await agentsView();
   } catch (err) {
-    status.textContent = err instanceof Error ? err.message : String(err);
+    statusLine.textContent = err instanceof Error ? err.message : String(err);
   }
   timer = setTimeout(() => void render(), 2_000);
 }
@@ -256,3 +346,5 @@ window.addEventListener('hashchange', () => {
   void render();
 });
 void render();
+
+export {};

@@ -101,8 +101,8 @@ describe('the aos CLI (the real binary against a real stack)', () => {
     const crew = (await (await suite.agents.post('/crews', { name: 'cli crew', nodes: [{ id: 'only', kind: 'agent', agent: { role: 'r', goal: 'g', input: 'x', model: 'scripted:1' } }] })).json()) as { id: string };
     await suite.stack.client.workflow.getHandle(crew.id).result();
     const shown = await aos(['crew', crew.id]);
-    expect(shown.out.split('\n')[0]).toBe(`${crew.id}: completed`);
-    expect(shown.out).toMatch(/only\s+agent\s+-\s+completed/);
+    expect(shown.out.split('\n')[0]).toMatch(new RegExp(`^${crew.id} \\(crew "cli crew"\\): completed, \\d+ tokens, \\$`));
+    expect(shown.out).toMatch(/only\s+agent\s+-\s+completed\s+-\s+\S+/);
     const dir = mkdtempSync(join(tmpdir(), 'aos-config-'));
     try {
       const file = join(dir, 'config.json');
@@ -116,6 +116,84 @@ describe('the aos CLI (the real binary against a real stack)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('crews from a spec file: run, follow, open a gate; a batch with --wait; a bad spec file is exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aos-specs-'));
+    try {
+      const crewFile = join(dir, 'crew.json');
+      const agent = (input: string) => ({ role: 'r', goal: 'g', input, model: 'scripted:1' });
+      writeFileSync(crewFile, JSON.stringify({ name: 'gated', nodes: [{ id: 'draft', kind: 'agent', agent: agent('draft it') }, { id: 'review', kind: 'gate', dependsOn: ['draft'], gate: { prompt: 'ship it?' } }, { id: 'ship', kind: 'agent', dependsOn: ['review'], agent: agent('ship it') }] }));
+      const run = await aos(['crew-run', crewFile]);
+      expect(run.code).toBe(0);
+      const id = run.out.trim();
+      const waiting = async () => json<{ nodes: Array<{ id: string; status: string }> }>(await aos(['crew', id, '--json'])).nodes.find((n) => n.id === 'review')?.status;
+      for (let i = 0; i < 200 && (await waiting()) !== 'waiting'; i++) await Bun.sleep(100);
+      expect(await waiting()).toBe('waiting');
+      expect((await aos(['crew-gate', id, 'review'])).code).toBe(2); // neither --approve nor --reject
+      const opened = await aos(['crew-gate', id, 'review', '--approve', '--reason', 'looks right']);
+      expect({ code: opened.code, out: opened.out.trim() }).toEqual({ code: 0, out: 'gate review: opened' });
+      // Followed to its end: the stream shows each node and the finish, then the verb returns.
+      const logs = await aos(['crew-logs', '-f', id]);
+      expect(logs.code).toBe(0);
+      expect(logs.out).toMatch(/node\.completed node draft/);
+      expect(logs.out).toMatch(/node\.completed node ship/);
+      expect(logs.out.trim().split('\n').at(-1)).toMatch(/^crew\.finished/);
+      expect((await aos(['crews'])).out).toMatch(new RegExp(`${id}\\s+gated\\s+completed\\s+3\\s`));
+
+      const batchFile = join(dir, 'batch.json');
+      writeFileSync(batchFile, JSON.stringify({ name: 'three', concurrency: 2, template: agent('summarise {{item}}'), inputs: ['a', 'b', 'c'] }));
+      const batch = await aos(['batch-submit', batchFile, '--wait']);
+      expect(batch.code).toBe(0);
+      expect(batch.out).toMatch(/\(batch "three"\): completed/);
+      expect(batch.out).toMatch(/foreach\s+\S+\s+completed\s+3\/3/);
+      const batchId = batch.out.split(' ')[0]!;
+      expect(json<{ status: string }>(await aos(['batch', batchId, '--json'])).status).toBe('completed');
+      expect((await aos(['batches'])).out).toContain(batchId);
+      // A crew that fails is exit 8 under --wait (its only agent names a provider with no key here).
+      writeFileSync(crewFile, JSON.stringify({ name: 'doomed', nodes: [{ id: 'only', kind: 'agent', agent: { ...agent('x'), model: 'anthropic:claude-none' } }] }));
+      const failed = await aos(['crew-run', crewFile, '--wait']);
+      expect(failed.code).toBe(8);
+      expect(failed.err).toMatch(/^aos: crew \S+ ended failed/);
+
+      writeFileSync(crewFile, '{ not json');
+      const bad = await aos(['crew-run', crewFile]);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain(`${crewFile} is not JSON`);
+      expect((await aos(['crew-run', join(dir, 'missing.json')])).err).toContain('no such file');
+      // The API refuses a graph with a cycle: exit 5, with its sentence.
+      writeFileSync(crewFile, JSON.stringify({ name: 'loop', nodes: [{ id: 'a', kind: 'agent', dependsOn: ['b'], agent: agent('a') }, { id: 'b', kind: 'agent', dependsOn: ['a'], agent: agent('b') }] }));
+      const cycle = await aos(['crew-run', crewFile]);
+      expect(cycle.code).toBe(5);
+      expect(cycle.err).toMatch(/^aos: create the crew: .*cycle/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('schedules: create from stdin, show, pause, trigger, resume, delete', async () => {
+    const spec = JSON.stringify({ name: 'nightly', cron: '0 3 * * *', timezone: 'Europe/Paris', agent: { name: 'nightly', role: 'r', goal: 'g', input: 'report', model: 'scripted:1' } });
+    const proc = Bun.spawn(['bun', AOS, 'schedule-create', '-'], { env: { ...process.env, AOS_URL: suite.stack.apiUrl!, AOS_KEY: TEST_ROOT_KEY, AOS_CONFIG: '/nonexistent/aos.json' }, stdin: new Blob([spec]), stdout: 'pipe', stderr: 'pipe' });
+    const id = (await new Response(proc.stdout).text()).trim();
+    expect(await proc.exited).toBe(0);
+    const shown = await aos(['schedule', id]);
+    expect(shown.out).toContain(`${id} ("nightly"): starts agent, cron "0 3 * * *" (Europe/Paris), overlap skip`);
+    expect(shown.out).toMatch(/^next: \d{4}-/m);
+    expect((await aos(['schedule-pause', id, '--note', 'holiday'])).out).toMatch(/PAUSED[\s\S]*note: holiday/);
+    expect((await aos(['schedules'])).out).toMatch(new RegExp(`${id}\\s+nightly\\s+agent\\s+0 3 \\* \\* \\*\\s+true`));
+    const fired = await aos(['schedule-trigger', id]);
+    expect(fired.code).toBe(0);
+    expect(json<{ paused: boolean }>(await aos(['schedule-resume', id, '--json'])).paused).toBe(false);
+    expect((await aos(['schedule-delete', id])).out.trim()).toBe(`deleted: ${id}`);
+    expect((await aos(['schedule', id])).code).toBe(3);
+  });
+
+  test('nodes: GPUs counted from the inventory, not "undefined"', async () => {
+    const nodes = await aos(['nodes']);
+    expect(nodes.code).toBe(0);
+    expect(nodes.out.split('\n')[0]!.split(/\s{2,}/)).toEqual(['ID', 'STATUS', 'HOST', 'GPUS', 'GPU MIB RESERVED', 'HEARTBEAT']);
+    expect(nodes.out).toMatch(new RegExp(`${suite.stack.nodeId}\\s+alive\\s+\\S+\\s+0\\s+-\\s+\\d{4}-`));
+    expect(nodes.out).not.toContain('undefined');
   });
 
   test('exit codes a script can rely on', async () => {

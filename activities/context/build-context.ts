@@ -20,6 +20,7 @@ import { assemble } from '../../kernel/paging/assemble';
 import { extractiveSummary } from '../../kernel/paging/extractive-summary';
 import { pagesToSummarise } from '../../kernel/paging/summary-span';
 import { prefixStability, type MessageFingerprint } from '../../kernel/paging/prefix-stability';
+import type { PageReason } from '../../kernel/paging/types';
 
 /** Per-message framing tokens charged to every page in the budget (one constant with retrieval's). */
 const MESSAGE_OVERHEAD = FRAMING_TOKENS;
@@ -71,6 +72,8 @@ export interface ContextMetrics {
   summarised: number;
   /** Tokens the model spent summarising paged-out pages this step (charged to the step). */
   summaryUsage: { promptTokens: number; completionTokens: number };
+  /** The pages the prompt held, in prompt order, each with why the policy took it. */
+  pages: Array<{ id: string; why: PageReason }>;
 }
 
 /** The assembled prompt with its metrics and fingerprints (for the next step's prefix stability). */
@@ -171,6 +174,7 @@ export async function buildContext(db: Db, pubsub: PubSub, req: ContextRequest, 
       prefixStability: prefixStability(stats.fingerprints ?? undefined, fingerprints),
       summarised: summary.pages,
       summaryUsage: summary.usage,
+      pages: rows.map((r) => ({ id: r.id, why: assembly.reasons?.get(r.id) ?? 'ranked' })),
     },
   };
 }

@@ -8,7 +8,7 @@ import { streamAgentEvents } from './events';
 import { forkAgent } from '../../control/fork';
 import { migrateAgent } from '../../control/migrate';
 import { agentViewSchema } from '../../kernel/agent/view';
-import { agentMetrics } from './metrics';
+import { agentMetrics, stepMetricsSchema } from './metrics';
 import { principalOf } from '../auth/guard';
 
 const idParam = z.object({ id: z.string().min(1).max(200) });
@@ -87,7 +87,7 @@ const metricsRoute = createRoute({
   path: '/agents/{id}/metrics',
   summary: 'Per-step memory metrics: window tokens by kind, pages in/out, page faults, retrieval latency, pressure, prefix stability',
   request: { params: idParam },
-  responses: { 200: { description: 'Metrics', content: { 'application/json': { schema: z.object({ steps: z.array(z.record(z.string(), z.unknown())) }) } } }, 404: errors[404] },
+  responses: { 200: { description: 'Metrics', content: { 'application/json': { schema: z.object({ steps: z.array(stepMetricsSchema) }) } } }, 404: errors[404] },
 });
 
 /** Signals, updates and streams that steer a running agent. */

@@ -8,7 +8,14 @@ type Ctx = () => VerbContext;
 
 const GROUPS = ['agent', 'crew', 'root', 'model', 'day'] as const;
 
-/** `aos nodes`, `drain`, `undrain`, `usage`, `crews`, `crew`, `crew-cancel`, `schedules`, `whoami`. */
+/** A node's reserved GPU memory over its total, e.g. `20000/49140` (`-` without GPUs). */
+function gpuReserved(n: { gpus: { gpus: Array<{ memoryTotalMiB: number | null }> }; reservations: Array<{ memoryMiB: number }> }): string {
+  if (!n.gpus.gpus.length) return '-';
+  const total = n.gpus.gpus.reduce((sum, g) => sum + (g.memoryTotalMiB ?? 0), 0);
+  return `${n.reservations.reduce((sum, r) => sum + r.memoryMiB, 0)}/${total}`;
+}
+
+/** `aos nodes`, `drain`, `undrain`, `usage`, `whoami`. */
 export function clusterVerbs(program: Command, ctx: Ctx): void {
   program
     .command('nodes')
@@ -21,7 +28,8 @@ export function clusterVerbs(program: Command, ctx: Ctx): void {
           { title: 'id', cell: (n) => n.id },
           { title: 'status', cell: (n) => n.status },
           { title: 'host', cell: (n) => n.hostname },
-          { title: 'gpus', cell: (n) => String(n.gpus.length), right: true },
+          { title: 'gpus', cell: (n) => String(n.gpus.gpus.length), right: true },
+          { title: 'GPU MiB reserved', cell: (n) => gpuReserved(n), right: true },
           { title: 'heartbeat', cell: (n) => n.heartbeatAt },
         ]),
       );
@@ -62,57 +70,6 @@ export function clusterVerbs(program: Command, ctx: Ctx): void {
           { title: 'cost', cell: (g) => usd(g.costUsd), right: true },
         ])}`;
       });
-    });
-
-  program
-    .command('crews')
-    .description('list crews')
-    .action(async () => {
-      const c = ctx();
-      const r = await unwrap(c.api.GET('/crews', { params: { query: {} } }), 'list crews');
-      show(c, r, (v) =>
-        table(v.crews, [
-          { title: 'id', cell: (k) => k.id },
-          { title: 'name', cell: (k) => k.name },
-          { title: 'state', cell: (k) => k.status },
-        ]),
-      );
-    });
-
-  program
-    .command('crew <id>')
-    .description('one crew: its state and each node (kind, dependencies, state, agent, time)')
-    .action(async (id: string) => {
-      const c = ctx();
-      const crew = await unwrap(c.api.GET('/crews/{id}', { params: { path: { id } } }), `read crew ${id}`);
-      show(c, crew, (v) =>
-        `${v.id}: ${v.status}\n\n${table(v.nodes, [
-          { title: 'node', cell: (n) => n.id },
-          { title: 'kind', cell: (n) => n.kind },
-          { title: 'depends on', cell: (n) => n.dependsOn.join(',') || '-' },
-          { title: 'state', cell: (n) => n.status },
-          { title: 'agent', cell: (n) => orDash(n.agentId) },
-          { title: 'ms', cell: (n) => orDash(n.durationMs), right: true },
-        ])}`,
-      );
-    });
-
-  program
-    .command('crew-cancel <id>')
-    .description('cancel a crew: its running nodes are killed, pending ones skipped')
-    .action(async (id: string) => {
-      const c = ctx();
-      const r = await unwrap<unknown>(c.api.POST('/crews/{id}/cancel', { params: { path: { id } } }), `cancel crew ${id}`);
-      show(c, r, () => `cancelled: ${id}`);
-    });
-
-  program
-    .command('schedules')
-    .description('list schedules')
-    .action(async () => {
-      const c = ctx();
-      const r = await unwrap(c.api.GET('/schedules'), 'list schedules');
-      show(c, r, (v) => table(v.schedules, [{ title: 'id', cell: (s) => s.id }, { title: 'name', cell: (s) => s.name }, { title: 'paused', cell: (s) => String(s.paused) }]));
     });
 
   program

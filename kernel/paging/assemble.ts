@@ -1,4 +1,4 @@
-import { finish, type Assembly, type PageMeta } from './types';
+import { finish, type Assembly, type PageMeta, type PageReason } from './types';
 
 /** Weights of the blended score: relevance to the current step, recency, importance. */
 export interface AssemblyWeights {
@@ -43,31 +43,30 @@ export function pageScore(page: PageMeta, relevance: number, currentStep: number
 /**
  * The kernel's working set for one model call, never over `budget` tokens: pinned pages first,
  * then the recent window (newest first, up to `recentShare` of the budget), then the pages with
- * the best blend of relevance, recency and importance, then any room left goes to more recent pages.
+ * the best blend of relevance, recency and importance (any page that still fits).
  * Returned in chronological order; what is left out is returned as evicted.
  */
 export function assemble(input: AssemblyInput, policy: AssemblyPolicy = DEFAULT_ASSEMBLY_POLICY): Assembly {
-  const chosen = new Set<string>();
+  const chosen = new Map<string, PageReason>();
   let used = 0;
-  const take = (p: PageMeta): boolean => {
+  const take = (p: PageMeta, why: PageReason): boolean => {
     if (chosen.has(p.id) || used + p.tokens > input.budget) return false;
-    chosen.add(p.id);
+    chosen.set(p.id, why);
     used += p.tokens;
     return true;
   };
   const newestFirst = [...input.pages].sort((a, b) => b.step - a.step || (a.id < b.id ? 1 : -1));
 
-  for (const p of newestFirst) if (p.pinned) take(p);
+  for (const p of newestFirst) if (p.pinned) take(p, 'pinned');
   const recentLimit = used + input.budget * policy.recentShare;
   for (const p of newestFirst) {
     if (used >= recentLimit) break;
-    if (used + p.tokens <= recentLimit) take(p);
+    if (used + p.tokens <= recentLimit) take(p, 'recent');
   }
   const ranked = input.pages
     .filter((p) => !chosen.has(p.id))
     .map((p) => ({ p, score: pageScore(p, input.relevance.get(p.id) ?? 0, input.currentStep, policy) }))
     .sort((a, b) => b.score - a.score);
-  for (const { p } of ranked) if (used < input.budget) take(p);
-  for (const p of newestFirst) if (used < input.budget) take(p);
+  for (const { p } of ranked) if (used < input.budget) take(p, 'ranked');
   return finish(input.pages, chosen);
 }

@@ -28,6 +28,11 @@ describe('assembly', () => {
     expect(ids).toContain('p100');
     expect(ids).toContain('p099');
     expect(a.tokens).toBe(60);
+    // Each page says why it was taken (what the console shows for a step's window).
+    expect(a.reasons?.get('p001')).toBe('pinned');
+    expect(a.reasons?.get('p100')).toBe('recent');
+    expect(a.reasons?.get('p010')).toBe('ranked');
+    expect([...(a.reasons?.keys() ?? [])].sort()).toEqual([...ids].sort());
   });
 
   test('leftover room goes to recent pages rather than staying empty', () => {
