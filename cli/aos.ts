@@ -34,13 +34,21 @@ const ctx = (): VerbContext => {
   const opts = program.opts<{ url?: string; key?: string; json?: boolean }>();
   const settings = resolveSettings({ url: opts.url, key: opts.key });
   const tty = process.stderr.isTTY === true;
+  // A progress line on the terminal is erased before any output, so the two never share a line.
+  let progressShown = false;
   context = {
     api: createApi(settings),
     settings,
     json: opts.json === true,
-    out: (text) => process.stdout.write(`${text}\n`),
+    out: (text) => {
+      if (progressShown) process.stderr.write('\r\x1b[2K');
+      progressShown = false;
+      process.stdout.write(`${text}\n`);
+    },
     progress: (text) => {
-      if (tty) process.stderr.write(`\r\x1b[2K${text}`);
+      if (!tty) return;
+      process.stderr.write(`\r\x1b[2K${text}`);
+      progressShown = true;
     },
   };
   return context;

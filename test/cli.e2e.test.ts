@@ -46,6 +46,18 @@ describe('the aos CLI (the real binary against a real stack)', () => {
     expect(described.out).toMatch(/^result:\s+\S/m);
   });
 
+  test('on a terminal, the progress line of --wait is erased before the answer is printed', async () => {
+    // `script` gives aos a pseudo-terminal, as a person's shell would (stdout and stderr on one screen).
+    const command = `bun ${AOS} spawn --name cli-tty --role r --goal g --input hi --model scripted:2 --wait`;
+    const proc = Bun.spawn(['script', '-qec', command, '/dev/null'], { env: { ...process.env, AOS_URL: suite.stack.apiUrl!, AOS_KEY: TEST_ROOT_KEY, AOS_CONFIG: '/nonexistent/aos.json' }, stdout: 'pipe', stderr: 'pipe' });
+    const screen = await new Response(proc.stdout).text();
+    expect(await proc.exited).toBe(0);
+    expect(screen).toMatch(/: running, step \d+, \$\d/); // progress was shown…
+    const answer = screen.search(/cli-tty-\w+\tcompleted\t/);
+    expect(answer).toBeGreaterThan(0);
+    expect(screen.slice(answer - 5, answer)).toBe('\r\x1b[2K'); // …and erased right before the answer
+  });
+
   test('in the Temporal UI the agent’s workflow shows its details and a readable result', async () => {
     const handle = suite.stack.client.workflow.getHandle(done);
     const description = await handle.describe();
