@@ -22,6 +22,7 @@ import { observedModelCall } from '../infra/telemetry/model-call';
 import { ProviderError } from '../kernel/llm/errors';
 import type { LlmProvider, StopReason, TokenUsage, ToolCall } from '../kernel/llm/types';
 import type { ProviderGuard } from './llm/guard';
+import { mcpToolset, NO_MCP_TOOLS, type McpCallPolicy, type McpToolset } from './tools/mcp';
 import type { ToolRegistry } from './tools/registry';
 import { renewGpuLease } from './placement';
 import { currentRun } from './run-identity';
@@ -57,8 +58,8 @@ export interface LlmStepResult {
   page: PageRef;
   usage: Spend;
   stopReason: StopReason;
-  /** The calls the model asked for, by id and tool (their arguments stay in the reply page). */
-  toolCalls: Array<{ id: string; name: string }>;
+  /** The calls the model asked for, by id and tool (their arguments stay in the reply page); an MCP call carries the policy its server had at this step. */
+  toolCalls: Array<{ id: string; name: string; policy?: McpCallPolicy }>;
   /** Set when this step found the workflow reset outside the kernel and rewound the agent's records. */
   rewound?: DetectedRewind;
   /** Set when the provider's bill for this step went past the budget: the agent must stop now. */
@@ -77,6 +78,8 @@ interface ReplyMeta {
   usageSource: string;
   provider: string;
   toolCalls: ToolCall[];
+  /** The policy of each MCP call, by call id, as its server had it when the model asked. */
+  mcpPolicies?: Record<string, McpCallPolicy>;
 }
 
 /** What the step activity needs from its node. */
@@ -94,9 +97,20 @@ export interface LlmStepDeps {
   tenantDailyCostCapUsd?: number;
 }
 
+/** The policies of a reply's MCP calls, by call id (nothing when it made none). */
+function mcpPoliciesOf(calls: readonly ToolCall[], mcp: McpToolset): { mcpPolicies?: Record<string, McpCallPolicy> } {
+  const found = calls.flatMap((c) => {
+    const policy = mcp.policies.get(c.name);
+    return policy ? [[c.id, policy] as const] : [];
+  });
+  return found.length ? { mcpPolicies: Object.fromEntries(found) } : {};
+}
+
 function resultFrom(row: PageRow): LlmStepResult {
   const meta = row.meta as ReplyMeta;
-  return { page: toPageRef(row), usage: meta.usage, stopReason: meta.stopReason, toolCalls: meta.toolCalls.map((c) => ({ id: c.id, name: c.name })), ...(meta.overBudget ? { overBudget: meta.overBudget } : {}) };
+  const policies = meta.mcpPolicies ?? {};
+  const toolCalls = meta.toolCalls.map((c) => (policies[c.id] ? { id: c.id, name: c.name, policy: policies[c.id] } : { id: c.id, name: c.name }));
+  return { page: toPageRef(row), usage: meta.usage, stopReason: meta.stopReason, toolCalls, ...(meta.overBudget ? { overBudget: meta.overBudget } : {}) };
 }
 
 /**
@@ -145,11 +159,13 @@ export function createLlmStep(deps: LlmStepDeps) {
   const { db } = deps;
   const identities = new IdentityHints();
   /** What the context's reads need, from an agent's identity: its scope, tools and window. */
-  const gatherRequest = (agent: AgentIdentityRow, input: LlmStepInput): GatherRequest & { contextTokens?: number } => {
+  const gatherRequest = (agent: AgentIdentityRow, input: LlmStepInput, mcp: McpToolset = NO_MCP_TOOLS): GatherRequest & { contextTokens?: number } => {
     const definition = agent.definition as { tools?: string[]; constraints?: { contextTokens?: number } };
     const allowed = (definition.tools ?? []).filter((t) => deps.tools.get(t));
-    return { agentId: input.agentId, agent, scope: scopeOf(agent), step: input.step, model: input.model, maxTokens: input.maxTokens, tools: deps.tools.schemas(allowed), contextTokens: definition.constraints?.contextTokens, vectors: deps.vectors };
+    return { agentId: input.agentId, agent, scope: scopeOf(agent), step: input.step, model: input.model, maxTokens: input.maxTokens, tools: [...deps.tools.schemas(allowed), ...mcp.schemas], contextTokens: definition.constraints?.contextTokens, vectors: deps.vectors };
   };
+  /** The MCP tools the agent's allow-list grants now (no read at all for an agent that names none). */
+  const mcpFor = (agent: AgentIdentityRow): Promise<McpToolset> => mcpToolset(db, agent.tenant, (agent.definition as { tools?: string[] }).tools ?? []);
   const step = async (input: LlmStepInput): Promise<LlmStepResult> => {
     // One statement: the step's reply if an earlier attempt stored it, else the claim (a fencing token
     // for every write below) and the checkpoint of the boundary before the step.
@@ -160,7 +176,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     // When this worker ran the agent's last step, the context's reads start now, beside the claim
     // (checked against the claimed row below).
     const hint = identities.get(input.agentId);
-    const early = hint ? gatherContext(db, gatherRequest(hint, input)) : undefined;
+    const early = hint ? mcpFor(hint).then((mcp) => gatherContext(db, gatherRequest(hint, input, mcp))) : undefined;
     early?.catch(() => undefined);
     // The claim reads, in the same statement, the agent's own spend and the model's learned prompt margin.
     const claimStarted = performance.now();
@@ -192,7 +208,8 @@ export function createLlmStep(deps: LlmStepDeps) {
     const gathered = start.agent && sameIdentity ? early : undefined;
     if (input.gpuLease) await renewGpuLease(db, input.agentId, input.gpuLease, deps.gpuLeaseMs ?? 120_000);
 
-    const { tools, contextTokens } = gatherRequest(agent, input);
+    const mcp = await mcpFor(agent);
+    const { tools, contextTokens } = gatherRequest(agent, input, mcp);
     let provider: LlmProvider;
     try {
       provider = deps.providerFor(input.model);
@@ -304,7 +321,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     // our reservation), the overshoot is recorded and the agent stops before anything else happens.
     const over = overshoot(input.budget, addSpend(spentSoFar, replyUsage));
     const overBudget = over.tokens > 0 || over.costUsd > 0 ? over : undefined;
-    const meta: ReplyMeta = { runId, usage, ...(overBudget ? { overBudget } : {}), ...(verdict.capped ? { completionCap: verdict.maxCompletionTokens } : {}), stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls };
+    const meta: ReplyMeta = { runId, usage, ...(overBudget ? { overBudget } : {}), ...(verdict.capped ? { completionCap: verdict.maxCompletionTokens } : {}), stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls, ...mcpPoliciesOf(response.toolCalls, mcp) };
     // Tool calls travel in the prompt too, so they count in the page's size.
     const replyTokens = countTextTokens(response.text) + response.toolCalls.reduce((n, c) => n + countTextTokens(c.name + JSON.stringify(c.arguments)), 0);
     const replyMeta = { ...meta, replyUsage, metrics: context.metrics, fingerprints: context.fingerprints };

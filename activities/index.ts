@@ -12,6 +12,7 @@ import { createCrewActivities } from './crew';
 import { createScheduledRun } from './scheduled-run';
 import { builtinTools } from './tools/builtin';
 import type { ToolRegistry } from './tools/registry';
+import type { McpHub } from '../infra/mcp/hub';
 
 /** What the activities of a node need from the outside world. */
 export interface ActivityDeps {
@@ -42,6 +43,8 @@ export interface ActivityDeps {
   tenantDailyCostCapUsd?: number;
   /** Token budget of crew and scheduled agents that name none (unset: none). */
   defaultMaxTotalTokens?: number;
+  /** This node's MCP connections (tools named `server.tool`; unset: MCP tools fail with a sentence). */
+  mcp?: McpHub;
 }
 
 /** Every activity a node registers, bound to its dependencies. */

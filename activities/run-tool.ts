@@ -15,6 +15,9 @@ import { claimStep, fencedOut, type DetectedRewind } from './step-claim';
 import type { ToolCall } from '../kernel/llm/types';
 import type { ApprovalDecision } from '../kernel/tools/policy';
 import type { ToolRegistry } from './tools/registry';
+import { runMcpCall } from './tools/mcp';
+import type { McpHub } from '../infra/mcp/hub';
+import { splitToolName } from '../kernel/mcp/spec';
 
 /** One tool call to carry out (or to answer with a refusal). */
 export interface RunToolInput {
@@ -59,6 +62,8 @@ export interface RunToolDeps {
   agingIntervalMs?: number;
   /** Live agents one tenant may have (spawn_agent checks it). */
   tenantLiveAgentCap?: number;
+  /** This node's MCP connections (tools named `server.tool`). */
+  mcp?: McpHub;
 }
 
 /**
@@ -95,10 +100,22 @@ export function createRunTool(deps: RunToolDeps) {
     if (!call) throw ApplicationFailure.nonRetryable(`no tool call ${input.callId} in step ${input.step} of ${input.agentId}`, 'UnknownToolCall');
     const allowed = (agent.definition as { tools?: string[] } | undefined)?.tools ?? [];
     const tool = deps.tools.get(call.name);
+    const mcpName = tool ? null : splitToolName(call.name);
+    const idempotencyKey = agent.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`;
 
     const started = performance.now();
-    // The model may name any tool: spans and metrics name only registered ones (a label must stay bounded).
-    const { status, result } = await observedToolCall({ agentId: input.agentId, step: input.step, callId: input.callId, tool: tool ? call.name : 'unknown', arguments: call.arguments }, async (): Promise<ToolOutcome> => {
+    // The model may name any tool: spans and metrics name only registered ones, and an MCP server's
+    // tools by their server (a label must stay bounded).
+    const { status, result } = await observedToolCall({ agentId: input.agentId, step: input.step, callId: input.callId, tool: tool ? call.name : mcpName ? `${mcpName.server}.*` : 'unknown', arguments: call.arguments }, async (): Promise<ToolOutcome> => {
+      if (mcpName && deps.mcp) {
+        const ctx = Context.current();
+        const beat = setInterval(() => ctx.heartbeat(), 1_000);
+        try {
+          return await runMcpCall(db, deps.mcp, { tenant: agent.tenant, allowed, name: call.name, arguments: call.arguments, approved: input.decision?.approved === true, approver: input.decision?.approver, reason: input.decision?.reason, signal: ctx.cancellationSignal, idempotencyKey });
+        } finally {
+          clearInterval(beat);
+        }
+      }
       if (!tool || !allowed.includes(call.name)) {
         return { status: 'refused', result: `error: tool "${call.name}" is not allowed for this agent (allowed: ${allowed.join(', ') || 'none'})` };
       }
@@ -113,7 +130,7 @@ export function createRunTool(deps: RunToolDeps) {
       // Heartbeats carry a kill to the tool within a second (its signal aborts it).
       const beat = setInterval(() => ctx.heartbeat(), 1_000);
       try {
-        const result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey: agent.branch ? `${input.agentId}:b${agent.branch}:${input.callId}` : `${input.agentId}:${input.callId}`, db, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, tenantLiveAgentCap: deps.tenantLiveAgentCap } });
+        const result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey, db, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, tenantLiveAgentCap: deps.tenantLiveAgentCap } });
         return { status: 'succeeded', result };
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw err;

@@ -14,6 +14,7 @@ import { checkpointRoutes } from './agents/checkpoint-routes';
 import { batchRoutes } from './crews/batches';
 import { crewRoutes } from './crews/routes';
 import { scheduleRoutes } from './schedules';
+import { mcpServerRoutes } from './mcp-servers';
 import { agentControlRoutes, registerEventStreamDoc } from './agents/control-routes';
 import { agentRoutes } from './agents/routes';
 import { memoryRoutes } from './memories';
@@ -85,6 +86,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', crewRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', scheduleRoutes(deps));
+  app.route('/', mcpServerRoutes(deps));
   app.route('/', keyRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', codecRoutes(deps));

@@ -58,6 +58,12 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /batches/{id}': 'getBatch',
   'POST /batches/{id}/cancel': 'cancelBatch',
 
+  'POST /mcp/servers': 'registerMcpServer',
+  'GET /mcp/servers': 'listMcpServers',
+  'GET /mcp/servers/{id}': 'getMcpServer',
+  'PATCH /mcp/servers/{id}': 'updateMcpServer',
+  'POST /mcp/servers/{id}/refresh': 'refreshMcpServer',
+  'DELETE /mcp/servers/{id}': 'deleteMcpServer',
   'POST /schedules': 'createSchedule',
   'GET /schedules': 'listSchedules',
   'GET /schedules/{id}': 'getSchedule',

@@ -824,6 +824,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mcp/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's MCP servers with their tools and policies */
+        get: operations["listMcpServers"];
+        put?: never;
+        /** Register an MCP server as a tool source (stdio command or Streamable HTTP URL): the kernel lists its tools, usable as server.tool */
+        post: operations["registerMcpServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mcp/servers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One MCP server with its tools */
+        get: operations["getMcpServer"];
+        put?: never;
+        post?: never;
+        /** Remove a server: its tools are refused from each agent's next step */
+        delete: operations["deleteMcpServer"];
+        options?: never;
+        head?: never;
+        /** Change a server's policy (enabled, approvals, disabled tools, timeout): it applies at each agent's next step, audited */
+        patch: operations["updateMcpServer"];
+        trace?: never;
+    };
+    "/mcp/servers/{id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** List a server's tools again (servers that announce changes are listed again on their own) */
+        post: operations["refreshMcpServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/memories/{memoryId}/feedback": {
         parameters: {
             query?: never;
@@ -7212,6 +7266,729 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMcpServers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Servers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        servers: {
+                            approvalTools: string[];
+                            args: string[];
+                            command: string | null;
+                            createdAt: string;
+                            disabledTools: string[];
+                            enabled: boolean;
+                            id: string;
+                            name: string;
+                            requiresApproval: boolean;
+                            /** @description env:NAME and header:NAME of its secrets; their values are never returned */
+                            secretNames: string[];
+                            tenant: string;
+                            timeoutMs: number;
+                            tools: {
+                                annotations: {
+                                    [key: string]: unknown;
+                                };
+                                description: string;
+                                enabled: boolean;
+                                inputSchema: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description server.tool: the name agents allow and models call */
+                                name: string;
+                                requiresApproval: boolean;
+                            }[];
+                            toolsListedAt: string | null;
+                            /** @enum {string} */
+                            transport: "stdio" | "http";
+                            updatedAt: string;
+                            url: string | null;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description A malformed request: a string Postgres cannot store (NUL, an unpaired surrogate) anywhere in it, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerMcpServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default [] */
+                    approvalTools?: string[];
+                    /** @default [] */
+                    args?: string[];
+                    command: string;
+                    /** @default [] */
+                    disabledTools?: string[];
+                    /** @default true */
+                    enabled?: boolean;
+                    /** @default {} */
+                    env?: {
+                        [key: string]: string;
+                    };
+                    name: string;
+                    /** @default false */
+                    requiresApproval?: boolean;
+                    /** @default default */
+                    tenant?: string;
+                    /** @default 30000 */
+                    timeoutMs?: number;
+                    /** @enum {string} */
+                    transport: "stdio";
+                } | {
+                    /** @default [] */
+                    approvalTools?: string[];
+                    /** @default [] */
+                    disabledTools?: string[];
+                    /** @default true */
+                    enabled?: boolean;
+                    /** @default {} */
+                    headers?: {
+                        [key: string]: string;
+                    };
+                    name: string;
+                    /** @default false */
+                    requiresApproval?: boolean;
+                    /** @default default */
+                    tenant?: string;
+                    /** @default 30000 */
+                    timeoutMs?: number;
+                    /** @enum {string} */
+                    transport: "http";
+                    /** Format: uri */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Registered, with its tools */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approvalTools: string[];
+                        args: string[];
+                        command: string | null;
+                        createdAt: string;
+                        disabledTools: string[];
+                        enabled: boolean;
+                        id: string;
+                        name: string;
+                        requiresApproval: boolean;
+                        /** @description env:NAME and header:NAME of its secrets; their values are never returned */
+                        secretNames: string[];
+                        tenant: string;
+                        timeoutMs: number;
+                        tools: {
+                            annotations: {
+                                [key: string]: unknown;
+                            };
+                            description: string;
+                            enabled: boolean;
+                            inputSchema: {
+                                [key: string]: unknown;
+                            };
+                            /** @description server.tool: the name agents allow and models call */
+                            name: string;
+                            requiresApproval: boolean;
+                        }[];
+                        toolsListedAt: string | null;
+                        /** @enum {string} */
+                        transport: "stdio" | "http";
+                        updatedAt: string;
+                        url: string | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid, or the server could not be reached to list its tools */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The tenant has a server of that name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMcpServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approvalTools: string[];
+                        args: string[];
+                        command: string | null;
+                        createdAt: string;
+                        disabledTools: string[];
+                        enabled: boolean;
+                        id: string;
+                        name: string;
+                        requiresApproval: boolean;
+                        /** @description env:NAME and header:NAME of its secrets; their values are never returned */
+                        secretNames: string[];
+                        tenant: string;
+                        timeoutMs: number;
+                        tools: {
+                            annotations: {
+                                [key: string]: unknown;
+                            };
+                            description: string;
+                            enabled: boolean;
+                            inputSchema: {
+                                [key: string]: unknown;
+                            };
+                            /** @description server.tool: the name agents allow and models call */
+                            name: string;
+                            requiresApproval: boolean;
+                        }[];
+                        toolsListedAt: string | null;
+                        /** @enum {string} */
+                        transport: "stdio" | "http";
+                        updatedAt: string;
+                        url: string | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description A malformed request: a string Postgres cannot store (NUL, an unpaired surrogate) anywhere in it, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteMcpServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A malformed request: a string Postgres cannot store (NUL, an unpaired surrogate) anywhere in it, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateMcpServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default [] */
+                    approvalTools?: string[];
+                    /** @default [] */
+                    disabledTools?: string[];
+                    /** @default true */
+                    enabled?: boolean;
+                    /** @default false */
+                    requiresApproval?: boolean;
+                    /** @default 30000 */
+                    timeoutMs?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approvalTools: string[];
+                        args: string[];
+                        command: string | null;
+                        createdAt: string;
+                        disabledTools: string[];
+                        enabled: boolean;
+                        id: string;
+                        name: string;
+                        requiresApproval: boolean;
+                        /** @description env:NAME and header:NAME of its secrets; their values are never returned */
+                        secretNames: string[];
+                        tenant: string;
+                        timeoutMs: number;
+                        tools: {
+                            annotations: {
+                                [key: string]: unknown;
+                            };
+                            description: string;
+                            enabled: boolean;
+                            inputSchema: {
+                                [key: string]: unknown;
+                            };
+                            /** @description server.tool: the name agents allow and models call */
+                            name: string;
+                            requiresApproval: boolean;
+                        }[];
+                        toolsListedAt: string | null;
+                        /** @enum {string} */
+                        transport: "stdio" | "http";
+                        updatedAt: string;
+                        url: string | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid, or the server could not be reached to list its tools */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refreshMcpServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Listed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approvalTools: string[];
+                        args: string[];
+                        command: string | null;
+                        createdAt: string;
+                        disabledTools: string[];
+                        enabled: boolean;
+                        id: string;
+                        name: string;
+                        requiresApproval: boolean;
+                        /** @description env:NAME and header:NAME of its secrets; their values are never returned */
+                        secretNames: string[];
+                        tenant: string;
+                        timeoutMs: number;
+                        tools: {
+                            annotations: {
+                                [key: string]: unknown;
+                            };
+                            description: string;
+                            enabled: boolean;
+                            inputSchema: {
+                                [key: string]: unknown;
+                            };
+                            /** @description server.tool: the name agents allow and models call */
+                            name: string;
+                            requiresApproval: boolean;
+                        }[];
+                        toolsListedAt: string | null;
+                        /** @enum {string} */
+                        transport: "stdio" | "http";
+                        updatedAt: string;
+                        url: string | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description A malformed request: a string Postgres cannot store (NUL, an unpaired surrogate) anywhere in it, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server could not be reached (its last list stays) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

@@ -7,6 +7,7 @@ import type { Spend } from '../kernel/cost/budget';
 import { planCrew, type CrewPlan } from '../kernel/crew/plan';
 import type { NodeStatus } from '../kernel/crew/schedule';
 import type { CrewSpec } from '../kernel/crew/spec';
+import { unknownKernelTools } from './tool-names';
 import { KernelError } from '../kernel/errors';
 import { CREW_ID } from '../kernel/search-attributes';
 import type { crewWorkflow } from '../workflows/crew';
@@ -40,7 +41,7 @@ export function checkCrew(deps: Pick<ControlDeps, 'tools'>, spec: CrewSpec): Cre
   }
   for (const n of spec.nodes) {
     const template = n.kind === 'agent' ? n.agent : n.kind === 'foreach' ? n.foreach.agent : null;
-    const unknown = (template?.tools ?? []).filter((t) => !deps.tools.get(t));
+    const unknown = unknownKernelTools(deps.tools, template?.tools ?? []);
     if (unknown.length > 0) throw new KernelError('invalid_input', `invalid crew: node "${n.id}" asks for unknown tools ${unknown.join(', ')} (available: ${deps.tools.names().join(', ')})`, { details: [{ path: ['nodes', spec.nodes.indexOf(n), 'agent', 'tools'], message: 'unknown tools', nodes: [n.id] }] });
   }
   return planned.plan;

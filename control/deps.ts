@@ -1,3 +1,5 @@
+import type { McpHub } from '../infra/mcp/hub';
+import type { SecretBox } from '../infra/mcp/secret-box';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { PubSub } from '../db/notify';
@@ -23,4 +25,8 @@ export interface ControlDeps {
   logger: Logger;
   /** The tools agents may be allowed (the same registry the node runs). */
   tools: ToolRegistry;
+  /** This process's MCP connections (the API lists a server's tools when it is registered). */
+  mcp: McpHub;
+  /** Seals MCP servers' secrets at rest. */
+  secrets: SecretBox;
 }

@@ -5,6 +5,7 @@ import { schedules } from '../db/schema';
 import { slugify } from '../kernel/agent/spawn';
 import type { ScheduleSpec } from '../kernel/schedule/spec';
 import { lateness } from '../kernel/schedule/spec';
+import { unknownKernelTools } from './tool-names';
 import { KernelError, rootMessage } from '../kernel/errors';
 import type { ControlDeps } from './deps';
 import { checkCrew } from './crews';
@@ -74,7 +75,7 @@ async function onSchedule<T>(deps: ControlDeps, id: string, what: string, fn: ()
 export async function createSchedule(deps: ControlDeps, spec: ScheduleSpec, actor = 'api'): Promise<ScheduleView> {
   if (spec.crew) checkCrew(deps, spec.crew);
   if (spec.agent) {
-    const unknown = spec.agent.tools.filter((t) => !deps.tools.get(t));
+    const unknown = unknownKernelTools(deps.tools, spec.agent.tools);
     if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')}`);
   }
   if (spec.agent?.parentId) throw new KernelError('invalid_input', 'a scheduled agent cannot name a parentId: each fire is its own root agent');

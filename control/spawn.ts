@@ -6,6 +6,7 @@ import type { AgentRunInput } from '../kernel/agent/state';
 import { newAgentId, type SpawnAgent } from '../kernel/agent/spawn';
 import type { AgentView } from '../kernel/agent/view';
 import type { Budget } from '../kernel/cost/budget';
+import { unknownKernelTools, unknownMcpTools } from './tool-names';
 import { KernelError, rootMessage } from '../kernel/errors';
 import { childFinishedSignal, reserveBudgetUpdate } from '../workflows/agent-api';
 import type { ControlDeps } from './deps';
@@ -45,8 +46,10 @@ export interface PrepareOptions {
 export async function prepareAgent(deps: PrepareDeps, spec: SpawnAgent, options: PrepareOptions = {}): Promise<PreparedAgent> {
   const model = spec.model ?? deps.defaultModel;
   const registry = deps.tools;
-  const unknown = spec.tools.filter((t) => !registry.get(t));
-  if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')} (available: ${registry.names().join(', ')})`);
+  const unknown = unknownKernelTools(registry, spec.tools);
+  if (unknown.length > 0) throw new KernelError('invalid_input', `unknown tools: ${unknown.join(', ')} (available: ${registry.names().join(', ')}, or an MCP server's as server.tool)`);
+  const unknownMcp = await unknownMcpTools(deps.db, spec.tenant, spec.tools);
+  if (unknownMcp.length > 0) throw new KernelError('invalid_input', `unknown MCP tools for tenant "${spec.tenant}": ${unknownMcp.join(', ')} (GET /mcp/servers lists the registered servers and their tools)`);
   const placement = await placementOverrides(deps, spec.placement);
   const id = options.agentId ?? newAgentId(spec.name);
   const named: Budget = options.budget ?? { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd };

@@ -23,6 +23,8 @@ import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalAddress } from './temporal/client';
 import { kernelDataConverter } from './temporal/codec';
 import { resolveCodecKeys } from './temporal/codec-keys';
+import { McpHub } from './mcp/hub';
+import { secretBox } from './mcp/secret-box';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { installTemporalRuntime } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -120,6 +122,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const tools = builtinTools();
     for (const tool of await loadToolModules(config.TOOL_MODULES)) tools.register(tool);
+    // One pool of MCP connections per process: the API lists tools with it, the worker calls them.
+    const secrets = secretBox(codecKeys);
+    const mcp = new McpHub({ db: db.db, box: secrets, logger });
+    cleanups.push(() => mcp.close());
     const control: ControlDeps = {
       client,
       db: db.db,
@@ -132,6 +138,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       tools,
       temporalUiUrl: dev?.uiUrl ?? process.env.TEMPORAL_UI_URL,
       logger,
+      mcp,
+      secrets,
     };
     let node: KernelNode | undefined;
     let nodeId: string | undefined;
@@ -159,6 +167,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         db: db.db,
         pubsub: db.pubsub,
         tools,
+        mcp,
         providerFor: createProviderRegistry(config),
         guard: createProviderGuard({ requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 }),
         pressure: { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO },

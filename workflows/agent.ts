@@ -402,7 +402,8 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       }
 
       for (const call of reply.toolCalls) {
-        const policy = input.tools.find((t) => t.name === call.name);
+        // An MCP call carries the policy its server had when the model asked; a kernel tool's was fixed at spawn.
+        const policy = call.policy ?? input.tools.find((t) => t.name === call.name);
         let d: ApprovalDecision | undefined;
         if (policy?.requiresApproval) {
           s.pendingApproval = { callId: call.id, tool: call.name, step };

@@ -3,7 +3,7 @@ import { ProviderError } from '../../kernel/llm/errors';
 import type { ChatMessage, LlmProvider, LlmRequest, LlmResponse, ToolCall } from '../../kernel/llm/types';
 import { encode, decode } from 'gpt-tokenizer';
 
-const CALL_LINE = /^CALL ([A-Za-z0-9_-]+)\s*(\{.*\})?\s*$/gm;
+const CALL_LINE = /^CALL ([A-Za-z0-9_.-]+)\s*(\{.*\})?\s*$/gm;
 /** How much of a message a reply quotes. */
 const QUOTE_CHARS = 60;
 

@@ -1,7 +1,7 @@
 import type { Scope } from '../../kernel/auth/scopes';
 
 /** The kind of row a route's path names, whose tenant must be the caller's (else 404). */
-export type ResourceKind = 'agent' | 'crew' | 'schedule' | 'memory' | 'tenant' | 'key';
+export type ResourceKind = 'agent' | 'crew' | 'schedule' | 'memory' | 'tenant' | 'key' | 'mcp-server';
 
 /** What a route requires: `public`, or a scope and the tenant-owned resource its path names. */
 export type RoutePolicy = { scope: 'public' } | { scope: Scope; resource?: { kind: ResourceKind; param: string } };
@@ -10,6 +10,7 @@ const agent = { kind: 'agent', param: 'id' } as const;
 const crew = { kind: 'crew', param: 'id' } as const;
 const schedule = { kind: 'schedule', param: 'id' } as const;
 const memory = { kind: 'memory', param: 'memoryId' } as const;
+const mcpServer = { kind: 'mcp-server', param: 'id' } as const;
 
 /**
  * Every route's policy, keyed `METHOD /path/:param` as Hono registers it. A route missing here is
@@ -78,6 +79,13 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
 
   'GET /tenants/:tenant/usage': { scope: 'viewer', resource: { kind: 'tenant', param: 'tenant' } },
   'GET /tools': { scope: 'viewer' },
+  // A stdio server is a command the workers run, an HTTP server a URL they call: admins register them.
+  'POST /mcp/servers': { scope: 'admin' },
+  'GET /mcp/servers': { scope: 'viewer' },
+  'GET /mcp/servers/:id': { scope: 'viewer', resource: mcpServer },
+  'PATCH /mcp/servers/:id': { scope: 'admin', resource: mcpServer },
+  'POST /mcp/servers/:id/refresh': { scope: 'admin', resource: mcpServer },
+  'DELETE /mcp/servers/:id': { scope: 'admin', resource: mcpServer },
 
   'GET /nodes': { scope: 'viewer' },
   // Every tenant's figures: a Prometheus scraper holds a root key.

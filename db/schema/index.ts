@@ -15,4 +15,5 @@ export * from './crew-nodes';
 export * from './crew-items';
 export * from './schedules';
 export * from './api-keys';
+export * from './mcp-servers';
 export * from './relations';

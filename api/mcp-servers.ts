@@ -1,0 +1,91 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { deleteMcpServer, listMcpServers, mcpServerRow, mcpServerView, refreshMcpServer, registerMcpServer, updateMcpServer } from '../control/mcp-servers';
+import { mcpPolicyPatchSchema, mcpServerSpecSchema } from '../kernel/mcp/spec';
+import type { ApiDeps } from './deps';
+import { problemResponse } from './openapi-common';
+import { validationHook } from './validation';
+import { listTenant, tenantFor } from './auth/tenant';
+import { principalOf } from './auth/guard';
+
+const toolView = z.object({
+  name: z.string().describe('server.tool: the name agents allow and models call'),
+  description: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()),
+  annotations: z.record(z.string(), z.unknown()),
+  requiresApproval: z.boolean(),
+  enabled: z.boolean(),
+});
+const serverView = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  name: z.string(),
+  transport: z.enum(['stdio', 'http']),
+  command: z.string().nullable(),
+  args: z.array(z.string()),
+  url: z.string().nullable(),
+  secretNames: z.array(z.string()).describe('env:NAME and header:NAME of its secrets; their values are never returned'),
+  enabled: z.boolean(),
+  requiresApproval: z.boolean(),
+  approvalTools: z.array(z.string()),
+  disabledTools: z.array(z.string()),
+  timeoutMs: z.number().int(),
+  version: z.number().int(),
+  tools: z.array(toolView),
+  toolsListedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const view = { content: { 'application/json': { schema: serverView } } };
+const idParam = z.object({ id: z.string().min(1).max(200) });
+const errors = { 400: problemResponse('Invalid, or the server could not be reached to list its tools'), 404: problemResponse('Unknown server'), 409: problemResponse('The tenant has a server of that name') };
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/mcp/servers',
+  summary: 'Register an MCP server as a tool source (stdio command or Streamable HTTP URL): the kernel lists its tools, usable as server.tool',
+  request: { body: { required: true, content: { 'application/json': { schema: mcpServerSpecSchema } } } },
+  responses: { 201: { description: 'Registered, with its tools', ...view }, 400: errors[400], 409: errors[409] },
+});
+const listRoute = createRoute({
+  method: 'get',
+  path: '/mcp/servers',
+  summary: "The tenant's MCP servers with their tools and policies",
+  responses: { 200: { description: 'Servers', content: { 'application/json': { schema: z.object({ servers: z.array(serverView) }) } } } },
+});
+const getRoute = createRoute({ method: 'get', path: '/mcp/servers/{id}', summary: 'One MCP server with its tools', request: { params: idParam }, responses: { 200: { description: 'The server', ...view }, 404: errors[404] } });
+const patchRoute = createRoute({
+  method: 'patch',
+  path: '/mcp/servers/{id}',
+  summary: "Change a server's policy (enabled, approvals, disabled tools, timeout): it applies at each agent's next step, audited",
+  request: { params: idParam, body: { required: true, content: { 'application/json': { schema: mcpPolicyPatchSchema } } } },
+  responses: { 200: { description: 'Changed', ...view }, 400: errors[400], 404: errors[404] },
+});
+const refreshRoute = createRoute({
+  method: 'post',
+  path: '/mcp/servers/{id}/refresh',
+  summary: "List a server's tools again (servers that announce changes are listed again on their own)",
+  request: { params: idParam },
+  responses: { 200: { description: 'Listed', ...view }, 404: errors[404], 503: problemResponse('The server could not be reached (its last list stays)') },
+});
+const deleteRoute = createRoute({ method: 'delete', path: '/mcp/servers/{id}', summary: "Remove a server: its tools are refused from each agent's next step", request: { params: idParam }, responses: { 204: { description: 'Removed' }, 404: errors[404] } });
+
+/** MCP server routes: register, list, read, change policy, list tools again, remove. */
+export function mcpServerRoutes(deps: ApiDeps) {
+  const control = { db: deps.db, mcp: deps.mcp, box: deps.secrets };
+  return new OpenAPIHono({ defaultHook: validationHook })
+    .openapi(registerRoute, async (c) => {
+      const spec = c.req.valid('json');
+      const server = await registerMcpServer(control, { ...spec, tenant: tenantFor(c, spec.tenant) }, principalOf(c).actor);
+      c.header('location', `/mcp/servers/${server.id}`);
+      return c.json(server, 201);
+    })
+    .openapi(listRoute, async (c) => c.json({ servers: (await listMcpServers(deps.db, listTenant(c))).map(mcpServerView) }, 200))
+    .openapi(getRoute, async (c) => c.json(mcpServerView(await mcpServerRow(deps.db, c.req.valid('param').id, listTenant(c))), 200))
+    .openapi(patchRoute, async (c) => c.json(await updateMcpServer(control, c.req.valid('param').id, listTenant(c), c.req.valid('json'), principalOf(c).actor), 200))
+    .openapi(refreshRoute, async (c) => c.json(await refreshMcpServer(control, c.req.valid('param').id, listTenant(c), principalOf(c).actor), 200))
+    .openapi(deleteRoute, async (c) => {
+      await deleteMcpServer(control, c.req.valid('param').id, listTenant(c), principalOf(c).actor);
+      return c.body(null, 204);
+    });
+}
