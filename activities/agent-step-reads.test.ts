@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { and, eq } from 'drizzle-orm';
 import { createAgentRecord } from '../db/agents';
@@ -11,6 +11,9 @@ import { createLlmStep } from './agent-step';
 import { ScriptedModel } from './llm/scripted';
 import { createProviderGuard } from './llm/guard';
 import { builtinTools } from './tools/builtin';
+
+// Opening a database runs every migration: bun's 5 s default is too short for the hooks.
+setDefaultTimeout(120_000);
 
 /** A limited budget: the step also needs the model's prompt calibration and the agent's ledger totals. */
 const BUDGET = { maxTotalTokens: 1_000_000, maxCostUsd: null };

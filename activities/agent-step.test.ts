@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { createAgentRecord } from '../db/agents';
@@ -15,6 +15,9 @@ import { ZERO_SPEND } from '../kernel/agent/state';
 
 const UNLIMITED = { maxTotalTokens: null, maxCostUsd: null };
 import { ScriptedModel } from './llm/scripted';
+
+// Opening a database runs every migration: bun's 5 s default is too short for the hooks.
+setDefaultTimeout(120_000);
 
 /** A scripted model that counts its calls (a test double around the real scripted model). */
 class CountingModel implements LlmProvider {

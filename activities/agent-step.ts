@@ -22,7 +22,7 @@ import { observedModelCall } from '../infra/telemetry/model-call';
 import { ProviderError } from '../kernel/llm/errors';
 import type { LlmProvider, StopReason, TokenUsage, ToolCall } from '../kernel/llm/types';
 import type { ProviderGuard } from './llm/guard';
-import { mcpToolset, NO_MCP_TOOLS, type McpCallPolicy, type McpToolset } from './tools/mcp';
+import { mcpToolset, NO_MCP_TOOLS, type McpCallPolicy, type McpToolset } from './tools/mcp/toolset';
 import type { ToolRegistry } from './tools/registry';
 import { renewGpuLease } from './placement';
 import { currentRun } from './run-identity';

@@ -12,7 +12,7 @@ import { createCrewActivities } from './crew';
 import { createScheduledRun } from './scheduled-run';
 import { builtinTools } from './tools/builtin';
 import type { ToolRegistry } from './tools/registry';
-import type { McpHub } from '../infra/mcp/hub';
+import type { McpHub } from './tools/mcp/hub';
 
 /** What the activities of a node need from the outside world. */
 export interface ActivityDeps {

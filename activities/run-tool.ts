@@ -15,8 +15,8 @@ import { claimStep, fencedOut, type DetectedRewind } from './step-claim';
 import type { ToolCall } from '../kernel/llm/types';
 import type { ApprovalDecision } from '../kernel/tools/policy';
 import type { ToolRegistry } from './tools/registry';
-import { runMcpCall } from './tools/mcp';
-import type { McpHub } from '../infra/mcp/hub';
+import { runMcpCall } from './tools/mcp/toolset';
+import type { McpHub } from './tools/mcp/hub';
 import { splitToolName } from '../kernel/mcp/spec';
 
 /** One tool call to carry out (or to answer with a refusal). */

@@ -15,6 +15,7 @@ import { batchRoutes } from './crews/batches';
 import { crewRoutes } from './crews/routes';
 import { scheduleRoutes } from './schedules';
 import { mcpServerRoutes } from './mcp-servers';
+import { mcpEndpoint } from './mcp/endpoint';
 import { agentControlRoutes, registerEventStreamDoc } from './agents/control-routes';
 import { agentRoutes } from './agents/routes';
 import { memoryRoutes } from './memories';
@@ -87,6 +88,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', batchRoutes(deps));
   app.route('/', scheduleRoutes(deps));
   app.route('/', mcpServerRoutes(deps));
+  app.route('/', mcpEndpoint(() => app.fetch));
   app.route('/', keyRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', codecRoutes(deps));

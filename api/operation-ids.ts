@@ -58,6 +58,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /batches/{id}': 'getBatch',
   'POST /batches/{id}/cancel': 'cancelBatch',
 
+  'POST /mcp': 'mcp',
   'POST /mcp/servers': 'registerMcpServer',
   'GET /mcp/servers': 'listMcpServers',
   'GET /mcp/servers/{id}': 'getMcpServer',

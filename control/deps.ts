@@ -1,5 +1,5 @@
-import type { McpHub } from '../infra/mcp/hub';
-import type { SecretBox } from '../infra/mcp/secret-box';
+import type { McpHub } from '../activities/tools/mcp/hub';
+import type { SecretBox } from '../activities/tools/mcp/secret-box';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { PubSub } from '../db/notify';

@@ -5,8 +5,8 @@ import type { Db } from '../db/client';
 import { mcpServers } from '../db/schema';
 import { KernelError, rootMessage } from '../kernel/errors';
 import type { McpPolicyPatch, McpServerSpec } from '../kernel/mcp/spec';
-import type { McpHub } from '../infra/mcp/hub';
-import type { SecretBox } from '../infra/mcp/secret-box';
+import type { McpHub } from '../activities/tools/mcp/hub';
+import type { SecretBox } from '../activities/tools/mcp/secret-box';
 
 /** What the MCP control operations need. */
 export interface McpControlDeps {

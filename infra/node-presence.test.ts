@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import { openDatabase, type Database } from '../db/client';
 import { markDraining, markUndrained, NODES_CHANNEL } from '../db/nodes';
 import { createTestDatabase } from '../test/support/postgres';
 import { createLogger } from './logger';
 import { startPresence } from './node-presence';
+
+// Opening a database runs every migration: bun's 5 s default is too short for the hooks.
+setDefaultTimeout(120_000);
 
 let fresh: Awaited<ReturnType<typeof createTestDatabase>>;
 let database: Database;

@@ -54,7 +54,10 @@ async function send(r: FuzzRequest, op: Operation): Promise<void> {
   const body = streaming ? '' : await res.text();
   if (streaming) await res.body?.cancel();
   if (res.status >= 500) failures.push({ request: { ...r, body: r.body?.slice(0, 300) }, status: res.status, body: body.slice(0, 300) });
-  if (res.status >= 400 && !(res.headers.get('content-type') ?? '').includes('application/problem+json')) {
+  // The MCP endpoint answers in JSON-RPC, as the protocol requires (its errors are JSON-RPC errors); the
+  // guard in front of it (no key, a wrong scope) still answers with problem bodies.
+  const jsonRpc = r.path === '/mcp' && /"jsonrpc":"2\.0"/.test(body);
+  if (res.status >= 400 && !jsonRpc && !(res.headers.get('content-type') ?? '').includes('application/problem+json')) {
     failures.push({ request: { ...r, body: r.body?.slice(0, 300) }, status: res.status, body: `not a problem body: ${body.slice(0, 200)}` });
   }
   // Without a valid key, a non-public route answers 401 (or 404 when the mangled path matches no route at all).

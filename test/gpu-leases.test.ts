@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { detectGpus } from '../activities/gpu/detect';
 import { openDatabase, type Database } from '../db/client';
 import { gpuReservations, releaseLeases, renewLease, reserveGpu } from '../db/leases';
 import { markDraining, registerNode } from '../db/nodes';
 import { SMI_FIXTURES } from './support/nodes';
 import { createTestDatabase } from './support/postgres';
+
+// Opening a database runs every migration: bun's 5 s default is too short for the hooks.
+setDefaultTimeout(120_000);
 
 // Real Postgres: the advisory lock that serialises placements is what is under test.
 let fresh: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { desc, eq } from 'drizzle-orm';
 import { auditLog, mcpServers, toolCalls } from '../db/schema';
 import { freePort } from '../infra/free-port';
-import { rootFetch } from './support/keys';
+import { rootFetch, TEST_ROOT_KEY } from './support/keys';
 import { useStack } from './support/suite';
 import { waitFor } from './support/wait';
 
@@ -170,5 +170,54 @@ describe('MCP servers as tool sources', () => {
     // …and their agents cannot name our servers' tools.
     const spawn = await fetch(`${suite.stack.apiUrl}/agents`, { method: 'POST', headers: { authorization: `Bearer ${globex}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', role: 'r', goal: 'g', input: 'x', tools: ['everything.echo'] }) });
     expect(spawn.status).toBe(400);
+  });
+});
+
+describe('the kernel as an MCP server', () => {
+  const text = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
+
+  test('over stdio (bun run mcp): an MCP client spawns an agent, sees it wait, approves its call, reads the usage', async () => {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+    const client = new Client({ name: 'test-ide', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [new URL('../bin/mcp.ts', import.meta.url).pathname], env: { ...(process.env as Record<string, string>), AOS_URL: suite.stack.apiUrl!, AOS_KEY: TEST_ROOT_KEY, AOS_CONFIG: '/nonexistent/aos.json' }, stderr: 'ignore' }));
+    try {
+      const tools = (await client.listTools()).tools.map((t) => t.name).sort();
+      expect(tools).toEqual(['approve_tool_call', 'describe_agent', 'kill_agent', 'list_agents', 'message_agent', 'spawn_agent', 'usage']);
+      const spawned = await client.callTool({ name: 'spawn_agent', arguments: { name: 'from-mcp', role: 'r', goal: 'publish', input: 'CALL publish {"channel":"mcp","text":"hi"}', model: 'scripted:2', tools: ['publish'] } });
+      expect(spawned.isError).toBeFalsy();
+      const id = /^spawned (\S+)/.exec(text(spawned))![1]!;
+      const waiting = await suite.agents.until(id, (v) => v.pendingApproval !== null, 'the MCP-spawned agent to wait');
+      expect(text(await client.callTool({ name: 'describe_agent', arguments: { id } }))).toContain('waiting for approval');
+      const wrong = await client.callTool({ name: 'approve_tool_call', arguments: { id, callId: 'nope' } });
+      expect(wrong.isError).toBe(true);
+      expect(text(wrong)).toMatch(/^409: /);
+      expect((await client.callTool({ name: 'approve_tool_call', arguments: { id, callId: waiting.pendingApproval!.callId } })).isError).toBeFalsy();
+      expect((await suite.agents.settle(id)).status).toBe('completed');
+      expect(text(await client.callTool({ name: 'list_agents', arguments: { limit: 50 } }))).toContain(`${id}\tcompleted`);
+      expect(text(await client.callTool({ name: 'usage', arguments: {} }))).toMatch(/^default: \$\d+\.\d{4} over \d+ steps/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('over Streamable HTTP at /mcp: the key’s scopes hold (a viewer lists but cannot spawn; no key, no session)', async () => {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const viewer = ((await (await suite.agents.post('/keys', { name: 'mcp-viewer', scopes: ['viewer'] })).json()) as { key: string }).key;
+    const client = new Client({ name: 'test-http', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${suite.stack.apiUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${viewer}` } } }));
+    try {
+      expect((await client.listTools()).tools).toHaveLength(7);
+      const listed = await client.callTool({ name: 'list_agents', arguments: {} });
+      expect(listed.isError).toBeFalsy();
+      const spawn = await client.callTool({ name: 'spawn_agent', arguments: { name: 'nope', role: 'r', goal: 'g', input: 'x' } });
+      expect(spawn.isError).toBe(true);
+      expect(text(spawn)).toMatch(/^403: /);
+    } finally {
+      await client.close();
+    }
+    const anonymous = new Client({ name: 'anonymous', version: '1.0.0' });
+    await expect(anonymous.connect(new StreamableHTTPClientTransport(new URL(`${suite.stack.apiUrl}/mcp`)))).rejects.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { kernelToolName, wireToolName } from '../../kernel/llm/wire-names';
 import { z } from 'zod';
 import { ProviderError } from '../../kernel/llm/errors';
 import type { ChatMessage, LlmProvider, LlmRequest, LlmResponse, StopReason } from '../../kernel/llm/types';
@@ -29,7 +30,7 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): Array<{ r
     const blocks: Block[] = [];
     if (m.role === 'tool') blocks.push({ type: 'tool_result', tool_use_id: m.toolCallId, content: m.content });
     else if (m.content) blocks.push({ type: 'text', text: m.content });
-    if (m.role === 'assistant') for (const c of m.toolCalls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: c.arguments });
+    if (m.role === 'assistant') for (const c of m.toolCalls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: wireToolName(c.name), input: c.arguments });
     const last = out.at(-1);
     if (last && last.role === role) last.content.push(...blocks);
     else out.push({ role, content: blocks });
@@ -50,12 +51,12 @@ export class AnthropicModel implements LlmProvider {
     if (!this.apiKey) throw new ProviderError(this.name, 401, 'ANTHROPIC_API_KEY is not set');
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
     const body: Record<string, unknown> = { model: this.model, max_tokens: request.maxTokens, system, messages: toAnthropicMessages(request.messages) };
-    if (request.tools?.length) body.tools = request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters }));
+    if (request.tools?.length) body.tools = request.tools.map((t) => ({ name: wireToolName(t.name), description: t.description, input_schema: t.parameters }));
     const raw = await postJson(this.name, `${this.baseUrl.replace(/\/$/, '')}/v1/messages`, { 'x-api-key': this.apiKey, 'anthropic-version': '2023-06-01' }, body, signal);
     const parsed = messageSchema.safeParse(raw);
     if (!parsed.success) throw new ProviderError(this.name, 502, `unexpected response shape: ${parsed.error.message}`);
     const text = parsed.data.content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join('');
-    const toolCalls = parsed.data.content.filter((c) => c.type === 'tool_use').map((c) => ({ id: c.id ?? '', name: c.name ?? '', arguments: c.input ?? {} }));
+    const toolCalls = parsed.data.content.filter((c) => c.type === 'tool_use').map((c) => ({ id: c.id ?? '', name: kernelToolName(c.name ?? '', request.tools), arguments: c.input ?? {} }));
     if (text) request.onToken?.(text);
     return {
       text,

@@ -1,4 +1,5 @@
 import type { ChatMessage, ToolCall, ToolSchema } from '../../kernel/llm/types';
+import { kernelToolName, wireToolName } from '../../kernel/llm/wire-names';
 
 /** Our chat messages in OpenAI's chat-completions shape. */
 export function toOpenAiMessages(messages: readonly ChatMessage[]): unknown[] {
@@ -8,7 +9,7 @@ export function toOpenAiMessages(messages: readonly ChatMessage[]): unknown[] {
       return {
         role: 'assistant',
         content: m.content || null,
-        tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } })),
+        tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: wireToolName(c.name), arguments: JSON.stringify(c.arguments) } })),
       };
     }
     return { role: m.role, content: m.content };
@@ -17,7 +18,7 @@ export function toOpenAiMessages(messages: readonly ChatMessage[]): unknown[] {
 
 /** Tool schemas in OpenAI's `tools` shape. */
 export function toOpenAiTools(tools: readonly ToolSchema[]): unknown[] {
-  return tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+  return tools.map((t) => ({ type: 'function', function: { name: wireToolName(t.name), description: t.description, parameters: t.parameters } }));
 }
 
 /** Parses a tool call's JSON arguments; unparsable text is kept so validation can report it. */
@@ -32,6 +33,6 @@ export function parseToolArguments(raw: string): Record<string, unknown> {
 }
 
 /** Builds tool calls from OpenAI's `tool_calls` entries. */
-export function fromOpenAiToolCalls(calls: ReadonlyArray<{ id: string; function: { name: string; arguments: string } }>): ToolCall[] {
-  return calls.map((c) => ({ id: c.id, name: c.function.name, arguments: parseToolArguments(c.function.arguments) }));
+export function fromOpenAiToolCalls(calls: ReadonlyArray<{ id: string; function: { name: string; arguments: string } }>, offered?: readonly ToolSchema[]): ToolCall[] {
+  return calls.map((c) => ({ id: c.id, name: kernelToolName(c.function.name, offered), arguments: parseToolArguments(c.function.arguments) }));
 }

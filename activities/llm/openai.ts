@@ -68,7 +68,7 @@ export class OpenAiCompatibleModel implements LlmProvider {
     const parsed = completionSchema.safeParse(await postJson(this.name, url, headers, body, signal));
     if (!parsed.success) throw new ProviderError(this.name, 502, `unexpected response shape: ${parsed.error.message}`);
     const choice = parsed.data.choices[0]!;
-    return this.response(request, choice.message.content ?? '', fromOpenAiToolCalls(choice.message.tool_calls ?? []), choice.finish_reason, parsed.data.usage);
+    return this.response(request, choice.message.content ?? '', fromOpenAiToolCalls(choice.message.tool_calls ?? [], request.tools), choice.finish_reason, parsed.data.usage);
   }
 
   private async stream(url: string, headers: Record<string, string>, body: Record<string, unknown>, request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
@@ -99,7 +99,7 @@ export class OpenAiCompatibleModel implements LlmProvider {
       }
     }
     const ordered = [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
-    return this.response(request, text, fromOpenAiToolCalls(ordered), finish, usage);
+    return this.response(request, text, fromOpenAiToolCalls(ordered, request.tools), finish, usage);
   }
 
   private response(request: LlmRequest, text: string, toolCalls: LlmResponse['toolCalls'], finish: string | null | undefined, usage: z.infer<typeof usageSchema>): LlmResponse {

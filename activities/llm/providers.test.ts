@@ -191,6 +191,16 @@ describe('OpenAI streaming and tool calls over real HTTP', () => {
     expect((fake.requests[0]!.body as { tools: unknown[] }).tools).toEqual([{ type: 'function', function: tools[0] }]);
   });
 
+  test('an MCP tool (server.tool) goes out as server__tool, which providers accept, and comes back by its kernel name', async () => {
+    fake.enqueue({ body: { choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_fs', type: 'function', function: { name: 'files__write_file', arguments: '{"path":"a"}' } }] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 30, completion_tokens: 12 } } });
+    const tools = [{ name: 'files.write_file', description: 'write', parameters: { type: 'object' } }];
+    const r = await new OpenAiCompatibleModel('gpt-fake', `${fake.url}/v1`, 'sk-test').complete({ messages, maxTokens: 16, tools });
+    expect(r.toolCalls).toEqual([{ id: 'call_fs', name: 'files.write_file', arguments: { path: 'a' } }]);
+    const sent = fake.requests[0]!.body as { tools: Array<{ function: { name: string } }> };
+    expect(sent.tools.map((t) => t.function.name)).toEqual(['files__write_file']);
+    for (const t of sent.tools) expect(t.function.name).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+  });
+
   test('tool results go back in the wire format (assistant tool_calls, then role tool)', async () => {
     fake.enqueue(openAiReply('42'));
     await model.complete({

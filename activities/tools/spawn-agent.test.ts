@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { openDatabase, type Database } from '../../db/client';
 import { getAgentRecord } from '../../db/agents';
 import { agents, crews } from '../../db/schema';
 import { depthOf } from './delegation';
 import { MAX_DELEGATION_DEPTH, MAX_SUB_AGENTS, spawnAgentTool } from './spawn-agent';
 import { builtinTools } from './builtin';
+
+// Opening a database runs every migration: bun's 5 s default is too short for the hooks.
+setDefaultTimeout(120_000);
 
 describe('spawn_agent limits', () => {
   let database: Database;

@@ -86,6 +86,10 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'PATCH /mcp/servers/:id': { scope: 'admin', resource: mcpServer },
   'POST /mcp/servers/:id/refresh': { scope: 'admin', resource: mcpServer },
   'DELETE /mcp/servers/:id': { scope: 'admin', resource: mcpServer },
+  // The kernel's own MCP server: each of its tools calls a route above with the same key and scope.
+  'POST /mcp': { scope: 'viewer' },
+  'GET /mcp': { scope: 'viewer' },
+  'DELETE /mcp': { scope: 'viewer' },
 
   'GET /nodes': { scope: 'viewer' },
   // Every tenant's figures: a Prometheus scraper holds a root key.

@@ -18,7 +18,7 @@ export const mcpServers = pgTable(
     args: jsonb('args').notNull().$type<string[]>().default([]),
     /** http: the Streamable HTTP endpoint. */
     url: text('url'),
-    /** `{env, headers}`, sealed (see infra/mcp/secret-box.ts); null when it has none. */
+    /** `{env, headers}`, sealed (see activities/tools/mcp/secret-box.ts); null when it has none. */
     secrets: text('secrets'),
     /** Names of the secret env vars and headers (never their values), for the view. */
     secretNames: jsonb('secret_names').notNull().$type<string[]>().default([]),

@@ -1,11 +1,11 @@
-import type { Db } from '../../db/client';
-import type { mcpServers } from '../../db/schema';
-import { mcpServersByName } from '../../db/mcp-servers';
-import type { McpHub } from '../../infra/mcp/hub';
-import type { ToolOutcome } from '../../infra/telemetry/tool-call';
-import { rootMessage } from '../../kernel/errors';
-import type { ToolSchema } from '../../kernel/llm/types';
-import { allowsMcpTool, mcpServersNamed, splitToolName } from '../../kernel/mcp/spec';
+import type { Db } from '../../../db/client';
+import type { mcpServers } from '../../../db/schema';
+import { mcpServersByName } from '../../../db/mcp-servers';
+import type { McpHub } from './hub';
+import type { ToolOutcome } from '../../../infra/telemetry/tool-call';
+import { rootMessage } from '../../../kernel/errors';
+import type { ToolSchema } from '../../../kernel/llm/types';
+import { allowsMcpTool, mcpServersNamed, splitToolName } from '../../../kernel/mcp/spec';
 
 type Row = typeof mcpServers.$inferSelect;
 

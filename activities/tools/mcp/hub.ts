@@ -3,10 +3,10 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { mcpServers, type McpToolRecord } from '../../db/schema';
-import { KernelError, rootMessage } from '../../kernel/errors';
-import type { Logger } from '../logger';
+import type { Db } from '../../../db/client';
+import { mcpServers, type McpToolRecord } from '../../../db/schema';
+import { KernelError, rootMessage } from '../../../kernel/errors';
+import type { Logger } from '../../../infra/logger';
 import { resultText } from './result-text';
 import type { SecretBox } from './secret-box';
 
@@ -51,20 +51,6 @@ export class McpHub {
       client.callTool({ name: tool, arguments: args, _meta: { 'agent-os-kernel/idempotency-key': options.idempotencyKey } }, undefined, { signal: options.signal, timeout: options.timeoutMs, maxTotalTimeout: options.timeoutMs }),
     );
     return { text: resultText(result), isError: result.isError === true };
-  }
-
-  /** A resource's text (binary contents are described, not returned). */
-  async readResource(server: McpServerRow, uri: string): Promise<string> {
-    const { client } = await this.connection(server);
-    const r = await this.guard(server, () => client.readResource({ uri }));
-    return r.contents.map((c) => ('text' in c && typeof c.text === 'string' ? c.text : `[binary ${c.mimeType ?? ''} resource ${c.uri}]`)).join('\n');
-  }
-
-  /** A prompt's messages as text, one per line with its role. */
-  async getPrompt(server: McpServerRow, name: string, args: Record<string, string>): Promise<string> {
-    const { client } = await this.connection(server);
-    const r = await this.guard(server, () => client.getPrompt({ name, arguments: args }));
-    return r.messages.map((m) => `${m.role}: ${resultText({ content: [m.content] })}`).join('\n');
   }
 
   /** Drops a server's connection (it was deleted or disabled). */

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { KernelError } from '../../kernel/errors';
-import type { CodecKeys } from '../temporal/codec';
+import { KernelError } from '../../../kernel/errors';
+import type { CodecKeys } from '../../../infra/temporal/codec';
 
 /** An MCP server's secrets: the stdio process's env and the HTTP request headers. */
 export interface McpSecrets {
