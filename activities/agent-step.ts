@@ -25,6 +25,7 @@ import type { ProviderGuard } from './llm/guard';
 import { mcpToolset, NO_MCP_TOOLS, type McpCallPolicy, type McpToolset } from './tools/mcp/toolset';
 import type { ToolRegistry } from './tools/registry';
 import { renewGpuLease } from './placement';
+import { leasedDevices } from '../db/leases';
 import { currentRun } from './run-identity';
 import { claimStep, fencedOut, type DetectedRewind, type StepClaim } from './step-claim';
 import { beginStep } from '../db/step-begin';
@@ -207,6 +208,8 @@ export function createLlmStep(deps: LlmStepDeps) {
     const sameIdentity = identities.remember(agent, hint);
     const gathered = start.agent && sameIdentity ? early : undefined;
     if (input.gpuLease) await renewGpuLease(db, input.agentId, input.gpuLease, deps.gpuLeaseMs ?? 120_000);
+    // The devices the lease holds: in the step's context (its started event, and the model request for in-process work).
+    const devices = input.gpuLease ? await leasedDevices(db, input.agentId) : [];
 
     const mcp = await mcpFor(agent);
     const { tools, contextTokens } = gatherRequest(agent, input, mcp);
@@ -289,13 +292,13 @@ export function createLlmStep(deps: LlmStepDeps) {
       const reserved = await reserveSpend(db, { ...replyKey, tenant: agent.tenant, model: input.model, estimateUsd, fence }, cap, utcDayStart(new Date()));
       if (!reserved.ok) throw ApplicationFailure.create({ message: `budget exhausted: tenant ${agent.tenant} has spent or reserved ${reserved.spent.toFixed(4)} of its ${cap} USD for today (TENANT_MAX_COST_USD_PER_DAY)`, type: 'BudgetExhausted', nonRetryable: true });
     }
-    const stream = tokenStreamer(deps, input.agentId, input.step, fence, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null } });
+    const stream = tokenStreamer(deps, input.agentId, input.step, fence, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null, ...(devices.length ? { devices } : {}) } });
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
     try {
       response = await observedModelCall(
         { provider: provider.name, model: input.model, agentId: input.agentId, step: input.step, maxTokens: verdict.maxCompletionTokens, purpose: 'reply', messages },
-        () => deps.guard(provider, { messages, maxTokens: verdict.maxCompletionTokens, tools, onToken: stream.onToken, step: input.step }, verdict.reservedPromptTokens + verdict.maxCompletionTokens, ctx.cancellationSignal),
+        () => deps.guard(provider, { messages, maxTokens: verdict.maxCompletionTokens, tools, onToken: stream.onToken, step: input.step, ...(devices.length ? { devices } : {}) }, verdict.reservedPromptTokens + verdict.maxCompletionTokens, ctx.cancellationSignal),
         (r) => usageCostUsd(price, r.usage),
       );
     } catch (err) {

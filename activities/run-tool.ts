@@ -7,6 +7,7 @@ import { EVENTS_CHANNEL } from '../db/events';
 import { fenceCheck } from '../db/fence';
 import type { PubSub } from '../db/notify';
 import { findPage, toPageRef, writePage } from '../db/pages';
+import { leasedDevices } from '../db/leases';
 import { agentEvents, toolCalls } from '../db/schema';
 import type { PageRef } from '../kernel/agent/state';
 import type { Spend } from '../kernel/cost/budget';
@@ -130,7 +131,8 @@ export function createRunTool(deps: RunToolDeps) {
       // Heartbeats carry a kill to the tool within a second (its signal aborts it).
       const beat = setInterval(() => ctx.heartbeat(), 1_000);
       try {
-        const result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey, db, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, tenantLiveAgentCap: deps.tenantLiveAgentCap } });
+        const devices = await leasedDevices(db, input.agentId);
+        const result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey, db, devices, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, tenantLiveAgentCap: deps.tenantLiveAgentCap } });
         return { status: 'succeeded', result };
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw err;

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { deleteMcpServer, listMcpServers, mcpServerRow, mcpServerView, refreshMcpServer, registerMcpServer, updateMcpServer } from '../control/mcp-servers';
-import { mcpPolicyPatchSchema, mcpServerSpecSchema } from '../kernel/mcp/spec';
+import { attachFromMcp, deleteMcpServer, listMcpServers, mcpServerRow, mcpServerView, refreshMcpServer, registerMcpServer, updateMcpServer } from '../control/mcp-servers';
+import { mcpAttachmentSchema, mcpPolicyPatchSchema, mcpServerSpecSchema } from '../kernel/mcp/spec';
 import type { ApiDeps } from './deps';
 import { problemResponse } from './openapi-common';
 import { validationHook } from './validation';
@@ -70,7 +70,21 @@ const refreshRoute = createRoute({
 });
 const deleteRoute = createRoute({ method: 'delete', path: '/mcp/servers/{id}', summary: "Remove a server: its tools are refused from each agent's next step", request: { params: idParam }, responses: { 204: { description: 'Removed' }, 404: errors[404] } });
 
-/** MCP server routes: register, list, read, change policy, list tools again, remove. */
+const attachRoute = createRoute({
+  method: 'post',
+  path: '/agents/{id}/attachments',
+  summary: "Pin a resource or a prompt of one of the tenant's MCP servers into the agent's context (from its next step)",
+  request: { params: idParam, body: { required: true, content: { 'application/json': { schema: mcpAttachmentSchema } } } },
+  responses: {
+    202: { description: 'Pinned and signalled', content: { 'application/json': { schema: z.object({ pageId: z.string(), tokens: z.number().int() }) } } },
+    400: errors[400],
+    404: problemResponse('Unknown agent or server'),
+    409: problemResponse('The agent has finished, or the server is disabled'),
+    503: problemResponse('The server could not be reached'),
+  },
+});
+
+/** MCP server routes: register, list, read, change policy, list tools again, remove; attach a resource or prompt to an agent. */
 export function mcpServerRoutes(deps: ApiDeps) {
   const control = { db: deps.db, mcp: deps.mcp, box: deps.secrets };
   return new OpenAPIHono({ defaultHook: validationHook })
@@ -84,6 +98,7 @@ export function mcpServerRoutes(deps: ApiDeps) {
     .openapi(getRoute, async (c) => c.json(mcpServerView(await mcpServerRow(deps.db, c.req.valid('param').id, listTenant(c))), 200))
     .openapi(patchRoute, async (c) => c.json(await updateMcpServer(control, c.req.valid('param').id, listTenant(c), c.req.valid('json'), principalOf(c).actor), 200))
     .openapi(refreshRoute, async (c) => c.json(await refreshMcpServer(control, c.req.valid('param').id, listTenant(c), principalOf(c).actor), 200))
+    .openapi(attachRoute, async (c) => c.json(await attachFromMcp(deps, c.req.valid('param').id, c.req.valid('json'), principalOf(c).actor), 202))
     .openapi(deleteRoute, async (c) => {
       await deleteMcpServer(control, c.req.valid('param').id, listTenant(c), principalOf(c).actor);
       return c.body(null, 204);

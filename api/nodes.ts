@@ -11,7 +11,16 @@ import { listTenant } from './auth/tenant';
 import { and, eq, inArray } from 'drizzle-orm';
 import { agents } from '../db/schema';
 
-const migSchema = z.object({ index: z.number().int().nullable(), memoryTotalMiB: z.number().nullable(), memoryUsedMiB: z.number().nullable() });
+const migSchema = z.object({
+  index: z.number().int().nullable(),
+  uuid: z.string().nullable().default(null).describe('the instance UUID when the driver lists one'),
+  gpuInstanceId: z.number().int().nullable().default(null),
+  computeInstanceId: z.number().int().nullable().default(null),
+  multiprocessorCount: z.number().int().nullable().default(null),
+  profile: z.string().nullable().default(null).describe('e.g. 1g.20gb'),
+  memoryTotalMiB: z.number().nullable(),
+  memoryUsedMiB: z.number().nullable(),
+});
 /** One GPU as the node's `nvidia-smi` reported it (null: the driver could not say). */
 const gpuSchema = z.object({
   index: z.number().int(),
@@ -26,14 +35,22 @@ const gpuSchema = z.object({
   powerDrawW: z.number().nullable(),
   migEnabled: z.boolean().nullable(),
   migDevices: z.array(migSchema),
+  problems: z.array(z.string()).default([]).describe('why this GPU is not offered (ECC errors, retired or remapped pages pending); empty when healthy'),
 });
 /** A node's GPU inventory: its driver and GPUs (empty when it has none). */
-const inventorySchema = z.object({ driverVersion: z.string().nullable(), gpus: z.array(gpuSchema) });
+const inventorySchema = z.object({ driverVersion: z.string().nullable(), gpus: z.array(gpuSchema), topology: z.array(z.array(z.number())).nullable().default(null).describe('link scores between GPUs from nvidia-smi topo -m (higher is closer), when read') });
 
 /** The stored inventory in today's shape (rows from before inventories had a driver were a bare list). */
 function inventoryOf(stored: unknown): z.infer<typeof inventorySchema> {
   const parsed = inventorySchema.safeParse(Array.isArray(stored) ? { driverVersion: null, gpus: stored } : stored);
-  return parsed.success ? parsed.data : { driverVersion: null, gpus: [] };
+  return parsed.success ? parsed.data : { driverVersion: null, gpus: [], topology: null };
+}
+
+const gpuStatusSchema = z.object({ state: z.enum(['ok', 'none', 'degraded']), error: z.string().nullable(), checkedAt: z.string() });
+/** The GPU status a node stored with its capabilities (null from nodes that predate it). */
+function gpuStatusOf(capabilities: unknown): z.infer<typeof gpuStatusSchema> | null {
+  const parsed = gpuStatusSchema.safeParse((capabilities as { gpuStatus?: unknown } | null)?.gpuStatus);
+  return parsed.success ? parsed.data : null;
 }
 
 const nodeSchema = z.object({
@@ -44,10 +61,12 @@ const nodeSchema = z.object({
   status: z.string(),
   capabilities: z.record(z.string(), z.unknown()),
   gpus: inventorySchema,
+  /** How the GPU inventory was last read: ok, none (no nvidia-smi), or degraded (the last read failed: the inventory shown is the last good one). */
+  gpuStatus: z.object({ state: z.enum(['ok', 'none', 'degraded']), error: z.string().nullable(), checkedAt: z.string() }).nullable(),
   heartbeatAt: z.string(),
   leaseExpiresAt: z.string(),
   /** GPU memory reserved on this node by agents' leases, per GPU index. */
-  reservations: z.array(z.object({ agentId: z.string().nullable().describe('null when the agent belongs to another tenant'), gpuIndex: z.number().int(), memoryMiB: z.number(), expiresAt: z.string() })),
+  reservations: z.array(z.object({ agentId: z.string().nullable().describe('null when the agent belongs to another tenant'), gpuIndex: z.number().int(), device: z.string().nullable().describe('the GPU or MIG instance held (CUDA_VISIBLE_DEVICES)'), memoryMiB: z.number(), expiresAt: z.string() })),
 });
 
 /** Who asks (for the audit log). */
@@ -108,9 +127,10 @@ export function nodeRoutes(deps: ApiDeps) {
         status: effectiveStatus(n, now),
         capabilities: n.capabilities as Record<string, unknown>,
         gpus: inventoryOf(n.gpus),
+        gpuStatus: gpuStatusOf(n.capabilities),
         heartbeatAt: n.heartbeatAt.toISOString(),
         leaseExpiresAt: n.leaseExpiresAt.toISOString(),
-        reservations: held.filter((r) => r.nodeId === n.id).map((r) => ({ agentId: visible.has(r.holder) ? r.holder : null, gpuIndex: r.gpuIndex, memoryMiB: r.memoryMiB, expiresAt: r.expiresAt.toISOString() })),
+        reservations: held.filter((r) => r.nodeId === n.id).map((r) => ({ agentId: visible.has(r.holder) ? r.holder : null, gpuIndex: r.gpuIndex, device: r.device, memoryMiB: r.memoryMiB, expiresAt: r.expiresAt.toISOString() })),
       })),
     }, 200);
   });

@@ -59,6 +59,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /batches/{id}/cancel': 'cancelBatch',
 
   'POST /mcp': 'mcp',
+  'POST /agents/{id}/attachments': 'attachToAgent',
   'POST /mcp/servers': 'registerMcpServer',
   'GET /mcp/servers': 'listMcpServers',
   'GET /mcp/servers/{id}': 'getMcpServer',

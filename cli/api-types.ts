@@ -62,6 +62,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/agents/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pin a resource or a prompt of one of the tenant's MCP servers into the agent's context (from its next step) */
+        post: operations["attachToAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agents/{id}/budget": {
         parameters: {
             query?: never;
@@ -1341,6 +1358,8 @@ export interface operations {
                     parentId?: string;
                     placement?: {
                         gpuMemoryMiB?: number;
+                        gpus?: number;
+                        migProfile?: string;
                         node?: string;
                     };
                     /** @default 5 */
@@ -1736,6 +1755,157 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attachToAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the resource URI */
+                    resource: string;
+                    server: string;
+                } | {
+                    /** @default {} */
+                    arguments?: {
+                        [key: string]: string;
+                    };
+                    prompt: string;
+                    server: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Pinned and signalled */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pageId: string;
+                        tokens: number;
+                    };
+                };
+            };
+            /** @description Invalid, or the server could not be reached to list its tools */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown agent or server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The agent has finished, or the server is disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server could not be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };
@@ -8372,18 +8542,50 @@ export interface operations {
                                     memoryTotalMiB: number | null;
                                     memoryUsedMiB: number | null;
                                     migDevices: {
+                                        /** @default null */
+                                        computeInstanceId: number | null;
+                                        /** @default null */
+                                        gpuInstanceId: number | null;
                                         index: number | null;
                                         memoryTotalMiB: number | null;
                                         memoryUsedMiB: number | null;
+                                        /** @default null */
+                                        multiprocessorCount: number | null;
+                                        /**
+                                         * @description e.g. 1g.20gb
+                                         * @default null
+                                         */
+                                        profile: string | null;
+                                        /**
+                                         * @description the instance UUID when the driver lists one
+                                         * @default null
+                                         */
+                                        uuid: string | null;
                                     }[];
                                     migEnabled: boolean | null;
                                     name: string;
                                     powerDrawW: number | null;
+                                    /**
+                                     * @description why this GPU is not offered (ECC errors, retired or remapped pages pending); empty when healthy
+                                     * @default []
+                                     */
+                                    problems: string[];
                                     temperatureC: number | null;
                                     utilizationPct: number | null;
                                     uuid: string | null;
                                 }[];
+                                /**
+                                 * @description link scores between GPUs from nvidia-smi topo -m (higher is closer), when read
+                                 * @default null
+                                 */
+                                topology: number[][] | null;
                             };
+                            gpuStatus: {
+                                checkedAt: string;
+                                error: string | null;
+                                /** @enum {string} */
+                                state: "ok" | "none" | "degraded";
+                            } | null;
                             heartbeatAt: string;
                             hostname: string;
                             id: string;
@@ -8391,6 +8593,8 @@ export interface operations {
                             reservations: {
                                 /** @description null when the agent belongs to another tenant */
                                 agentId: string | null;
+                                /** @description the GPU or MIG instance held (CUDA_VISIBLE_DEVICES) */
+                                device: string | null;
                                 expiresAt: string;
                                 gpuIndex: number;
                                 memoryMiB: number;
@@ -8828,6 +9032,8 @@ export interface operations {
                         parentId?: string;
                         placement?: {
                             gpuMemoryMiB?: number;
+                            gpus?: number;
+                            migProfile?: string;
                             node?: string;
                         };
                         /** @default 5 */

@@ -268,9 +268,9 @@ async function crewView(id: string): Promise<void> {
     ], 'crew nodes')}`;
 }
 
-type Gpu = { index: number; name: string; uuid: string | null; memoryTotalMiB: number | null; memoryUsedMiB: number | null; utilizationPct: number | null; migEnabled: boolean | null };
-type Reservation = { agentId: string | null; gpuIndex: number; memoryMiB: number; expiresAt: string };
-type NodeView = { id: string; status: string; hostname: string; heartbeatAt: string; gpus: { driverVersion: string | null; gpus: Gpu[] }; reservations: Reservation[] };
+type Gpu = { index: number; name: string; uuid: string | null; memoryTotalMiB: number | null; memoryUsedMiB: number | null; utilizationPct: number | null; migEnabled: boolean | null; problems: string[]; migDevices: Array<{ profile: string | null }> };
+type Reservation = { agentId: string | null; gpuIndex: number; device: string | null; memoryMiB: number; expiresAt: string };
+type NodeView = { id: string; status: string; hostname: string; heartbeatAt: string; gpus: { driverVersion: string | null; gpus: Gpu[] }; gpuStatus: { state: string; error: string | null } | null; reservations: Reservation[] };
 
 async function nodesView(): Promise<void> {
   const { nodes } = await api<{ nodes: NodeView[] }>('/nodes');
@@ -280,18 +280,18 @@ async function nodesView(): Promise<void> {
     ['id', (n) => esc(n.id)],
     ['status', (n) => `<span class="state-${esc(n.status)}">${esc(n.status)}</span>`],
     ['host', (n) => esc(n.hostname)],
-    ['GPUs', (n) => String(n.gpus.gpus.length), 'num'],
+    ['GPUs', (n) => `${n.gpus.gpus.length}${n.gpuStatus?.state === 'degraded' ? ` <span class="state-failed" title="${esc(n.gpuStatus.error)}">degraded</span>` : ''}`, 'num'],
     ['driver', (n) => esc(n.gpus.driverVersion ?? '-')],
     ['heartbeat', (n) => esc(n.heartbeatAt)],
   ], 'nodes')}
     <h2>GPUs and their leases</h2>
     ${table(gpuRows, [
       ['node', (r) => esc(r.node.id)],
-      ['GPU', (r) => `${r.gpu.index}: ${esc(r.gpu.name)}${r.gpu.migEnabled ? ' (MIG)' : ''}`],
+      ['GPU', (r) => `${r.gpu.index}: ${esc(r.gpu.name)}${r.gpu.migEnabled ? ` (MIG: ${esc(r.gpu.migDevices.map((d) => d.profile ?? '?').join(', ') || 'no instances listed')})` : ''}${r.gpu.problems.length ? ` <span class="state-failed">not offered: ${esc(r.gpu.problems.join('; '))}</span>` : ''}`],
       ['MiB total', (r) => mib(r.gpu.memoryTotalMiB), 'num'],
       ['MiB used', (r) => mib(r.gpu.memoryUsedMiB), 'num'],
       ['MiB leased', (r) => r.leases.reduce((n, l) => n + l.memoryMiB, 0).toLocaleString(), 'num'],
-      ['leases', (r) => r.leases.map((l) => `${l.agentId ? `<a href="#/agents/${encodeURIComponent(l.agentId)}">${esc(l.agentId)}</a>` : 'another tenant'} ${l.memoryMiB.toLocaleString()} MiB until ${esc(l.expiresAt)}`).join('<br>') || '-'],
+      ['leases', (r) => r.leases.map((l) => `${l.device ? `${esc(l.device)}: ` : ''}${l.agentId ? `<a href="#/agents/${encodeURIComponent(l.agentId)}">${esc(l.agentId)}</a>` : 'another tenant'} ${l.memoryMiB.toLocaleString()} MiB until ${esc(l.expiresAt)}`).join('<br>') || '-'],
     ], 'GPUs')}`;
 }
 

@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import { appendAudit } from '../db/audit';
 import type { Db } from '../db/client';
-import { mcpServers } from '../db/schema';
+import { contextPages, mcpServers } from '../db/schema';
+import { mcpServersByName } from '../db/mcp-servers';
+import type { ControlDeps } from './deps';
+import { sendMessage } from './steer';
+import { agentRow } from './views';
 import { KernelError, rootMessage } from '../kernel/errors';
-import type { McpPolicyPatch, McpServerSpec } from '../kernel/mcp/spec';
+import type { McpAttachment, McpPolicyPatch, McpServerSpec } from '../kernel/mcp/spec';
 import type { McpHub } from '../activities/tools/mcp/hub';
 import type { SecretBox } from '../activities/tools/mcp/secret-box';
 
@@ -16,6 +20,9 @@ export interface McpControlDeps {
 }
 
 type Row = typeof mcpServers.$inferSelect;
+
+/** The most text an attachment pins (a page is re-read at every step). */
+const MAX_ATTACHMENT_CHARS = 100_000;
 
 /** A registered server as the API shows it: how it is reached (secrets by name only), its policy and its tools. */
 export function mcpServerView(r: Row) {
@@ -140,4 +147,31 @@ export async function deleteMcpServer(deps: McpControlDeps, id: string, tenant: 
   await deps.db.delete(mcpServers).where(eq(mcpServers.id, id));
   await deps.mcp.forget(id);
   await appendAudit(deps.db, { actor, action: 'mcp.server.deleted', subject: id, data: { tenant: row.tenant, name: row.name }, idempotencyKey: `mcp.delete:${id}` });
+}
+
+/**
+ * Pins a resource or a prompt of one of the agent's tenant's MCP servers into its context: read now
+ * (through this process's connection, closed after), stored as a pinned page, signalled into the
+ * agent's next step like a message; audited. A disabled server, or one the tenant does not have, is
+ * refused.
+ */
+export async function attachFromMcp(deps: ControlDeps, agentId: string, attachment: McpAttachment, actor: string): Promise<{ pageId: string; tokens: number }> {
+  const agent = await agentRow(deps, agentId);
+  const [server] = await mcpServersByName(deps.db, agent.tenant, [attachment.server]);
+  if (!server) throw new KernelError('not_found', `tenant "${agent.tenant}" has no MCP server named "${attachment.server}"`);
+  if (!server.enabled) throw new KernelError('conflict', `MCP server "${server.name}" is disabled`);
+  const what = 'resource' in attachment ? `resource ${attachment.resource}` : `prompt ${attachment.prompt}`;
+  let text: string;
+  try {
+    text = 'resource' in attachment ? await deps.mcp.readResource(server, attachment.resource) : await deps.mcp.getPrompt(server, attachment.prompt, attachment.arguments);
+  } catch (err) {
+    throw new KernelError(err instanceof KernelError && err.code === 'unavailable' ? 'unavailable' : 'invalid_input', `could not read ${what} of MCP server "${server.name}": ${rootMessage(err)}`);
+  } finally {
+    await deps.mcp.forget(server.id);
+  }
+  const body = `[${server.name} ${what}]\n${text.length > MAX_ATTACHMENT_CHARS ? `${text.slice(0, MAX_ATTACHMENT_CHARS)}… [cut at ${MAX_ATTACHMENT_CHARS} characters]` : text}`;
+  const { pageId } = await sendMessage(deps, agentId, body, { pinned: true, meta: { mcp: { server: server.name, ...('resource' in attachment ? { resource: attachment.resource } : { prompt: attachment.prompt }) } } });
+  await appendAudit(deps.db, { actor, action: 'agent.mcp_attached', subject: agentId, data: { server: server.name, what, pageId }, idempotencyKey: `mcp.attach:${pageId}` });
+  const [page] = await deps.db.select({ tokens: contextPages.tokens }).from(contextPages).where(eq(contextPages.id, pageId)).limit(1);
+  return { pageId, tokens: page?.tokens ?? 0 };
 }

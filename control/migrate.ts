@@ -16,6 +16,8 @@ import { withTemporal } from './temporal';
 export interface PlacementSpec {
   node?: string;
   gpuMemoryMiB?: number;
+  gpus?: number;
+  migProfile?: string;
 }
 
 async function liveNode(deps: Pick<ControlDeps, 'db'>, id: string) {
@@ -30,7 +32,8 @@ async function liveNode(deps: Pick<ControlDeps, 'db'>, id: string) {
 export async function placementOverrides(deps: Pick<ControlDeps, 'db'>, spec: PlacementSpec | undefined): Promise<Pick<AgentRunInput, 'gpu' | 'pendingPlacement'>> {
   if (!spec || (!spec.node && !spec.gpuMemoryMiB)) return { gpu: null, pendingPlacement: null };
   if (spec.node) await liveNode(deps, spec.node);
-  return { gpu: spec.gpuMemoryMiB ? { memoryMiB: spec.gpuMemoryMiB } : null, pendingPlacement: { node: spec.node ?? null, reason: 'spawn' } };
+  const gpu = spec.gpuMemoryMiB ? { memoryMiB: spec.gpuMemoryMiB, ...(spec.gpus && spec.gpus > 1 ? { gpus: spec.gpus } : {}), ...(spec.migProfile ? { migProfile: spec.migProfile } : {}) } : null;
+  return { gpu, pendingPlacement: { node: spec.node ?? null, reason: 'spawn' } };
 }
 
 /** Asks a running agent to move to `node` at its next step boundary; audited. */

@@ -65,13 +65,13 @@ export async function signalLifecycle(deps: ControlDeps, id: string, action: 'pa
 }
 
 /**
- * Stores a user message as a page, then signals its reference into the agent's next step. A refused
+ * Stores a user message as a page (pinned, for an attachment), then signals its reference into the agent's next step. A refused
  * message stores nothing: a finished agent is refused before the write, and a signal that fails
  * (the run closed meanwhile, Temporal unreachable) takes its page back out.
  */
-export async function sendMessage(deps: ControlDeps, id: string, text: string): Promise<{ pageId: string }> {
+export async function sendMessage(deps: ControlDeps, id: string, text: string, options: { pinned?: boolean; meta?: Record<string, unknown> } = {}): Promise<{ pageId: string }> {
   const row = await liveAgent(deps, id, 'send a message');
-  const page = await writePage(deps.db, { agentId: id, step: enteringStep(row), purpose: `message:${randomUUID()}`, kind: 'message', role: 'user', body: text, importance: 0.8 });
+  const page = await writePage(deps.db, { agentId: id, step: enteringStep(row), purpose: `message:${randomUUID()}`, kind: 'message', role: 'user', body: text, importance: 0.8, ...(options.pinned ? { pinned: true } : {}), ...(options.meta ? { meta: options.meta } : {}) });
   try {
     await control(deps, row, 'send a message', () => deps.client.workflow.getHandle(row.workflowId).signal(messageSignal, toPageRef(page)));
   } catch (err) {

@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
 import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
-import type { GpuInventory } from '../kernel/gpu/types';
+import type { GpuInventory, GpuStatus } from '../kernel/gpu/types';
 import type { Db } from './client';
 import { agents, nodes } from './schema';
 
@@ -54,6 +54,14 @@ export async function reapDeadNodes(db: Db, now = new Date()): Promise<string[]>
 /** Marks a node as stopped (a clean shutdown, not a death). */
 export async function deregisterNode(db: Db, id: string): Promise<void> {
   await db.update(nodes).set({ status: 'stopped', leaseExpiresAt: sql`now()` }).where(eq(nodes.id, id));
+}
+
+/** Stores a node's GPU inventory as it stands now, and how it was read (in its capabilities, as `gpuStatus`). */
+export async function setNodeGpus(db: Db, id: string, inventory: GpuInventory, status: GpuStatus): Promise<void> {
+  await db
+    .update(nodes)
+    .set({ gpus: inventory, capabilities: sql`${nodes.capabilities} || ${JSON.stringify({ gpu: inventory.gpus.length > 0, gpuCount: inventory.gpus.length, gpuStatus: status })}::jsonb` })
+    .where(eq(nodes.id, id));
 }
 
 /** Every known node, newest heartbeat first. */

@@ -24,7 +24,7 @@ test('a node hears its drain and its undrain at once, not at its next heartbeat 
   // A 30 s lease: the heartbeat comes every 10 s, far later than the 2 s this test waits.
   const stop = await startPresence(
     database.db,
-    { nodeId: 'listener', taskQueue: 'q.node.listener', leaseMs: 30_000, smiCommand: 'false', pubsub: database.pubsub, onDraining: () => heard.push('draining'), onUndrained: () => heard.push('alive') },
+    { nodeId: 'listener', taskQueue: 'q.node.listener', leaseMs: 30_000, smiCommand: 'false', gpuIntervalMs: 60_000, pubsub: database.pubsub, onDraining: () => heard.push('draining'), onUndrained: () => heard.push('alive') },
     createLogger('error'),
   );
   try {

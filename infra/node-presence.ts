@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { detectGpus } from '../activities/gpu/detect';
 import type { Db } from '../db/client';
 import { deregisterNode, heartbeat, NODES_CHANNEL, reapDeadNodes, registerNode } from '../db/nodes';
 import type { PubSub } from '../db/notify';
+import { GpuWatch } from './gpu-watch';
 import type { Logger } from './logger';
 
 /** A node's identity and how it keeps its lease. */
@@ -12,6 +12,10 @@ export interface PresenceOptions {
   taskQueue: string;
   leaseMs: number;
   smiCommand: string;
+  /** `nvidia-smi topo -m` (a tie-breaker for multi-GPU placement); unset: not read. */
+  topoCommand?: string;
+  /** How often the GPUs are read again (at the heartbeat that follows). */
+  gpuIntervalMs: number;
   capabilities?: Record<string, unknown>;
   /** Called when an operator drains this node. */
   onDraining?: () => void;
@@ -24,21 +28,26 @@ export interface PresenceOptions {
 }
 
 /**
- * Registers this process as a node (with its GPUs), renews its lease every third of the lease, and
- * reaps nodes whose leases lapsed. Returns a stop function that deregisters cleanly.
+ * Registers this process as a node (with its GPUs), renews its lease every third of the lease, reads
+ * its GPUs again every `gpuIntervalMs` (see {@link GpuWatch}), and reaps nodes whose leases lapsed. Returns a stop function that deregisters cleanly.
  */
 export async function startPresence(db: Db, options: PresenceOptions, logger: Logger): Promise<() => Promise<void>> {
-  const detection = await detectGpus(options.smiCommand);
-  if (detection.error) logger.info({ reason: detection.error }, 'no GPUs on this node');
-  else logger.info({ gpus: detection.inventory.gpus.map((g) => `${g.index}:${g.name}`) }, 'GPUs detected');
-  const announcement = {
-    id: options.nodeId,
-    hostname: hostname(),
-    taskQueue: options.taskQueue,
-    capabilities: { gpu: detection.inventory.gpus.length > 0, gpuCount: detection.inventory.gpus.length, pid: process.pid, ...options.capabilities },
-    gpus: detection.inventory,
+  const gpus = new GpuWatch(db, { nodeId: options.nodeId, smiCommand: options.smiCommand, topoCommand: options.topoCommand }, logger);
+  const first = await gpus.first();
+  if (first.status.state === 'ok') logger.info({ gpus: first.inventory.gpus.map((g) => `${g.index}:${g.name}`) }, 'GPUs detected');
+  else logger.info({ reason: first.status.error }, first.status.state === 'degraded' ? 'the GPUs could not be read' : 'no GPUs on this node');
+  const announcement = () => {
+    const { inventory, status } = gpus.current();
+    return {
+      id: options.nodeId,
+      hostname: hostname(),
+      taskQueue: options.taskQueue,
+      capabilities: { gpu: inventory.gpus.length > 0, gpuCount: inventory.gpus.length, gpuStatus: status, pid: process.pid, ...options.capabilities },
+      gpus: inventory,
+    };
   };
-  await registerNode(db, announcement, options.leaseMs);
+  await registerNode(db, announcement(), options.leaseMs);
+  let lastGpuRead = Date.now();
   let draining = false;
   /** Renews the lease and acts on the status an operator set (drain, undrain) and on dead nodes. */
   const check = async () => {
@@ -46,7 +55,7 @@ export async function startPresence(db: Db, options: PresenceOptions, logger: Lo
       const status = await heartbeat(db, options.nodeId, options.leaseMs);
       if (status === null) {
         logger.warn({ nodeId: options.nodeId }, 'this node was declared dead; registering again');
-        await registerNode(db, announcement, options.leaseMs);
+        await registerNode(db, announcement(), options.leaseMs);
       } else if (status === 'draining' && !draining) {
         draining = true;
         logger.info({ nodeId: options.nodeId }, 'this node is draining: it stops taking shared work');
@@ -55,6 +64,10 @@ export async function startPresence(db: Db, options: PresenceOptions, logger: Lo
         draining = false;
         logger.info({ nodeId: options.nodeId }, 'this node is back in service: it takes shared work again');
         options.onUndrained?.();
+      }
+      if (Date.now() - lastGpuRead >= options.gpuIntervalMs) {
+        lastGpuRead = Date.now();
+        await gpus.refresh();
       }
       const dead = await reapDeadNodes(db);
       if (dead.length > 0) {

@@ -191,6 +191,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             taskQueue: nodeTaskQueue,
             leaseMs: config.NODE_LEASE_MS,
             smiCommand: config.NVIDIA_SMI_COMMAND,
+            topoCommand: config.NVIDIA_SMI_TOPO_COMMAND || undefined,
+            gpuIntervalMs: config.GPU_INVENTORY_MS,
             pubsub: db.pubsub,
             onDraining: () => self.cordon(),
             onUndrained: () => void self.uncordon().catch((err: unknown) => logger.error({ err }, 'could not poll the shared queues again')),

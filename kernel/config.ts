@@ -56,6 +56,10 @@ export const configSchema = z.object({
   NODE_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
   /** How a node inventories its GPUs (`-q -x` XML or a `--query-gpu … --format=csv` query). */
   NVIDIA_SMI_COMMAND: z.string().default('nvidia-smi -q -x'),
+  /** How a node reads how its GPUs are linked (a tie-breaker for multi-GPU placement); empty: not read. */
+  NVIDIA_SMI_TOPO_COMMAND: z.string().default('nvidia-smi topo -m'),
+  /** How often a node reads its GPUs again (memory others use, GPUs that vanish or fail). */
+  GPU_INVENTORY_MS: z.coerce.number().int().min(500).max(3_600_000).default(10_000),
   /** A GPU reservation not renewed (every step renews it) for this long is released. */
   GPU_LEASE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(120_000),
   /** Memory pressure: warn when an agent's pages fill this share of its page budget… */

@@ -18,7 +18,7 @@ beforeAll(async () => {
   database = await openDatabase({ url: fresh.url, poolSize: 10 });
   for (const [id, file] of [['t4', 'tesla-t4-drv515-query.xml'], ['a5000s', 'rtx-a5000-x2-drv590-query.xml']] as const) {
     const { inventory } = await detectGpus(`cat ${SMI_FIXTURES}${file}`);
-    await registerNode(database.db, { id, hostname: 'h', taskQueue: `q.node.${id}`, capabilities: {}, gpus: inventory }, 60_000);
+    await registerNode(database.db, { id, hostname: 'h', taskQueue: `q.node.${id}`, capabilities: {}, gpus: inventory! }, 60_000);
   }
 });
 afterAll(async () => {

@@ -117,6 +117,27 @@ describe('MCP servers as tool sources', () => {
     expect((await api(`/mcp/servers/${everything!.id}`, { method: 'PATCH', body: JSON.stringify({ disabledTools: [] }) })).status).toBe(200);
   });
 
+  test('a resource and a prompt of a server, pinned into a waiting agent’s context, are in its next step’s window', async () => {
+    const agent = await suite.agents.spawn({ name: 'mcp-attach', model: 'scripted:2', tools: ['files.write_file'], input: `CALL files.write_file {"path":"${join(sandbox, 'attached.txt')}","content":"x"}` });
+    const waiting = await suite.agents.until(agent.id, (v) => v.pendingApproval !== null, 'the agent to wait', 30_000);
+    const attach = (body: unknown) => api(`/agents/${agent.id}/attachments`, { method: 'POST', body: JSON.stringify(body) });
+    const resource = await attach({ server: 'everything', resource: 'demo://resource/static/document/architecture.md' });
+    expect(resource.status).toBe(202);
+    const prompt = await attach({ server: 'everything', prompt: 'args-prompt', arguments: { city: 'Paris' } });
+    expect(prompt.status).toBe(202);
+    const pinned = [((await resource.json()) as { pageId: string }).pageId, ((await prompt.json()) as { pageId: string }).pageId];
+    expect((await attach({ server: 'nope', prompt: 'x' })).status).toBe(404);
+    expect((await attach({ server: 'everything', resource: 'demo://no/such/thing' })).status).toBe(400);
+    const pages = await pageBodies(agent.id);
+    expect(pages.some((p) => p.body.startsWith('[everything prompt args-prompt]') && p.body.includes("What's weather in Paris?"))).toBe(true);
+    expect(pages.some((p) => p.body.startsWith('[everything resource demo://resource/static/document/architecture.md]') && p.body.length > 200)).toBe(true);
+    expect((await suite.agents.post(`/agents/${agent.id}/approvals`, { callId: waiting.pendingApproval!.callId, approved: true })).status).toBeLessThan(300);
+    expect((await suite.agents.settle(agent.id)).status).toBe('completed');
+    const { steps } = (await (await api(`/agents/${agent.id}/metrics`)).json()) as { steps: Array<{ step: number; pages?: Array<{ id: string; why: string }> }> };
+    const window = steps.find((m) => m.step === 2)!.pages!;
+    for (const id of pinned) expect(window.find((p) => p.id === id)?.why).toBe('pinned');
+  });
+
   test('a stdio server killed mid-call: the model reads an error and the agent goes on; the next call starts the server again', async () => {
     const agent = await suite.agents.spawn({
       name: 'mcp-killed',

@@ -195,9 +195,10 @@ describe('a node killed with SIGKILL', () => {
 describe('GPU placement', () => {
   test('work is placed best-fit with leases, never over-commits, waits (not fails) when nothing fits, and frees GPUs when it ends', async () => {
     node('gpu-t4', { NVIDIA_SMI_COMMAND: `cat ${SMI_FIXTURES}tesla-t4-drv515-query.xml` }); // 13,939 MiB free
-    node('gpu-v100', { NVIDIA_SMI_COMMAND: `cat ${SMI_FIXTURES}v100-sxm3-32gb-retired-pages-drv410-query.xml` }); // 32,480 MiB free
-    await aliveNodes(['gpu-t4', 'gpu-v100']);
-    const free: Record<string, number> = { 'gpu-t4': 13_939, 'gpu-v100': 32_480 };
+    // (The V100 capture has retired pages pending: it is never offered. The H100 is healthy.)
+    node('gpu-h100', { NVIDIA_SMI_COMMAND: `cat ${SMI_FIXTURES}h100-80gb-hbm3-drv590-query-gpu-load.csv` }); // 61,263 MiB free
+    await aliveNodes(['gpu-t4', 'gpu-h100']);
+    const free: Record<string, number> = { 'gpu-t4': 13_939, 'gpu-h100': 61_263 };
     let overCommitted: string | null = null;
     watching = true;
     const watcher = (async () => {
@@ -209,22 +210,22 @@ describe('GPU placement', () => {
     })();
 
     const gpu = (name: string, mib: number, steps: number) => agents.spawn({ name, model: `scripted:${steps}:300`, placement: { gpuMemoryMiB: mib }, constraints: { maxSteps: steps } });
-    const big = await gpu('needs-20g', 20_000, 4); // only the V100 has room
-    await agents.until(big.id, (v) => v.node === 'gpu-v100', 'big placed on the V100', 30_000);
-    const mid = await gpu('needs-10g', 10_000, 4); // best fit: the V100's 12,480 left beats the T4's 13,939
-    const small = await gpu('needs-13g', 13_000, 3); // the V100 is now too full: the T4
-    const huge = await gpu('needs-40g', 40_000, 2); // fits nowhere: waits
-    const later = await gpu('needs-25g', 25_000, 2); // fits once the V100 is free again
+    const big = await gpu('needs-50g', 50_000, 4); // only the H100 has room
+    await agents.until(big.id, (v) => v.node === 'gpu-h100', 'big placed on the H100', 30_000);
+    const mid = await gpu('needs-10g', 10_000, 4); // best fit: the H100's 11,263 left beats the T4's 13,939
+    const small = await gpu('needs-13g', 13_000, 3); // the H100 is now too full: the T4
+    const huge = await gpu('needs-70g', 70_000, 2); // fits nowhere: waits
+    const later = await gpu('needs-55g', 55_000, 2); // fits once the H100 is free again
 
     const hugeView = await agents.until(huge.id, (v) => v.status === 'waiting' && v.hold === 'placement', 'the 40 GB agent waits', 30_000);
-    expect(hugeView.holdDetail).toContain('no GPU has 40000 MiB free');
+    expect(hugeView.holdDetail).toContain('no GPU has 70000 MiB free');
     const finished = (id: string) => agents.until(id, (v) => ['completed', 'failed', 'terminated'].includes(v.status), 'finished', 90_000);
     for (const a of [big, mid, small]) expect(await finished(a.id)).toMatchObject({ status: 'completed' });
-    expect(await agents.get(mid.id)).toMatchObject({ node: 'gpu-v100' });
+    expect(await agents.get(mid.id)).toMatchObject({ node: 'gpu-h100' });
     expect(await agents.get(small.id)).toMatchObject({ node: 'gpu-t4' });
     const placedLater = await finished(later.id);
     expect(placedLater).toMatchObject({ status: 'completed', step: 2 });
-    expect(placedLater).toMatchObject({ node: 'gpu-v100' });
+    expect(placedLater).toMatchObject({ node: 'gpu-h100' });
     // The one that fits nowhere is still waiting, not failed; a kill ends it and frees nothing it never held.
     expect(await agents.get(huge.id)).toMatchObject({ status: 'waiting', hold: 'placement' });
     expect((await agents.post(`/agents/${huge.id}/kill`, { reason: 'test over' })).status).toBe(202);
@@ -235,7 +236,42 @@ describe('GPU placement', () => {
     expect(overCommitted).toBeNull();
     expect(await db().select().from(leases).where(sql`${leases.data}->>'kind' = 'gpu'`)).toHaveLength(0);
     const nodesView = (await (await rootFetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; gpus: { gpus: unknown[] }; reservations: unknown[] }> };
-    expect(nodesView.nodes.find((n) => n.id === 'gpu-v100')?.gpus.gpus).toHaveLength(1);
+    expect(nodesView.nodes.find((n) => n.id === 'gpu-h100')?.gpus.gpus).toHaveLength(1);
+  });
+
+  test('device binding: two agents on one node get different GPUs, each sees only its own as CUDA_VISIBLE_DEVICES; a two-GPU request gets both or waits', async () => {
+    // Two RTX A5000s (1,678 and 6,862 MiB free), as their nvidia-smi reported them.
+    node('gpu-a5000s', { NVIDIA_SMI_COMMAND: `cat ${SMI_FIXTURES}rtx-a5000-x2-drv590-query.xml` });
+    await aliveNodes(['gpu-a5000s']);
+    const uuids = ((await (await rootFetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; gpus: { gpus: Array<{ uuid: string }> } }> }).nodes.find((n) => n.id === 'gpu-a5000s')!.gpus.gpus.map((g) => g.uuid);
+    const printDevices = 'CALL run_code {"language":"javascript","code":"console.log(\'devices=\' + process.env.CUDA_VISIBLE_DEVICES)"}';
+    const spawnOn = (name: string, placement: Record<string, unknown>) => agents.spawn({ name, model: 'scripted:3:400', tools: ['run_code'], input: printDevices, placement: { node: 'gpu-a5000s', ...placement }, constraints: { maxSteps: 3 } });
+    const first = await spawnOn('devices-a', { gpuMemoryMiB: 1_500 }); // best fit: GPU 0 (178 MiB to spare)
+    await agents.until(first.id, (v) => v.node === 'gpu-a5000s', 'the first placed', 30_000);
+    const second = await spawnOn('devices-b', { gpuMemoryMiB: 1_500 }); // GPU 0 is full now: GPU 1
+    const seen: string[] = [];
+    for (const a of [first, second]) {
+      expect((await agents.settle(a.id)).status).toBe('completed');
+      const [call] = await db().select({ result: contextPages.body }).from(contextPages).where(and(eq(contextPages.agentId, a.id), eq(contextPages.kind, 'tool_result')));
+      const m = /devices=(\S+)/.exec(call!.result);
+      seen.push(m![1]!);
+      // The step saw them too (its started event).
+      const started = (await stepNodes(a.id)).find((e) => e.kind === 'step.started');
+      expect(started!.data.devices).toEqual([m![1]]);
+    }
+    expect(seen).toEqual([uuids[0]!, uuids[1]!]);
+
+    // Both GPUs at once, 1,000 MiB each: one lease for both, and the process sees both.
+    const pair = await spawnOn('devices-pair', { gpuMemoryMiB: 1_000, gpus: 2 });
+    expect((await agents.settle(pair.id)).status).toBe('completed');
+    const [pairCall] = await db().select({ result: contextPages.body }).from(contextPages).where(and(eq(contextPages.agentId, pair.id), eq(contextPages.kind, 'tool_result')));
+    expect(pairCall!.result).toContain(`devices=${uuids[0]},${uuids[1]}`);
+    // Three GPUs do not exist on one node: it waits, never a partial lease.
+    const three = await spawnOn('devices-three', { gpuMemoryMiB: 100, gpus: 3 });
+    const waiting = await agents.until(three.id, (v) => v.hold === 'placement', 'the three-GPU agent to wait', 30_000);
+    expect(waiting.holdDetail).toContain('no node has 3 GPUs');
+    expect((await db().select().from(leases).where(eq(leases.holder, three.id)))).toHaveLength(0);
+    expect((await agents.post(`/agents/${three.id}/kill`, { reason: 'test over' })).status).toBe(202);
   });
 
   test('a GPU reservation that lapses is noticed by the next step, and the agent is placed again and finishes', async () => {

@@ -84,7 +84,7 @@ async function capped(stream: ReadableStream<Uint8Array>, limit: number, over: (
  * limit, when its output passes the cap, or when `signal` aborts. Throws (and runs nothing) when the
  * sandbox cannot be built on this node.
  */
-export async function runSandboxed(language: Language, code: string, options: { signal?: AbortSignal; limits?: SandboxLimits; stdin?: string; bwrapCandidates?: readonly string[] } = {}): Promise<SandboxRun> {
+export async function runSandboxed(language: Language, code: string, options: { signal?: AbortSignal; limits?: SandboxLimits; stdin?: string; bwrapCandidates?: readonly string[]; devices?: readonly string[] } = {}): Promise<SandboxRun> {
   const limits = options.limits ?? DEFAULT_SANDBOX_LIMITS;
   const tools = sandboxTools(options.bwrapCandidates ?? ['/usr/bin/bwrap', '/bin/bwrap']);
   if (typeof tools === 'string') throw new Error(tools);
@@ -97,7 +97,7 @@ export async function runSandboxed(language: Language, code: string, options: { 
   // All the run's processes together: one memory and task budget (a cgroup), where the node may make one.
   const group = createRunCgroup(++runs, limits.runMemoryBytes, limits.processes);
   try {
-    const argv = sandboxArgv({ ...tools, codeDir, interpreter }, file, limits);
+    const argv = sandboxArgv({ ...tools, codeDir, interpreter }, file, limits, options.devices ?? []);
     const proc = Bun.spawn(group ? [...joinCgroupPrefix(group), ...argv] : argv, { stdin: options.stdin === undefined ? 'ignore' : new TextEncoder().encode(options.stdin), stdout: 'pipe', stderr: 'pipe', env: {} });
     let killed: SandboxRun['killed'] = null;
     const kill = (why: NonNullable<SandboxRun['killed']>) => {
@@ -137,5 +137,5 @@ export const runCodeTool = defineTool({
   description: `Runs a short program (TypeScript or JavaScript on Bun, or Python) in a sandbox with no network, a read-only filesystem except a private /tmp, and limits of ${DEFAULT_SANDBOX_LIMITS.cpuSeconds} CPU seconds, ${DEFAULT_SANDBOX_LIMITS.wallMs / 1000} s wall clock, ${DEFAULT_SANDBOX_LIMITS.memoryBytes / 1024 / 1024} MiB of memory and ${DEFAULT_SANDBOX_LIMITS.outputBytes / 1024} KiB of output. Print what you need to see.`,
   args: z.object({ language: z.enum(LANGUAGES), code: z.string().min(1).max(100_000), stdin: z.string().max(100_000).optional() }),
   timeoutMs: DEFAULT_SANDBOX_LIMITS.wallMs + 15_000,
-  run: async ({ language, code, stdin }, ctx) => formatRun(await runSandboxed(language, code, { signal: ctx.signal, stdin })),
+  run: async ({ language, code, stdin }, ctx) => formatRun(await runSandboxed(language, code, { signal: ctx.signal, stdin, devices: ctx.devices ?? [] })),
 });

@@ -28,7 +28,7 @@ export function clusterVerbs(program: Command, ctx: Ctx): void {
           { title: 'id', cell: (n) => n.id },
           { title: 'status', cell: (n) => n.status },
           { title: 'host', cell: (n) => n.hostname },
-          { title: 'gpus', cell: (n) => String(n.gpus.gpus.length), right: true },
+          { title: 'gpus', cell: (n) => `${n.gpus.gpus.length}${n.gpuStatus?.state === 'degraded' ? ' (degraded)' : ''}`, right: true },
           { title: 'GPU MiB reserved', cell: (n) => gpuReserved(n), right: true },
           { title: 'heartbeat', cell: (n) => n.heartbeatAt },
         ]),

@@ -4,8 +4,12 @@ import type { GpuRequirement } from '../gpu/placement';
 export interface GpuLease {
   resource: string;
   nodeId: string;
+  /** The (first) GPU's index. */
   gpuIndex: number;
+  /** Memory held on each device. */
   memoryMiB: number;
+  /** Every device held, as `CUDA_VISIBLE_DEVICES` names them (GPU or MIG UUIDs); absent on leases made before devices were recorded. */
+  devices?: string[];
 }
 
 /** Why an agent is being (re)placed. */

@@ -52,9 +52,16 @@ export const spawnAgentSchema = z
   placement: z
     .object({
       node: z.string().min(1).max(200).optional(),
-      /** GPU memory (MiB) the agent's work needs; it waits, not fails, until a GPU has that much free. */
+      /** GPU memory (MiB) the agent's work needs on each GPU; it waits, not fails, until there is room. */
       gpuMemoryMiB: z.number().int().min(1).max(10_000_000).optional(),
+      /** GPUs it needs, all on one node, all or nothing (default 1 when gpuMemoryMiB is set). */
+      gpus: z.number().int().min(1).max(16).optional(),
+      /** A MIG profile (e.g. `1g.20gb`): one MIG instance of that profile. */
+      migProfile: z.string().regex(/^\d+g\.\d+gb$/, 'a MIG profile is like 1g.20gb').optional(),
     })
+    .strict()
+    .refine((p) => (p.gpus === undefined && p.migProfile === undefined) || p.gpuMemoryMiB !== undefined, { message: 'gpus and migProfile go with gpuMemoryMiB (the memory each device needs)', path: ['gpuMemoryMiB'] })
+    .refine((p) => !(p.migProfile !== undefined && (p.gpus ?? 1) > 1), { message: 'a MIG profile names one instance (a process sees one MIG device)', path: ['gpus'] })
     .optional(),
   })
   .refine((s) => s.input !== undefined || s.task !== undefined, { message: 'give an input or a task', path: ['input'] })

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseSmiOutput } from './parse';
-import { placeBestFit, type GpuSlot } from './placement';
+import { placeBestFit, type UnitSlot } from './placement';
+import { unitsOf } from './units';
 import { smiNumber } from './types';
 
 // Real nvidia-smi outputs, read at run time from ../shared (never copied into the project).
@@ -74,35 +75,10 @@ describe('nvidia-smi parsing, every fixture', () => {
   });
 });
 
-describe('GPU placement', () => {
-  const gpu = (index: number, free: number | null, total = 24_000) => ({ index, uuid: `GPU-${index}`, name: 'g', memoryTotalMiB: total, memoryUsedMiB: free === null ? null : total - free, memoryFreeMiB: free });
-
-  test('best fit picks the GPU with the least room to spare', () => {
-    const slots: GpuSlot[] = [
-      { nodeId: 'a', gpu: gpu(0, 20_000), reservedMiB: 0 },
-      { nodeId: 'b', gpu: gpu(0, 9_000), reservedMiB: 0 },
-      { nodeId: 'b', gpu: gpu(1, 12_000), reservedMiB: 0 },
-    ];
-    expect(placeBestFit(slots, { memoryMiB: 8_000 })).toEqual({ ok: true, nodeId: 'b', gpuIndex: 0, gpuUuid: 'GPU-0', headroomMiB: 1_000 });
-  });
-
-  test('reservations count against free memory, so a GPU is never over-committed', () => {
-    const slots: GpuSlot[] = [{ nodeId: 'a', gpu: gpu(0, 20_000), reservedMiB: 15_000 }];
-    expect(placeBestFit(slots, { memoryMiB: 6_000 })).toEqual({ ok: false, reason: 'no GPU has 6000 MiB free (the most available is 5000 MiB)' });
-    expect(placeBestFit(slots, { memoryMiB: 5_000 }).ok).toBe(true);
-  });
-
-  test('unknown free memory is never promised; no GPUs means wait', () => {
-    expect(placeBestFit([{ nodeId: 'a', gpu: gpu(0, null), reservedMiB: 0 }], { memoryMiB: 1 }).ok).toBe(false);
-    expect(placeBestFit([], { memoryMiB: 1 })).toEqual({ ok: false, reason: 'no live node has a GPU' });
-  });
-
+describe('GPU placement over the fixtures', () => {
   test('placing the fixtures: 20 GiB of work fits the idle H100, not the busy A5000s', () => {
-    const slots: GpuSlot[] = [
-      ...load('rtx-a5000-x2-drv590-query.xml').gpus.map((g) => ({ nodeId: 'a5000-box', gpu: g, reservedMiB: 0 })),
-      ...load('h100-80gb-hbm3-drv590-query-gpu-load.csv').gpus.map((g) => ({ nodeId: 'h100-box', gpu: g, reservedMiB: 0 })),
-    ];
+    const slots: UnitSlot[] = [...unitsOf('a5000-box', load('rtx-a5000-x2-drv590-query.xml')), ...unitsOf('h100-box', load('h100-80gb-hbm3-drv590-query-gpu-load.csv'))].map((unit) => ({ unit, reservedMiB: 0 }));
     expect(placeBestFit(slots, { memoryMiB: 20_480 })).toMatchObject({ ok: true, nodeId: 'h100-box' });
-    expect(placeBestFit(slots, { memoryMiB: 4_000 })).toMatchObject({ ok: true, nodeId: 'a5000-box', gpuIndex: 1 });
+    expect(placeBestFit(slots, { memoryMiB: 4_000 })).toMatchObject({ ok: true, nodeId: 'a5000-box', devices: [{ gpuIndex: 1 }] });
   });
 });

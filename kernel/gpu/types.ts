@@ -1,6 +1,14 @@
-/** A MIG instance carved out of a GPU. */
+/** A MIG instance carved out of a GPU: the unit of placement on a GPU in MIG mode. */
 export interface MigDevice {
   index: number | null;
+  /** The instance's own UUID when the driver reports one (`MIG-…`), else null. */
+  uuid?: string | null;
+  gpuInstanceId?: number | null;
+  computeInstanceId?: number | null;
+  /** Streaming multiprocessors of the instance (its compute share). */
+  multiprocessorCount?: number | null;
+  /** The profile, e.g. `1g.20gb` (compute slices, then memory), when it can be told. */
+  profile?: string | null;
   memoryTotalMiB: number | null;
   memoryUsedMiB: number | null;
 }
@@ -19,12 +27,24 @@ export interface GpuInfo {
   powerDrawW: number | null;
   migEnabled: boolean | null;
   migDevices: MigDevice[];
+  /** Why this GPU must not be offered (uncorrectable ECC errors, retired or remapped pages pending); empty when healthy. */
+  problems?: string[];
 }
 
 /** What a node found: its driver and GPUs (empty when it has none). */
 export interface GpuInventory {
   driverVersion: string | null;
   gpus: GpuInfo[];
+  /** How the GPUs are linked (`nvidia-smi topo -m`), when the node could read it. */
+  topology?: number[][] | null;
+}
+
+/** How a node's GPU inventory stands: read (`ok`), no `nvidia-smi` (`none`), or the last read failed (`degraded`: the last good inventory stays). */
+export interface GpuStatus {
+  state: 'ok' | 'none' | 'degraded';
+  /** Why it is `none` or `degraded`: the command and what was wrong. */
+  error: string | null;
+  checkedAt: string;
 }
 
 /** Reads a number from an nvidia-smi value ("19968 MiB", "38 %", "39.25 W"); placeholders such as N/A, [N/A], [Not Supported] are null. */

@@ -27,6 +27,8 @@ export interface LlmRequest {
   onToken?: (text: string) => void;
   /** The agent step this call serves (1-based); the scripted model plans by it. */
   step?: number;
+  /** The GPUs (or MIG instances) the agent's lease holds, by UUID, for a provider that runs the model in-process. */
+  devices?: string[];
 }
 
 /**

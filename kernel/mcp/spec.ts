@@ -63,3 +63,11 @@ export function allowsMcpTool(allowed: readonly string[], server: string, tool: 
 export function mcpServersNamed(allowed: readonly string[]): string[] {
   return [...new Set(allowed.flatMap((n) => splitToolName(n)?.server ?? []))];
 }
+
+/** The body of `POST /agents/:id/attachments`: a resource or a prompt of one of the tenant's MCP servers, pinned into the agent's context. */
+export const mcpAttachmentSchema = z.union([
+  z.object({ server: mcpServerNameSchema, resource: z.string().min(1).max(2_000).describe('the resource URI') }).strict(),
+  z.object({ server: mcpServerNameSchema, prompt: z.string().min(1).max(200), arguments: z.record(z.string(), z.string().max(10_000)).default({}) }).strict(),
+]);
+/** A validated attachment. */
+export type McpAttachment = z.infer<typeof mcpAttachmentSchema>;

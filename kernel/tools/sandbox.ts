@@ -50,9 +50,10 @@ export interface SandboxPaths {
  * with a root that holds only /usr (read-only), the interpreter, the code (read-only), a read-only
  * /dev and a small private /tmp (the only writable place); an empty environment; and CPU, memory,
  * process and file-size limits (prlimit) per process. Nothing of the host's /etc, /root, /home,
- * /proc or the kernel's own environment is visible.
+ * /proc or the kernel's own environment is visible. `devices` (the agent's GPU lease) become
+ * `CUDA_VISIBLE_DEVICES`.
  */
-export function sandboxArgv(paths: SandboxPaths, file: string, limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS): string[] {
+export function sandboxArgv(paths: SandboxPaths, file: string, limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS, devices: readonly string[] = []): string[] {
   const bind = paths.interpreter.hostPath.startsWith('/usr/') ? [] : ['--ro-bind', paths.interpreter.hostPath, paths.interpreter.sandboxPath];
   return [
     paths.setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--no-new-privs',
@@ -60,6 +61,8 @@ export function sandboxArgv(paths: SandboxPaths, file: string, limits: SandboxLi
     // --disable-userns: code cannot make a user namespace of its own (no root inside, no mounts).
     '--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv',
     '--setenv', 'PATH', '/usr/bin:/bin', '--setenv', 'HOME', '/tmp', '--setenv', 'TMPDIR', '/tmp', '--setenv', 'NO_COLOR', '1',
+    // The GPUs (or MIG instances) the agent's lease holds, by UUID, for CUDA in the code it runs.
+    ...(devices.length ? ['--setenv', 'CUDA_VISIBLE_DEVICES', devices.join(',')] : []),
     '--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin',
     ...bind,
     '--ro-bind', paths.codeDir, '/code',

@@ -53,6 +53,20 @@ export class McpHub {
     return { text: resultText(result), isError: result.isError === true };
   }
 
+  /** A resource's text (binary contents are described, not returned). */
+  async readResource(server: McpServerRow, uri: string): Promise<string> {
+    const { client } = await this.connection(server);
+    const r = await this.guard(server, () => client.readResource({ uri }));
+    return r.contents.map((c) => ('text' in c && typeof c.text === 'string' ? c.text : `[binary ${c.mimeType ?? ''} resource ${c.uri}]`)).join('\n');
+  }
+
+  /** A prompt's messages as text, one per line with its role. */
+  async getPrompt(server: McpServerRow, name: string, args: Record<string, string>): Promise<string> {
+    const { client } = await this.connection(server);
+    const r = await this.guard(server, () => client.getPrompt({ name, arguments: args }));
+    return r.messages.map((m) => `${m.role}: ${resultText({ content: [m.content] })}`).join('\n');
+  }
+
   /** Drops a server's connection (it was deleted or disabled). */
   async forget(serverId: string): Promise<void> {
     const pooled = this.pool.get(serverId);
