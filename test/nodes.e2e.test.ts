@@ -275,7 +275,7 @@ describe('GPU placement', () => {
   });
 
   test('a GPU reservation that lapses is noticed by the next step, and the agent is placed again and finishes', async () => {
-    await aliveNodes(['gpu-t4', 'gpu-v100']);
+    await aliveNodes(['gpu-t4', 'gpu-h100']);
     const a = await agents.spawn({ name: 'lapsing', model: 'scripted:6:400', placement: { gpuMemoryMiB: 5_000 }, constraints: { maxSteps: 6 } });
     const resource = `gpu:${a.id}`;
     await waitFor(() => db().select().from(leases).where(eq(leases.resource, resource)), (rows) => rows.length === 1, 30_000, 'the first reservation');
