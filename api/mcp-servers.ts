@@ -1,12 +1,16 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { attachFromMcp, deleteMcpServer, listMcpServers, mcpServerRow, mcpServerView, refreshMcpServer, registerMcpServer, updateMcpServer } from '../control/mcp-servers';
+import type { Context } from 'hono';
+import { attachFromMcp, deleteMcpServer, type McpServerView, listMcpServers, mcpServerRow, mcpServerView, refreshMcpServer, registerMcpServer, updateMcpServer } from '../control/mcp-servers';
 import { mcpAttachmentSchema, mcpPolicyPatchSchema, mcpServerSpecSchema } from '../kernel/mcp/spec';
 import type { ApiDeps } from './deps';
 import { problemResponse } from './openapi-common';
 import { validationHook } from './validation';
 import { listTenant, tenantFor } from './auth/tenant';
 import { principalOf } from './auth/guard';
+import { grants } from '../kernel/auth/scopes';
+import { KernelError } from '../kernel/errors';
+import { refusePrivateUrl } from '../control/mcp-url-guard';
 
 const toolView = z.object({
   name: z.string().describe('server.tool: the name agents allow and models call'),
@@ -23,6 +27,7 @@ const serverView = z.object({
   transport: z.enum(['stdio', 'http']),
   command: z.string().nullable(),
   args: z.array(z.string()),
+  sandbox: z.object({ network: z.boolean(), read: z.array(z.string()), write: z.array(z.string()) }).nullable().describe('stdio: how it is confined; null: unconfined'),
   url: z.string().nullable(),
   secretNames: z.array(z.string()).describe('env:NAME and header:NAME of its secrets; their values are never returned'),
   enabled: z.boolean(),
@@ -84,18 +89,29 @@ const attachRoute = createRoute({
   },
 });
 
+/** A server as a caller below admin sees it: no arguments and no URL query (where tokens hide). */
+function forCaller(c: Context, view: McpServerView): McpServerView {
+  if (grants(principalOf(c).scopes, 'admin')) return view;
+  return { ...view, args: view.args.length ? ['(hidden: admin scope)'] : [], url: view.url ? view.url.replace(/[?#].*$/, '') : null };
+}
+
 /** MCP server routes: register, list, read, change policy, list tools again, remove; attach a resource or prompt to an agent. */
 export function mcpServerRoutes(deps: ApiDeps) {
   const control = { db: deps.db, mcp: deps.mcp, box: deps.secrets };
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(registerRoute, async (c) => {
       const spec = c.req.valid('json');
+      const root = grants(principalOf(c).scopes, 'root');
+      // A stdio server is a command the kernel's hosts run; an HTTP one a URL they call: a tenant's
+      // admin may register public URLs only, and only a root key a command or the kernel's own network.
+      if (spec.transport === 'stdio' && !root) throw new KernelError('forbidden', 'a stdio MCP server is a command the kernel’s hosts run: only a root key may register one (a tenant admin may register a Streamable HTTP server)');
+      if (spec.transport === 'http' && !root) await refusePrivateUrl(spec.url);
       const server = await registerMcpServer(control, { ...spec, tenant: tenantFor(c, spec.tenant) }, principalOf(c).actor);
       c.header('location', `/mcp/servers/${server.id}`);
       return c.json(server, 201);
     })
-    .openapi(listRoute, async (c) => c.json({ servers: (await listMcpServers(deps.db, listTenant(c))).map(mcpServerView) }, 200))
-    .openapi(getRoute, async (c) => c.json(mcpServerView(await mcpServerRow(deps.db, c.req.valid('param').id, listTenant(c))), 200))
+    .openapi(listRoute, async (c) => c.json({ servers: (await listMcpServers(deps.db, listTenant(c))).map((r) => forCaller(c, mcpServerView(r))) }, 200))
+    .openapi(getRoute, async (c) => c.json(forCaller(c, mcpServerView(await mcpServerRow(deps.db, c.req.valid('param').id, listTenant(c)))), 200))
     .openapi(patchRoute, async (c) => c.json(await updateMcpServer(control, c.req.valid('param').id, listTenant(c), c.req.valid('json'), principalOf(c).actor), 200))
     .openapi(refreshRoute, async (c) => c.json(await refreshMcpServer(control, c.req.valid('param').id, listTenant(c), principalOf(c).actor), 200))
     .openapi(attachRoute, async (c) => c.json(await attachFromMcp(deps, c.req.valid('param').id, c.req.valid('json'), principalOf(c).actor), 202))

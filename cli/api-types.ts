@@ -7554,6 +7554,12 @@ export interface operations {
                             id: string;
                             name: string;
                             requiresApproval: boolean;
+                            /** @description stdio: how it is confined; null: unconfined */
+                            sandbox: {
+                                network: boolean;
+                                read: string[];
+                                write: string[];
+                            } | null;
                             /** @description env:NAME and header:NAME of its secrets; their values are never returned */
                             secretNames: string[];
                             tenant: string;
@@ -7645,6 +7651,21 @@ export interface operations {
                     name: string;
                     /** @default false */
                     requiresApproval?: boolean;
+                    /**
+                     * @default {
+                     *       "network": false,
+                     *       "read": [],
+                     *       "write": []
+                     *     }
+                     */
+                    sandbox?: {
+                        /** @default false */
+                        network?: boolean;
+                        /** @default [] */
+                        read?: string[];
+                        /** @default [] */
+                        write?: string[];
+                    } | false;
                     /** @default default */
                     tenant?: string;
                     /** @default 30000 */
@@ -7693,6 +7714,12 @@ export interface operations {
                         id: string;
                         name: string;
                         requiresApproval: boolean;
+                        /** @description stdio: how it is confined; null: unconfined */
+                        sandbox: {
+                            network: boolean;
+                            read: string[];
+                            write: string[];
+                        } | null;
                         /** @description env:NAME and header:NAME of its secrets; their values are never returned */
                         secretNames: string[];
                         tenant: string;
@@ -7817,6 +7844,12 @@ export interface operations {
                         id: string;
                         name: string;
                         requiresApproval: boolean;
+                        /** @description stdio: how it is confined; null: unconfined */
+                        sandbox: {
+                            network: boolean;
+                            read: string[];
+                            write: string[];
+                        } | null;
                         /** @description env:NAME and header:NAME of its secrets; their values are never returned */
                         secretNames: string[];
                         tenant: string;
@@ -8021,6 +8054,12 @@ export interface operations {
                         id: string;
                         name: string;
                         requiresApproval: boolean;
+                        /** @description stdio: how it is confined; null: unconfined */
+                        sandbox: {
+                            network: boolean;
+                            read: string[];
+                            write: string[];
+                        } | null;
                         /** @description env:NAME and header:NAME of its secrets; their values are never returned */
                         secretNames: string[];
                         tenant: string;
@@ -8145,6 +8184,12 @@ export interface operations {
                         id: string;
                         name: string;
                         requiresApproval: boolean;
+                        /** @description stdio: how it is confined; null: unconfined */
+                        sandbox: {
+                            network: boolean;
+                            read: string[];
+                            write: string[];
+                        } | null;
                         /** @description env:NAME and header:NAME of its secrets; their values are never returned */
                         secretNames: string[];
                         tenant: string;

@@ -33,6 +33,7 @@ export function mcpServerView(r: Row) {
     transport: r.transport,
     command: r.command,
     args: r.args,
+    sandbox: r.sandbox,
     url: r.url,
     secretNames: r.secretNames,
     enabled: r.enabled,
@@ -53,6 +54,11 @@ export function mcpServerView(r: Row) {
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };
+}
+
+/** Why a server could not be reached, without what its endpoint answered (it could be anything the URL reaches). */
+function reasonOf(err: unknown): string {
+  return rootMessage(err).replace(/(Error POSTing to endpoint)[\s\S]*/i, '$1 (its answer is not shown)').slice(0, 300);
 }
 
 /** A server as the API shows it. */
@@ -88,6 +94,7 @@ export async function registerMcpServer(deps: McpControlDeps, spec: McpServerSpe
     transport: spec.transport,
     command: spec.transport === 'stdio' ? spec.command : null,
     args: spec.transport === 'stdio' ? spec.args : [],
+    sandbox: spec.transport === 'stdio' && spec.sandbox !== false ? spec.sandbox : null,
     url: spec.transport === 'http' ? spec.url : null,
     secrets: secretNames.length ? deps.box.seal({ env, headers }) : null,
     secretNames,
@@ -102,13 +109,13 @@ export async function registerMcpServer(deps: McpControlDeps, spec: McpServerSpe
   try {
     tools = await deps.mcp.listTools(row, AbortSignal.timeout(30_000));
   } catch (err) {
-    throw new KernelError('invalid_input', `could not list the tools of MCP server "${spec.name}": ${rootMessage(err)}`);
+    throw new KernelError('invalid_input', `could not list the tools of MCP server "${spec.name}": ${reasonOf(err)}`);
   } finally {
     // The API lists; workers call. A stdio server is not kept running in the API's process.
     await deps.mcp.forget(row.id);
   }
   const [stored] = await deps.db.insert(mcpServers).values({ ...row, tools, toolsListedAt: new Date() }).returning();
-  await appendAudit(deps.db, { actor, action: 'mcp.server.registered', subject: row.id, data: { tenant: spec.tenant, name: spec.name, transport: spec.transport, tools: tools.map((t) => t.name), secretNames }, idempotencyKey: `mcp.register:${row.id}` });
+  await appendAudit(deps.db, { actor, action: 'mcp.server.registered', subject: row.id, data: { tenant: spec.tenant, name: spec.name, transport: spec.transport, command: row.command, args: row.args, url: row.url, sandbox: row.sandbox, tools: tools.map((t) => t.name), secretNames }, idempotencyKey: `mcp.register:${row.id}` });
   return mcpServerView(stored!);
 }
 
@@ -132,7 +139,7 @@ export async function refreshMcpServer(deps: McpControlDeps, id: string, tenant:
   try {
     tools = await deps.mcp.listTools(row, AbortSignal.timeout(30_000));
   } catch (err) {
-    throw new KernelError('unavailable', `could not list the tools of MCP server "${row.name}" (its last list stays): ${rootMessage(err)}`);
+    throw new KernelError('unavailable', `could not list the tools of MCP server "${row.name}" (its last list stays): ${reasonOf(err)}`);
   } finally {
     await deps.mcp.forget(row.id);
   }
@@ -165,7 +172,7 @@ export async function attachFromMcp(deps: ControlDeps, agentId: string, attachme
   try {
     text = 'resource' in attachment ? await deps.mcp.readResource(server, attachment.resource) : await deps.mcp.getPrompt(server, attachment.prompt, attachment.arguments);
   } catch (err) {
-    throw new KernelError(err instanceof KernelError && err.code === 'unavailable' ? 'unavailable' : 'invalid_input', `could not read ${what} of MCP server "${server.name}": ${rootMessage(err)}`);
+    throw new KernelError(err instanceof KernelError && err.code === 'unavailable' ? 'unavailable' : 'invalid_input', `could not read ${what} of MCP server "${server.name}": ${reasonOf(err)}`);
   } finally {
     await deps.mcp.forget(server.id);
   }

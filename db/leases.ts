@@ -57,9 +57,16 @@ export async function reserveGpu(
     const resource = gpuLeaseResource(req.agentId);
     await tx.delete(leases).where(eq(leases.resource, resource));
     await tx.delete(leases).where(lt(leases.expiresAt, now));
-    const live = await tx.select({ id: nodes.id, gpus: nodes.gpus }).from(nodes).where(eq(nodes.status, 'alive'));
+    const live = await tx.select({ id: nodes.id, gpus: nodes.gpus, capabilities: nodes.capabilities }).from(nodes).where(eq(nodes.status, 'alive'));
     const held = (await tx.select({ data: leases.data }).from(leases)).map((l) => l.data as Partial<GpuLeaseData>).filter((d): d is GpuLeaseData => d.kind === 'gpu');
-    const usable = live.filter((n) => !(req.avoid ?? []).includes(n.id) && (!req.only || n.id === req.only));
+    // A node whose last GPU reading failed shows its last good inventory, but takes no new GPU work
+    // until it reads well again (a GPU that fell off the bus often makes nvidia-smi fail outright).
+    const degraded = (n: (typeof live)[number]) => (n.capabilities as { gpuStatus?: { state?: string; error?: string } } | null)?.gpuStatus;
+    if (req.only) {
+      const status = degraded(live.find((n) => n.id === req.only) ?? { id: '', gpus: null, capabilities: null });
+      if (status?.state === 'degraded') return { ok: false, reason: `node ${req.only}: its GPUs could not be read (${status.error ?? 'no reason given'}); it takes no new GPU work until they can` };
+    }
+    const usable = live.filter((n) => !(req.avoid ?? []).includes(n.id) && (!req.only || n.id === req.only) && degraded(n)?.state !== 'degraded');
     const slots: UnitSlot[] = usable.flatMap((n) =>
       unitsOf(n.id, inventoryOf(n.gpus)).map((unit) => ({
         unit,

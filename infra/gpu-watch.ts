@@ -40,7 +40,7 @@ export class GpuWatch {
   /** Reads the GPUs (and their topology, once) for the node's registration. */
   async first(): Promise<GpuReading> {
     this.topology = await detectTopology(this.options.topoCommand);
-    await this.read();
+    this.take(await this.read());
     return { inventory: this.inventory, status: this.status };
   }
 
@@ -51,34 +51,32 @@ export class GpuWatch {
 
   /** Reads again; stores what changed and releases leases on devices that are gone or unhealthy. */
   async refresh(): Promise<void> {
-    const before = this.inventory;
-    const beforeState = this.status.state;
-    await this.read();
-    if (JSON.stringify(before) !== JSON.stringify(this.inventory) || beforeState !== this.status.state) {
-      await setNodeGpus(this.db, this.options.nodeId, this.inventory, this.status);
+    const next = await this.read();
+    // Stored first, then taken as the node's: a write that fails leaves the change to the next read.
+    if (JSON.stringify(next.inventory) !== JSON.stringify(this.inventory) || next.status.state !== this.status.state) {
+      await setNodeGpus(this.db, this.options.nodeId, next.inventory, next.status);
     }
-    const now = offered(this.options.nodeId, this.inventory);
-    const gone = new Set([...offered(this.options.nodeId, before)].filter((d) => !now.has(d)));
+    const now = offered(this.options.nodeId, next.inventory);
+    const gone = new Set([...offered(this.options.nodeId, this.inventory)].filter((d) => !now.has(d)));
     const moved = await releaseLeasesOnDevices(this.db, this.options.nodeId, gone);
     if (moved.length) this.logger.warn({ nodeId: this.options.nodeId, devices: [...gone], agents: moved }, 'GPUs stopped being offered: their leases were released and their agents will be placed again');
+    this.take(next);
   }
 
-  private async read(): Promise<void> {
+  private take(next: GpuReading): void {
+    if (next.status.state === 'degraded' && this.status.state !== 'degraded') this.logger.warn({ nodeId: this.options.nodeId, reason: next.status.error }, 'the GPU inventory could not be read: the last good one stays, the node reports itself degraded and takes no new GPU work');
+    const sick = next.inventory.gpus.filter((g) => (g.problems ?? []).length);
+    if (sick.length && JSON.stringify(sick) !== JSON.stringify(this.inventory.gpus.filter((g) => (g.problems ?? []).length))) this.logger.warn({ gpus: sick.map((g) => ({ index: g.index, problems: g.problems })) }, 'GPUs with problems are not offered');
+    this.inventory = next.inventory;
+    this.status = next.status;
+  }
+
+  /** What the GPUs say now (a failed read keeps the last good inventory, marked degraded). */
+  private async read(): Promise<GpuReading> {
     const detection = await detectGpus(this.options.smiCommand);
     const checkedAt = new Date().toISOString();
-    if (detection.error === null) {
-      this.inventory = { ...detection.inventory, topology: this.topology };
-      this.status = { state: detection.inventory.gpus.length ? 'ok' : 'none', error: null, checkedAt };
-      const sick = detection.inventory.gpus.filter((g) => (g.problems ?? []).length);
-      if (sick.length) this.logger.warn({ gpus: sick.map((g) => ({ index: g.index, problems: g.problems })) }, 'GPUs with problems are not offered');
-      return;
-    }
-    if (detection.absent) {
-      this.inventory = NONE;
-      this.status = { state: 'none', error: detection.error, checkedAt };
-      return;
-    }
-    if (this.status.state !== 'degraded') this.logger.warn({ nodeId: this.options.nodeId, reason: detection.error }, 'the GPU inventory could not be read: the last good one stays, the node reports itself degraded');
-    this.status = { state: 'degraded', error: detection.error, checkedAt };
+    if (detection.error === null) return { inventory: { ...detection.inventory, topology: this.topology }, status: { state: detection.inventory.gpus.length ? 'ok' : 'none', error: null, checkedAt } };
+    if (detection.absent) return { inventory: NONE, status: { state: 'none', error: detection.error, checkedAt } };
+    return { inventory: this.inventory, status: { state: 'degraded', error: detection.error, checkedAt } };
   }
 }

@@ -122,10 +122,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const tools = builtinTools();
     for (const tool of await loadToolModules(config.TOOL_MODULES)) tools.register(tool);
-    // One pool of MCP connections per process: the API lists tools with it, the worker calls them.
+    // MCP connections: the API's own (it lists tools, reads resources, then closes them) and the
+    // worker's pool (its calls; kept, closed when idle) — never one the other could close mid-call.
     const secrets = secretBox(codecKeys);
     const mcp = new McpHub({ db: db.db, box: secrets, logger });
-    cleanups.push(() => mcp.close());
+    const nodeMcp = new McpHub({ db: db.db, box: secrets, logger });
+    cleanups.push(() => mcp.close(), () => nodeMcp.close());
     const control: ControlDeps = {
       client,
       db: db.db,
@@ -167,7 +169,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         db: db.db,
         pubsub: db.pubsub,
         tools,
-        mcp,
+        mcp: nodeMcp,
         providerFor: createProviderRegistry(config),
         guard: createProviderGuard({ requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 }),
         pressure: { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO },

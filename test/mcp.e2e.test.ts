@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { desc, eq } from 'drizzle-orm';
@@ -15,7 +15,10 @@ setDefaultTimeout(120_000);
 const suite = useStack({ database: 'postgres' });
 const EVERYTHING = new URL('../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url).pathname;
 const FILESYSTEM = new URL('../node_modules/@modelcontextprotocol/server-filesystem/dist/index.js', import.meta.url).pathname;
+const NODE_MODULES = new URL('../node_modules/', import.meta.url).pathname.replace(/\/$/, '');
 const sandbox = mkdtempSync(join(tmpdir(), 'aok-mcp-fs-'));
+// The filesystem server runs sandboxed as uid 65533: the directory it may write must be writable by it.
+chmodSync(sandbox, 0o777);
 let httpServer: ReturnType<typeof Bun.spawn> | undefined;
 let httpUrl = '';
 
@@ -41,7 +44,7 @@ afterAll(() => {
 
 describe('MCP servers as tool sources', () => {
   test('stdio: registered with a secret env, its tools listed as server.tool; an agent calls one and reads its result', async () => {
-    const r = await register({ name: 'everything', transport: 'stdio', command: process.execPath, args: [EVERYTHING, 'stdio'], env: { AOK_TEST_SECRET: 'sesame' } });
+    const r = await register({ name: 'everything', transport: 'stdio', command: process.execPath, args: [EVERYTHING, 'stdio'], env: { AOK_TEST_SECRET: 'sesame' }, sandbox: { read: [NODE_MODULES] } });
     expect(r.status).toBe(201);
     expect(r.body.tools.map((t) => t.name)).toContain('everything.echo');
     expect(r.body.secretNames).toEqual(['env:AOK_TEST_SECRET']);
@@ -62,10 +65,17 @@ describe('MCP servers as tool sources', () => {
     expect(call).toMatchObject({ tool: 'everything.echo', status: 'succeeded' });
     expect(call!.result).toContain('hello over stdio');
     expect((await pageBodies(agent.id)).some((p) => p.kind === 'tool_result' && p.body.includes('hello over stdio'))).toBe(true);
-    // The sealed env reached the server's process (server-everything's get-env prints its environment).
+    // The sealed env reached the server's process (server-everything's get-env prints its environment),
+    // and nothing of the worker's: the server runs in the sandbox, as uid 65533, with HOME=/tmp.
     const env = await suite.agents.spawn({ name: 'mcp-env', model: 'scripted:2', tools: ['everything.get-env'], input: 'CALL everything.get-env {}' });
     await suite.agents.settle(env.id);
-    expect((await callsOf(env.id))[0]!.result).toContain('sesame');
+    const printed = (await callsOf(env.id))[0]!.result!;
+    expect(printed).toContain('sesame');
+    expect(printed).toContain('"HOME": "/tmp"');
+    expect(printed).not.toContain('DATABASE_URL');
+    const pids = (await new Response(Bun.spawn(['pgrep', '-f', `${EVERYTHING} stdio`]).stdout).text()).trim().split('\n').filter(Boolean);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) expect((await new Response(Bun.spawn(['ps', '-o', 'uid=', '-p', pid]).stdout).text()).trim()).toBe('65533');
     // An agent cannot be spawned with a tool its tenant's servers do not have.
     const refused = await api('/agents', { method: 'POST', body: JSON.stringify({ name: 'x', role: 'r', goal: 'g', input: 'x', tools: ['everything.no-such-tool'] }) });
     expect(refused.status).toBe(400);
@@ -84,7 +94,7 @@ describe('MCP servers as tool sources', () => {
   });
 
   test('approval: a filesystem write waits for its exact call id; a tool disabled meanwhile is refused at the next step', async () => {
-    const fs = await register({ name: 'files', transport: 'stdio', command: process.execPath, args: [FILESYSTEM, sandbox], approvalTools: ['write_file'] });
+    const fs = await register({ name: 'files', transport: 'stdio', command: process.execPath, args: [FILESYSTEM, sandbox], approvalTools: ['write_file'], sandbox: { read: [NODE_MODULES], write: [sandbox] } });
     expect(fs.status).toBe(201);
     expect(fs.body.tools.find((t) => t.name === 'files.write_file')?.requiresApproval).toBe(true);
     const [everything] = ((await (await api('/mcp/servers')).json()) as { servers: Array<{ id: string; name: string }> }).servers.filter((s) => s.name === 'everything');
@@ -178,6 +188,22 @@ describe('MCP servers as tool sources', () => {
     await suite.agents.settle(after.id);
     expect((await callsOf(after.id))[0]).toMatchObject({ tool: 'remote.get-sum', status: 'refused' });
     expect((await api(`/mcp/servers/${remote.id}`)).status).toBe(404);
+
+    // A stdio server is a command the hosts run: only root registers one; a tenant admin may register
+    // public HTTP servers only (not loopback, private or link-local addresses: no SSRF into the cluster).
+    const admin = ((await (await suite.agents.post('/keys', { name: 'mcp-admin', scopes: ['admin'] })).json()) as { key: string }).key;
+    const asAdmin = (body: unknown) => fetch(`${suite.stack.apiUrl}/mcp/servers`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const stdioByAdmin = await asAdmin({ name: 'sneaky', transport: 'stdio', command: '/bin/sh' });
+    expect(stdioByAdmin.status).toBe(403);
+    expect(((await stdioByAdmin.json()) as { detail: string }).detail).toContain('only a root key may register one');
+    for (const url of [httpUrl, 'http://169.254.169.254/latest/meta-data', 'http://localhost:5432/']) {
+      const res = await asAdmin({ name: 'inside', transport: 'http', url });
+      expect([url, res.status]).toEqual([url, 403]);
+    }
+    // Viewers do not see a server's arguments or URL query.
+    const viewerKey = ((await (await suite.agents.post('/keys', { name: 'mcp-viewer-2', scopes: ['viewer'] })).json()) as { key: string }).key;
+    const seen = (await (await fetch(`${suite.stack.apiUrl}/mcp/servers`, { headers: { authorization: `Bearer ${viewerKey}` } })).json()) as { servers: Array<{ name: string; args: string[] }> };
+    expect(seen.servers.find((s) => s.name === 'everything')!.args).toEqual(['(hidden: admin scope)']);
 
     // Registering runs a command on the workers: an operator cannot; another tenant sees none of ours.
     const operator = ((await (await suite.agents.post('/keys', { name: 'mcp-operator', scopes: ['operator'] })).json()) as { key: string }).key;

@@ -75,6 +75,9 @@ describe('a live GPU inventory (a fake nvidia-smi whose output changes between h
       expect((degraded.capabilities as { gpuStatus: { error: string } }).gpuStatus.error).toMatch(new RegExp(`^cat ${file}: its XML is not well-formed at line \\d+: .*\\(the output looks cut off\\)$`));
       expect((degraded.gpus as { gpus: unknown[] }).gpus).toHaveLength(1);
       expect((await gpuReservations(database.db)).map((r) => r.holder)).toEqual(['another']);
+      // A degraded node takes no new GPU work (what it last read may no longer be true).
+      const refused = await reserveGpu(database.db, { agentId: 'new', need: { memoryMiB: 10 }, leaseMs: 60_000, only: 'live' });
+      expect(refused).toMatchObject({ ok: false, reason: expect.stringContaining('node live: its GPUs could not be read') });
     } finally {
       await stop();
       rmSync(dir, { recursive: true, force: true });

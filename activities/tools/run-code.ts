@@ -38,7 +38,7 @@ function bwrapVersion(bwrap: string): number[] | null {
 }
 
 /** The tools a sandbox needs, or why it cannot run: it never runs code without them. */
-function sandboxTools(bwrapCandidates: readonly string[]): Omit<SandboxPaths, 'codeDir' | 'interpreter'> | string {
+export function sandboxTools(bwrapCandidates: readonly string[]): Omit<SandboxPaths, 'codeDir' | 'interpreter'> | string {
   const bwrap = firstExisting(...bwrapCandidates);
   if (!bwrap) return 'bubblewrap (bwrap) is not installed on this node, and run_code never runs code unsandboxed (apt-get install bubblewrap)';
   const version = bwrapVersion(bwrap);

@@ -1,4 +1,5 @@
 import { boolean, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { McpSandbox } from '../../kernel/mcp/sandbox';
 
 /**
  * Tools: an MCP server a tenant registered as a tool source, with the tools it last listed. Its
@@ -16,6 +17,8 @@ export const mcpServers = pgTable(
     /** stdio: the command and its arguments. */
     command: text('command'),
     args: jsonb('args').notNull().$type<string[]>().default([]),
+    /** stdio: how it is confined (network, paths); null runs it unconfined. */
+    sandbox: jsonb('sandbox').$type<McpSandbox>(),
     /** http: the Streamable HTTP endpoint. */
     url: text('url'),
     /** `{env, headers}`, sealed (see activities/tools/mcp/secret-box.ts); null when it has none. */
@@ -33,7 +36,7 @@ export const mcpServers = pgTable(
     /** The tools as the server last listed them: name, description, input schema, annotations. */
     tools: jsonb('tools').notNull().$type<McpToolRecord[]>().default([]),
     toolsListedAt: timestamp('tools_listed_at', { withTimezone: true }),
-    /** Bumped by every change: pooled connections made from an older version are replaced. */
+    /** Bumped when how the server is reached changes: pooled connections made from an older version are replaced. */
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

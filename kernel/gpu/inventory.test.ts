@@ -59,3 +59,15 @@ describe('what nvidia-smi says, read right or refused with a sentence', () => {
     expect(() => parseSmiOutput('')).toThrow('its CSV output is empty');
   });
 });
+
+describe('MIG profile names', () => {
+  test('from multiprocessors and memory, as NVIDIA names them', async () => {
+    const { migProfile } = await import('./mig-profile');
+    // A100-80GB: 1g.10gb, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb.
+    expect([[14, 9_728], [14, 19_968], [28, 19_968], [42, 40_192], [56, 40_192], [98, 81_536]].map(([sm, mib]) => migProfile('NVIDIA A100-SXM4-80GB', sm!, mib!))).toEqual(['1g.10gb', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb']);
+    // H100 80GB: 1g.10gb (16 SMs), 1g.20gb (26), 2g.20gb (32), 3g.40gb (60), 4g.40gb (64), 7g.80gb (132).
+    expect([[16, 9_984], [26, 19_968], [32, 19_968], [60, 40_192], [64, 40_192], [132, 81_559]].map(([sm, mib]) => migProfile('NVIDIA H100 80GB HBM3', sm!, mib!))).toEqual(['1g.10gb', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb']);
+    expect(migProfile('NVIDIA A30', 56, 24_064)).toBe('4g.24gb');
+    expect(migProfile('Tesla T4', 40, 15_360)).toBeNull();
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mcpSandboxSchema } from './sandbox';
 
 /** A server's name: the namespace of its tools (`<name>.<tool>`), lower-case, unique per tenant. */
 export const mcpServerNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a server name is 1–32 lower-case letters, digits, "_" or "-", starting with a letter');
@@ -29,6 +30,8 @@ export const mcpServerSpecSchema = z.discriminatedUnion('transport', [
     args: z.array(z.string().max(4_000)).max(100).default([]),
     /** Environment for the process, kept as a secret (sealed at rest, never returned). */
     env: secretValues.default({}),
+    /** Confined like run_code (the default: no network, nothing of the host but /usr and the command), or `false` to run it unconfined. */
+    sandbox: z.union([mcpSandboxSchema, z.literal(false)]).default({ network: false, read: [], write: [] }),
     ...common,
   }).strict(),
   z.object({

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { existsSync, realpathSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { mcpServers, type McpToolRecord } from '../../../db/schema';
@@ -9,9 +10,11 @@ import { KernelError, rootMessage } from '../../../kernel/errors';
 import type { Logger } from '../../../infra/logger';
 import { resultText } from './result-text';
 import type { SecretBox } from './secret-box';
+import { mcpSandboxArgv } from '../../../kernel/mcp/sandbox';
+import { sandboxTools } from '../run-code';
 
 /** What the hub needs of a registered server to reach it. */
-export type McpServerRow = Pick<typeof mcpServers.$inferSelect, 'id' | 'name' | 'version' | 'transport' | 'command' | 'args' | 'url' | 'secrets'>;
+export type McpServerRow = Pick<typeof mcpServers.$inferSelect, 'id' | 'name' | 'version' | 'transport' | 'command' | 'args' | 'url' | 'secrets' | 'sandbox'>;
 
 /** A tool call's outcome: the text the model reads, and whether the server called it an error. */
 export interface McpCallResult {
@@ -23,6 +26,7 @@ interface Pooled {
   version: number;
   client: Client;
   closed: boolean;
+  lastUsed: number;
 }
 
 const CLIENT_INFO = { name: 'agent-os-kernel', version: '0.1.0' };
@@ -35,8 +39,25 @@ const CLIENT_INFO = { name: 'agent-os-kernel', version: '0.1.0' };
  */
 export class McpHub {
   private readonly pool = new Map<string, Promise<Pooled>>();
+  private readonly sweeper: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly deps: { db: Db; box: SecretBox; logger: Logger }) {}
+  /** `idleMs`: a connection unused this long is closed (a removed or disabled server's too); 0 keeps them. */
+  constructor(private readonly deps: { db: Db; box: SecretBox; logger: Logger; idleMs?: number }) {
+    const idleMs = deps.idleMs ?? 300_000;
+    if (idleMs > 0) {
+      this.sweeper = setInterval(() => void this.closeIdle(idleMs), Math.min(60_000, idleMs));
+      this.sweeper.unref?.();
+    }
+  }
+
+  /** Closes the connections unused for `idleMs` (a stdio server is stopped). */
+  async closeIdle(idleMs: number): Promise<void> {
+    const now = Date.now();
+    for (const [id, pending] of this.pool) {
+      const p = await pending.catch(() => undefined);
+      if (p && now - p.lastUsed >= idleMs && this.pool.get(id) === pending) await this.forget(id);
+    }
+  }
 
   /** Every tool the server lists now (all pages). */
   async listTools(server: McpServerRow, signal?: AbortSignal): Promise<McpToolRecord[]> {
@@ -77,6 +98,7 @@ export class McpHub {
 
   /** Closes every connection (stdio servers are stopped). */
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await Promise.all([...this.pool.keys()].map((id) => this.forget(id)));
   }
 
@@ -96,10 +118,16 @@ export class McpHub {
   }
 
   private async connection(server: McpServerRow): Promise<Pooled> {
-    const existing = this.pool.get(server.id);
-    if (existing) {
+    for (;;) {
+      const existing = this.pool.get(server.id);
+      if (!existing) break;
       const p = await existing.catch(() => undefined);
-      if (p && !p.closed && p.version === server.version) return p;
+      // Another call replaced it meanwhile: look again (one connection per server, never two).
+      if (this.pool.get(server.id) !== existing) continue;
+      if (p && !p.closed && p.version === server.version) {
+        p.lastUsed = Date.now();
+        return p;
+      }
       await this.forget(server.id);
     }
     const made = this.connect(server);
@@ -114,12 +142,9 @@ export class McpHub {
 
   private async connect(server: McpServerRow): Promise<Pooled> {
     const secrets = server.secrets ? this.deps.box.open(server.secrets) : { env: {}, headers: {} };
-    const transport =
-      server.transport === 'stdio'
-        ? new StdioClientTransport({ command: server.command ?? '', args: server.args, env: { ...getDefaultEnvironment(), ...secrets.env }, stderr: 'ignore' })
-        : new StreamableHTTPClientTransport(new URL(server.url ?? ''), { requestInit: { headers: secrets.headers } });
+    const transport = server.transport === 'stdio' ? stdioTransport(server, secrets.env) : new StreamableHTTPClientTransport(new URL(server.url ?? ''), { requestInit: { headers: secrets.headers, redirect: 'error' } });
     const client = new Client(CLIENT_INFO, { capabilities: {} });
-    const pooled: Pooled = { version: server.version, client, closed: false };
+    const pooled: Pooled = { version: server.version, client, closed: false, lastUsed: Date.now() };
     client.onclose = () => {
       pooled.closed = true;
     };
@@ -136,6 +161,24 @@ export class McpHub {
     return pooled;
   }
 }
+
+/**
+ * A stdio server's transport: confined (see kernel/mcp/sandbox.ts) unless registered unconfined.
+ * Its environment is only PATH, HOME and its own secrets (passed as the environment, never on a
+ * command line another host user could read).
+ */
+function stdioTransport(server: McpServerRow, secretEnv: Record<string, string>): StdioClientTransport {
+  if (!server.sandbox) return new StdioClientTransport({ command: server.command ?? '', args: server.args, env: { ...getDefaultEnvironment(), ...secretEnv }, stderr: 'ignore' });
+  const tools = sandboxTools(['/usr/bin/bwrap', '/bin/bwrap']);
+  if (typeof tools === 'string') throw new KernelError('unavailable', `MCP server "${server.name}" is to run sandboxed, and this node cannot: ${tools} (or register it with "sandbox": false)`);
+  const resolved = Bun.which(server.command ?? '');
+  if (!resolved) throw new KernelError('unavailable', `MCP server "${server.name}": ${server.command} is not installed on this node`);
+  const [command, ...args] = mcpSandboxArgv(tools, realpathSync(resolved), server.args, server.sandbox, NETWORK_ETC.filter((p) => existsSync(p)));
+  return new StdioClientTransport({ command: command!, args, env: { PATH: '/usr/bin:/bin', HOME: '/tmp', ...secretEnv }, stderr: 'ignore' });
+}
+
+/** What name resolution and TLS need from the host's /etc when a sandboxed server has the network. */
+const NETWORK_ETC = ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/ssl', '/etc/ca-certificates'];
 
 async function listAll(client: Client, signal?: AbortSignal): Promise<McpToolRecord[]> {
   const tools: McpToolRecord[] = [];

@@ -21,6 +21,9 @@ export interface McpToolset {
   policies: Map<string, McpCallPolicy>;
 }
 
+/** Time an MCP call's activity has beyond the call's own timeout: the step's claim and a server's start (up to 20 s). */
+export const MCP_ACTIVITY_SLACK_MS = 30_000;
+
 /** No MCP tools. */
 export const NO_MCP_TOOLS: McpToolset = { schemas: [], policies: new Map() };
 
@@ -45,7 +48,8 @@ export async function mcpToolset(db: Db, tenant: string, allowed: readonly strin
       if (!allowsMcpTool(allowed, s.name, t.name) || !callable(s, t.name)) continue;
       const name = `${s.name}.${t.name}`;
       schemas.push({ name, description: t.description, parameters: t.inputSchema });
-      policies.set(name, { requiresApproval: s.requiresApproval || s.approvalTools.includes(t.name), timeoutMs: s.timeoutMs });
+      // The activity's deadline: the call's own, plus time to claim the step and (re)start the server.
+      policies.set(name, { requiresApproval: s.requiresApproval || s.approvalTools.includes(t.name), timeoutMs: s.timeoutMs + MCP_ACTIVITY_SLACK_MS });
     }
   }
   return { schemas, policies };
