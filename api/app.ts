@@ -18,6 +18,7 @@ import { mcpServerRoutes } from './mcp-servers';
 import { mcpEndpoint } from './mcp/endpoint';
 import { agentControlRoutes, registerEventStreamDoc } from './agents/control-routes';
 import { agentRoutes } from './agents/routes';
+import { inboxRoutes } from './agents/inbox';
 import { memoryRoutes } from './memories';
 import { nodeRoutes } from './nodes';
 import { usageRoutes } from './usage';
@@ -79,6 +80,7 @@ export function createApp(deps: ApiDeps) {
 
   app.route('/', agentRoutes(deps));
   app.route('/', agentControlRoutes(deps));
+  app.route('/', inboxRoutes(deps));
   registerEventStreamDoc(app);
   app.route('/', usageRoutes(deps));
   app.route('/', memoryRoutes(deps));

@@ -60,6 +60,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
 
   'POST /mcp': 'mcp',
   'POST /agents/{id}/attachments': 'attachToAgent',
+  'GET /agents/{id}/inbox': 'getAgentInbox',
   'POST /mcp/servers': 'registerMcpServer',
   'GET /mcp/servers': 'listMcpServers',
   'GET /mcp/servers/{id}': 'getMcpServer',

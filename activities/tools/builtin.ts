@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { evaluateArithmetic } from '../../kernel/tools/arithmetic';
 import { memories } from '../../db/schema';
 import { recall } from './recall';
+import { sendMessageTool } from './send-message';
 import { runCodeTool } from './run-code';
 import { spawnAgentTool } from './spawn-agent';
 import { spawnCrewTool } from './spawn-crew';
@@ -64,5 +65,5 @@ const wait = defineTool({
 
 /** The tools every node ships with. */
 export function builtinTools(): ToolRegistry {
-  return new ToolRegistry([calculator, saveMemory, publish, currentTime, recall, spawnAgentTool, spawnCrewTool, wait, runCodeTool]);
+  return new ToolRegistry([calculator, saveMemory, publish, currentTime, recall, spawnAgentTool, spawnCrewTool, wait, runCodeTool, sendMessageTool]);
 }
