@@ -22,6 +22,7 @@ import { inboxRoutes } from './agents/inbox';
 import { memoryRoutes } from './memories';
 import { nodeRoutes } from './nodes';
 import { usageRoutes } from './usage';
+import { toolStatsRoutes } from './tool-stats';
 import { prometheusRoutes } from './prometheus';
 import { docsRoutes } from './docs';
 import { consoleRoutes } from './console';
@@ -83,6 +84,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', inboxRoutes(deps));
   registerEventStreamDoc(app);
   app.route('/', usageRoutes(deps));
+  app.route('/', toolStatsRoutes(deps));
   app.route('/', memoryRoutes(deps));
   app.route('/', nodeRoutes(deps));
   app.route('/', checkpointRoutes(deps));

@@ -59,6 +59,8 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /batches/{id}/cancel': 'cancelBatch',
 
   'POST /mcp': 'mcp',
+  'GET /tools/stats': 'getToolStats',
+  'GET /tools/suggest': 'suggestTools',
   'POST /agents/{id}/attachments': 'attachToAgent',
   'GET /agents/{id}/inbox': 'getAgentInbox',
   'POST /mcp/servers': 'registerMcpServer',

@@ -1169,6 +1169,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tools/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per tool: calls, outcomes, error rate and p50/p95 latency, for your tenant (or one agent) over a time window */
+        get: operations["getToolStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tools/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tools ranked for a task by their past success on similar tasks (for a planner) */
+        get: operations["suggestTools"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/whoami": {
         parameters: {
             query?: never;
@@ -10304,6 +10338,200 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getToolStats: {
+        parameters: {
+            query?: {
+                /** @description one agent’s calls only */
+                agent?: string;
+                /** @description calls made at or after */
+                from?: string;
+                /** @description root only: one tenant (default: every tenant for root, else your own) */
+                tenant?: string;
+                /** @description calls made before */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Statistics, busiest tool first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tools: {
+                            calls: number;
+                            /** @description tools are not priced yet (a spawn_agent call’s sub-agent is billed as an agent) */
+                            costUsd: null;
+                            /** @description failed / (succeeded + failed) */
+                            errorRate: number | null;
+                            failed: number;
+                            lastCalledAt: string;
+                            p50Ms: number | null;
+                            p95Ms: number | null;
+                            /** @description rejected by a person or refused by policy */
+                            refused: number;
+                            succeeded: number;
+                            tool: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown agent */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    suggestTools: {
+        parameters: {
+            query: {
+                limit?: number;
+                task: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Best first; tools with no calls on similar tasks are not listed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tools: {
+                            calls: number;
+                            score: number;
+                            similarity: number;
+                            succeeded: number;
+                            successRate: number;
+                            tool: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
             /** @description No key or token, or one that is unknown, revoked or expired */

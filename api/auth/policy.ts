@@ -81,6 +81,8 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
 
   'GET /tenants/:tenant/usage': { scope: 'viewer', resource: { kind: 'tenant', param: 'tenant' } },
   'GET /tools': { scope: 'viewer' },
+  'GET /tools/stats': { scope: 'viewer' },
+  'GET /tools/suggest': { scope: 'viewer' },
   // A stdio server is a command the workers run, an HTTP server a URL they call: admins register them.
   'POST /mcp/servers': { scope: 'admin' },
   'GET /mcp/servers': { scope: 'viewer' },
