@@ -16,7 +16,8 @@ import { bill, discardedPart, ledgerTotals, releaseReservation, reserveSpend, te
 import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
 import { overshoot, planCall, promptMargin, type Budget, type Spend } from '../kernel/cost/budget';
 import { promptMarginOf, recordPromptRatio } from '../db/calibration';
-import { costUsd, priceOf, usageCostUsd } from '../kernel/cost/prices';
+import { costUsd } from '../kernel/cost/prices';
+import { callCostUsd, priceOf } from '../kernel/cost/price-table';
 import { kernelMetrics } from '../infra/telemetry/metrics';
 import { observedModelCall } from '../infra/telemetry/model-call';
 import { ProviderError } from '../kernel/llm/errors';
@@ -299,7 +300,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       response = await observedModelCall(
         { provider: provider.name, model: input.model, agentId: input.agentId, step: input.step, maxTokens: verdict.maxCompletionTokens, purpose: 'reply', messages },
         () => deps.guard(provider, { messages, maxTokens: verdict.maxCompletionTokens, tools, onToken: stream.onToken, step: input.step, ...(devices.length ? { devices } : {}) }, verdict.reservedPromptTokens + verdict.maxCompletionTokens, ctx.cancellationSignal),
-        (r) => usageCostUsd(price, r.usage),
+        (r) => callCostUsd(input.model, r.usage),
       );
     } catch (err) {
       await stream.close().catch(() => undefined);
@@ -315,7 +316,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     const tail = await stream.drain();
     // The step pays for its reply and for any summary written while assembling its context.
     // Priced from the provider's final usage, each kind of token at its own price (streamed calls too).
-    const replyUsage: Spend & TokenUsage = { ...response.usage, costUsd: usageCostUsd(price, response.usage) };
+    const replyUsage: Spend & TokenUsage = { ...response.usage, costUsd: callCostUsd(input.model, response.usage) };
     const usage = addSpend(replyUsage, summarySpend);
     // What the provider's count teaches about this model's prompts, recorded beside the commit.
     const calibrated = response.usageSource === 'provider' ? recordPromptRatio(db, input.model, promptTokens, response.usage.promptTokens) : Promise.resolve();

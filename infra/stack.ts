@@ -23,6 +23,7 @@ import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalAddress } from './temporal/client';
 import { kernelDataConverter } from './temporal/codec';
 import { resolveCodecKeys } from './temporal/codec-keys';
+import { configurePrices } from '../kernel/cost/price-table';
 import { McpHub } from '../activities/tools/mcp/hub';
 import { secretBox } from '../activities/tools/mcp/secret-box';
 import { startDevServer, type DevServer } from './temporal/dev-server';
@@ -120,6 +121,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => client.connection.close());
     await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE, logger);
 
+    configurePrices(config.MODEL_PRICES);
     const tools = builtinTools();
     for (const tool of await loadToolModules(config.TOOL_MODULES)) tools.register(tool);
     // MCP connections: the API's own (it lists tools, reads resources, then closes them) and the

@@ -44,6 +44,19 @@ export const configSchema = z.object({
   /** Per-node provider limits; 0 means unlimited. */
   LLM_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   LLM_TOKENS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /** Prices that win over the maintained table, by model name (JSON: {"my-model": {"inputPerMTok": 0.1, "outputPerMTok": 0.2}}); the scripted model is free unless priced here. */
+  MODEL_PRICES: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'MODEL_PRICES is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().min(1), z.object({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0), cacheReadPerMTok: z.number().min(0).optional(), cacheWritePerMTok: z.number().min(0).optional(), reasoningPerMTok: z.number().min(0).optional() }).strict())),
   /** A step not picked up within this long is re-queued one priority level higher. */
   AGING_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** Embeddings for vector retrieval where pgvector exists: `openai:<model>` or `hash` (local); unset = full-text only. */

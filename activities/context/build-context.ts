@@ -12,7 +12,8 @@ import { candidatePages, FRAMING_TOKENS, type Candidates, type PageScope, type V
 import { contextPages } from '../../db/schema';
 import { rowsOf } from '../../db/raw-rows';
 import { buildMessages, systemPrompt, type AgentIdentity, type PromptPage } from '../../kernel/agent/prompt';
-import { costUsd, priceOf } from '../../kernel/cost/prices';
+import { costUsd } from '../../kernel/cost/prices';
+import { priceOf } from '../../kernel/cost/price-table';
 import { contextWindow } from '../../kernel/llm/context-windows';
 import { countTextTokens } from '../../kernel/llm/tokens';
 import type { ChatMessage, ToolSchema } from '../../kernel/llm/types';

@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { Resource } from '@opentelemetry/resources';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { priceOf } from '../../kernel/cost/prices';
+import { priceOf } from '../../kernel/cost/price-table';
 import { modelName } from '../../kernel/llm/model-spec';
 import { currentTracing } from './tracing';
 import { METRIC, SECONDS_BUCKETS, TOKEN_BUCKETS } from './names';

@@ -1,4 +1,3 @@
-import { modelName } from '../llm/model-spec';
 import type { TokenUsage } from '../llm/types';
 
 /** USD per million tokens: input and output, and where the provider prices them apart, cache reads, cache writes and reasoning. */
@@ -11,28 +10,6 @@ export interface Price {
   cacheWritePerMTok?: number;
   /** Reasoning tokens (default: the output price, as OpenAI and Anthropic bill them). */
   reasoningPerMTok?: number;
-}
-
-/**
- * List prices per model (USD / 1M tokens). The scripted model has a nominal price so budgets are
- * exercised offline. Unknown models cost 0 and are flagged by {@link priceOf}.
- */
-export const PRICE_TABLE: Readonly<Record<string, Price>> = {
-  scripted: { inputPerMTok: 1, outputPerMTok: 2 },
-  'gpt-4o': { inputPerMTok: 2.5, outputPerMTok: 10, cacheReadPerMTok: 1.25 },
-  'gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6, cacheReadPerMTok: 0.075 },
-  'gpt-4.1': { inputPerMTok: 2, outputPerMTok: 8, cacheReadPerMTok: 0.5 },
-  'gpt-4.1-mini': { inputPerMTok: 0.4, outputPerMTok: 1.6, cacheReadPerMTok: 0.1 },
-  'o4-mini': { inputPerMTok: 1.1, outputPerMTok: 4.4, cacheReadPerMTok: 0.275 },
-  'claude-sonnet-4-5': { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 },
-  'claude-haiku-4-5': { inputPerMTok: 1, outputPerMTok: 5, cacheReadPerMTok: 0.1, cacheWritePerMTok: 1.25 },
-  'claude-opus-4-1': { inputPerMTok: 15, outputPerMTok: 75, cacheReadPerMTok: 1.5, cacheWritePerMTok: 18.75 },
-};
-
-/** The price of a `provider:model` spec; `known` is false when the model is not in the table. */
-export function priceOf(spec: string, table: Readonly<Record<string, Price>> = PRICE_TABLE): Price & { known: boolean } {
-  const price = table[modelName(spec)];
-  return price ? { ...price, known: true } : { inputPerMTok: 0, outputPerMTok: 0, known: false };
 }
 
 /** USD for a number of input and output tokens at a price, rounded to 1e-9. */

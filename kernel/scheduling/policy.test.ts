@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { isTerminal, transition } from '../agent/lifecycle';
 import { budgetPressure, overshoot, planCall, promptMargin, remaining } from '../cost/budget';
-import { costUsd, priceOf } from '../cost/prices';
+import { costUsd } from '../cost/prices';
+import { priceOf } from '../cost/price-table';
 import { fairnessKey, priorityKey } from './priority';
 
 describe('priority policy', () => {
@@ -39,7 +40,7 @@ describe('lifecycle state machine', () => {
 
 describe('cost and budgets', () => {
   test('prices per model and USD arithmetic', () => {
-    expect(priceOf('openai:gpt-4o-mini')).toEqual({ inputPerMTok: 0.15, outputPerMTok: 0.6, cacheReadPerMTok: 0.075, known: true });
+    expect(priceOf('openai:gpt-4o-mini')).toMatchObject({ inputPerMTok: 0.15, outputPerMTok: 0.6, cacheReadPerMTok: 0.075, known: true });
     expect(priceOf('scripted:5').known).toBe(true);
     expect(priceOf('openai:my-local-llama').known).toBe(false);
     expect(costUsd({ inputPerMTok: 3, outputPerMTok: 15 }, 1_000_000, 100_000)).toBe(4.5);
