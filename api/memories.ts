@@ -2,7 +2,9 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { agentRow } from '../control/views';
 import { enteringStep } from '../db/agents';
-import { correctMemory, createMemory, currentMemories, ensureCrewRecord, memoryHistory } from '../db/memories';
+import { correctMemory, createMemory, currentMemories, deleteMemory, ensureCrewRecord, memoryHistory, searchMemories } from '../db/memories';
+import { listTenant, tenantFor } from './auth/tenant';
+import { crewRecordId } from '../db/scope';
 import { KernelError } from '../kernel/errors';
 import type { ApiDeps } from './deps';
 import { principalOf } from './auth/guard';
@@ -55,7 +57,32 @@ const crewMemoryRoute = createRoute({
   responses: { 201: { description: 'Stored', content: { 'application/json': { schema: memorySchema } } }, 400: problemResponse('Invalid') },
 });
 
-/** Long-term memory routes. */
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/memories/{memoryId}',
+  summary: 'Forget a memory: every version, its pages, full-text and vector rows; the audit log keeps that it happened, not what it said',
+  request: { params: z.object({ memoryId: z.string().min(1).max(200) }) },
+  responses: { 204: { description: 'Forgotten' }, 404: problemResponse('Unknown memory') },
+});
+
+const searchRoute = createRoute({
+  method: 'get',
+  path: '/memories',
+  summary: "Search the tenant's current memories by scope, agent, crew and words",
+  request: {
+    query: z.object({
+      scope: z.enum(['short', 'long', 'entity']).optional(),
+      agent: z.string().min(1).max(200).optional(),
+      crew: z.string().min(1).max(80).optional().describe('a crew’s shared memories'),
+      q: z.string().min(1).max(1_000).optional().describe('words to match (any of them), best match first'),
+      tenant: z.string().min(1).max(80).optional().describe('root only: one tenant (default: every tenant for root, else your own)'),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+    }),
+  },
+  responses: { 200: { description: 'Memories', content: { 'application/json': { schema: z.object({ memories: z.array(memorySchema.extend({ agentId: z.string().nullable(), tenant: z.string() })) }) } } }, 400: problemResponse('Invalid query') },
+});
+
+/** Memory routes: an agent's and a crew's, corrections and versions, search, deletion. */
 export function memoryRoutes(deps: ApiDeps) {
   const agentOr404 = (id: string) => agentRow(deps, id);
   return new OpenAPIHono({ defaultHook: validationHook })
@@ -76,6 +103,18 @@ export function memoryRoutes(deps: ApiDeps) {
     .openapi(crewMemoryRoute, async (c) => {
       const owner = await ensureCrewRecord(deps.db, c.req.valid('param').crew, principalOf(c).tenant);
       return c.json(view(await createMemory(deps.db, owner, 0, c.req.valid('json'))), 201);
+    })
+    .openapi(deleteRoute, async (c) => {
+      const { memoryId } = c.req.valid('param');
+      if (!(await deleteMemory(deps.db, memoryId, principalOf(c).actor))) throw new KernelError('not_found', `no memory with id "${memoryId}"`);
+      return c.body(null, 204);
+    })
+    .openapi(searchRoute, async (c) => {
+      const q = c.req.valid('query');
+      const tenant = q.tenant ? tenantFor(c, q.tenant) : listTenant(c);
+      const crew = q.crew ? crewRecordId(q.crew, tenant ?? principalOf(c).tenant) : undefined;
+      const rows = await searchMemories(deps.db, { tenant, scope: q.scope, agentId: crew ?? q.agent, q: q.q, limit: q.limit });
+      return c.json({ memories: rows.map((m) => ({ ...view(m), agentId: m.agentId, tenant: m.tenant })) }, 200);
     })
     .openapi(historyRoute, async (c) => {
       const { memoryId } = c.req.valid('param');

@@ -60,6 +60,8 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
 
   'POST /mcp': 'mcp',
   'GET /tools/stats': 'getToolStats',
+  'DELETE /memories/{memoryId}': 'deleteMemory',
+  'GET /memories': 'searchMemories',
   'GET /tools/suggest': 'suggestTools',
   'POST /agents/{id}/attachments': 'attachToAgent',
   'GET /agents/{id}/inbox': 'getAgentInbox',

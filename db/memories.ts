@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { createHash, randomUUID } from 'node:crypto';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { orTsQuery } from '../kernel/paging/fts-query';
 import { appendAudit } from './audit';
 import type { Db } from './client';
 import { writePage } from './pages';
@@ -67,7 +68,7 @@ export async function memoryHistory(db: Db, id: string): Promise<MemoryRow[]> {
 /**
  * Feedback on a memory: `replace` writes new content, `amend` appends to it. Either way a new
  * version supersedes the old one, whose page is retired from retrieval; the old version stays in
- * the table and the correction (with both contents) in the audit log.
+ * the table and the correction (hashes of both contents) in the audit log.
  */
 export async function correctMemory(db: Db, id: string, fb: { mode: 'replace' | 'amend'; content: string; reason?: string; actor: string }): Promise<MemoryRow | undefined> {
   // One transaction holding the old version's row: two corrections of one version cannot both win.
@@ -80,8 +81,81 @@ export async function correctMemory(db: Db, id: string, fb: { mode: 'replace' | 
     const [owner] = await tx.select({ step: agents.step }).from(agents).where(eq(agents.id, old.agentId)).limit(1);
     const row = await createMemory(tx, old.agentId, enteringStep(owner ?? { step: 0 }), { scope: old.scope as MemoryScope, key: old.key, content }, old);
     await tx.update(contextPages).set({ retired: true }).where(and(eq(contextPages.agentId, old.agentId), eq(contextPages.purpose, `memory:${old.id}`)));
-    await appendAudit(tx, { actor: fb.actor, action: 'memory.corrected', subject: id, data: { mode: fb.mode, reason: fb.reason ?? null, before: old.content, after: content, newVersion: row.id }, idempotencyKey: `memory.corrected:${id}` });
+    // The versions hold the contents; the audit log holds that it changed (hashes, never the text, so a deletion can reach every copy).
+    await appendAudit(tx, { actor: fb.actor, action: 'memory.corrected', subject: id, data: { mode: fb.mode, reason: fb.reason ?? null, beforeSha256: sha256(old.content), afterSha256: sha256(content), newVersion: row.id }, idempotencyKey: `memory.corrected:${id}` });
     return row;
   });
 }
 
+
+/** Every version of a memory's chain, oldest first: what it superseded and what superseded it. */
+async function wholeChain(db: Db, id: string): Promise<MemoryRow[]> {
+  const [start] = await db.select().from(memories).where(eq(memories.id, id)).limit(1);
+  if (!start) return [];
+  const chain = [start];
+  for (let cur = start; cur.supersedesId; ) {
+    const [older] = await db.select().from(memories).where(eq(memories.id, cur.supersedesId)).limit(1);
+    if (!older) break;
+    chain.unshift(older);
+    cur = older;
+  }
+  for (let ids = [start.id]; ids.length; ) {
+    const newer = await db.select().from(memories).where(inArray(memories.supersedesId, ids));
+    chain.push(...newer);
+    ids = newer.map((m) => m.id);
+  }
+  return chain;
+}
+
+/**
+ * Forgets a memory for real: every version of its chain, the pages that let assembly and recall find
+ * them (their full-text rows with them; their embeddings by cascade), in one transaction, with an
+ * audit entry that says a deletion happened and how much went, never what. Undefined when unknown.
+ */
+export async function deleteMemory(db: Db, id: string, actor: string): Promise<{ versions: number; pages: number } | undefined> {
+  return db.transaction(async (tx) => {
+    const chain = await wholeChain(tx, id);
+    if (!chain.length) return undefined;
+    const ids = chain.map((m) => m.id);
+    const owners = [...new Set(chain.flatMap((m) => (m.agentId ? [m.agentId] : [])))];
+    const pages = owners.length ? await tx.delete(contextPages).where(and(inArray(contextPages.agentId, owners), inArray(contextPages.purpose, ids.map((m) => `memory:${m}`)))).returning({ id: contextPages.id }) : [];
+    await tx.update(memories).set({ supersedesId: null }).where(inArray(memories.id, ids));
+    await tx.delete(memories).where(inArray(memories.id, ids));
+    await appendAudit(tx, { actor, action: 'memory.deleted', subject: id, data: { versions: ids.length, pages: pages.length, owners }, idempotencyKey: `memory.deleted:${id}` });
+    return { versions: ids.length, pages: pages.length };
+  });
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** What a memory search asks: a tenant (null: every tenant), and optionally a scope, an owner (an agent or a crew's record), words. */
+export interface MemoryQuery {
+  tenant: string | null;
+  scope?: string;
+  agentId?: string;
+  q?: string;
+  limit: number;
+}
+
+/** Current memories (no superseded or abandoned version) matching a query, best full-text match first, then newest. */
+export async function searchMemories(db: Db, query: MemoryQuery): Promise<Array<MemoryRow & { tenant: string }>> {
+  const words = query.q ? orTsQuery(query.q) : '';
+  if (query.q && !words) return [];
+  const rows = await db
+    .select({ m: memories, tenant: agents.tenant })
+    .from(memories)
+    .innerJoin(agents, eq(agents.id, memories.agentId))
+    .where(
+      and(
+        eq(memories.abandoned, false),
+        sql`not exists (select 1 from ${memories} newer where newer.supersedes_id = ${memories.id} and newer.abandoned = false)`,
+        query.tenant === null ? undefined : eq(agents.tenant, query.tenant),
+        query.scope ? eq(memories.scope, query.scope) : undefined,
+        query.agentId ? eq(memories.agentId, query.agentId) : undefined,
+        words ? sql`to_tsvector('english', ${memories.key} || ' ' || ${memories.content}) @@ to_tsquery('english', ${words})` : undefined,
+      ),
+    )
+    .orderBy(...(words ? [desc(sql`ts_rank(to_tsvector('english', ${memories.key} || ' ' || ${memories.content}), to_tsquery('english', ${words}))`)] : []), desc(memories.createdAt))
+    .limit(query.limit);
+  return rows.map((r) => ({ ...r.m, tenant: r.tenant }));
+}

@@ -40,6 +40,8 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /agents/:id/checkpoints/:cid/diff/:other': { scope: 'viewer', resource: agent },
   'POST /agents/:id/messages': { scope: 'operator', resource: agent },
   'POST /agents/:id/attachments': { scope: 'operator', resource: agent },
+  'DELETE /memories/:memoryId': { scope: 'operator', resource: memory },
+  'GET /memories': { scope: 'viewer' },
   'GET /agents/:id/inbox': { scope: 'viewer', resource: agent },
   'POST /agents/:id/pause': { scope: 'operator', resource: agent },
   'POST /agents/:id/resume': { scope: 'operator', resource: agent },

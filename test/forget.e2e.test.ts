@@ -1,0 +1,55 @@
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { and, eq, sql } from 'drizzle-orm';
+import { auditLog, contextPages, toolCalls } from '../db/schema';
+import { rowsOf } from '../db/raw-rows';
+import { rootFetch } from './support/keys';
+import { useStack } from './support/suite';
+
+// A real stack on Postgres (no pgvector here: the vector door is the same cascade, covered where PGlite has it).
+setDefaultTimeout(120_000);
+
+const suite = useStack({ database: 'postgres' });
+const json = async <T>(path: string, key?: string) => (await (key ? fetch(`${suite.stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${key}` } }) : rootFetch(`${suite.stack.apiUrl}${path}`))).json() as Promise<T>;
+type Memory = { id: string; key: string; content: string; scope: string };
+
+describe('forgetting a memory for real', () => {
+  test('searchable by scope and words while it lives; deleted, no door finds it: routes, search, full-text, recall, audit', async () => {
+    // The agent waits on an approval, then recalls "code": it must find the gate code and not the vault's.
+    const agent = await suite.agents.spawn({ name: 'keeper', model: 'scripted:3', tools: ['publish', 'recall'], input: 'CALL publish {"channel":"ops","text":"hold"}\nCALL recall {"query":"code"}' });
+    const waiting = await suite.agents.until(agent.id, (v) => v.pendingApproval !== null, 'the keeper to wait');
+    const vault = (await (await suite.agents.post(`/agents/${agent.id}/memories`, { scope: 'long', key: 'vault', content: 'the vault code is 7319' })).json()) as Memory;
+    await suite.agents.post(`/agents/${agent.id}/memories`, { scope: 'short', key: 'gate', content: 'the garden gate code is 5555' });
+    const corrected = (await (await suite.agents.post(`/memories/${vault.id}/feedback`, { mode: 'replace', content: 'the vault code is 8420' })).json()) as Memory;
+
+    // Search: current versions only, by words and scope; another tenant sees none of it.
+    const found = await json<{ memories: Memory[] }>('/memories?q=vault');
+    expect(found.memories.map((m) => m.content)).toEqual(['the vault code is 8420']);
+    expect((await json<{ memories: Memory[] }>(`/memories?scope=short&agent=${agent.id}`)).memories.map((m) => m.key)).toEqual(['gate']);
+    const other = ((await (await suite.agents.post('/keys', { name: 'forget-other', tenant: 'globex', scopes: ['viewer'] })).json()) as { key: string }).key;
+    expect((await json<{ memories: Memory[] }>('/memories?q=vault', other)).memories).toEqual([]);
+
+    // Forget it (any version's id takes the whole chain).
+    expect((await rootFetch(`${suite.stack.apiUrl}/memories/${vault.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await rootFetch(`${suite.stack.apiUrl}/memories/${corrected.id}`, { method: 'DELETE' })).status).toBe(404);
+
+    const secrets = ['7319', '8420'];
+    const none = (text: string) => secrets.every((s) => !text.includes(s));
+    expect(none(JSON.stringify(await json(`/agents/${agent.id}/memories`)))).toBe(true);
+    for (const id of [vault.id, corrected.id]) expect((await rootFetch(`${suite.stack.apiUrl}/memories/${id}/versions`)).status).toBe(404);
+    expect((await json<{ memories: Memory[] }>('/memories?q=vault')).memories).toEqual([]);
+    expect(none(JSON.stringify(await json(`/agents/${agent.id}/pages`)))).toBe(true);
+    const fts = rowsOf<{ n: number }>(await suite.stack.db.db.execute(sql`select count(*)::int as n from ${contextPages} where to_tsvector('english', ${contextPages.body}) @@ to_tsquery('english', '7319 | 8420')`));
+    expect(fts[0]!.n).toBe(0);
+    // The audit log says a deletion (and a correction) happened, never what they said.
+    expect(none(JSON.stringify(await json('/audit?limit=200')))).toBe(true);
+    const [deleted] = await suite.stack.db.db.select().from(auditLog).where(and(eq(auditLog.action, 'memory.deleted'), eq(auditLog.subject, vault.id)));
+    expect(deleted!.data).toMatchObject({ versions: 2, pages: 2 });
+
+    // The agent's recall, asked after the deletion, finds the gate code and not the vault's.
+    expect((await suite.agents.post(`/agents/${agent.id}/approvals`, { callId: waiting.pendingApproval!.callId, approved: true })).status).toBeLessThan(300);
+    expect((await suite.agents.settle(agent.id)).status).toBe('completed');
+    const recall = (await suite.stack.db.db.select().from(toolCalls).where(and(eq(toolCalls.agentId, agent.id), eq(toolCalls.tool, 'recall'))))[0]!;
+    expect(recall.result).toContain('5555');
+    expect(none(recall.result!)).toBe(true);
+  });
+});
