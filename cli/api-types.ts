@@ -1432,6 +1432,7 @@ export interface operations {
                         maxTokensPerStep?: number;
                         /** @default null */
                         maxTotalTokens?: number | null;
+                        shortMemoryTtlMs?: number;
                         /** @default 300000 */
                         stepTimeoutMs?: number;
                     };
@@ -4539,6 +4540,7 @@ export interface operations {
                             maxTokensPerStep?: number;
                             /** @default null */
                             maxTotalTokens?: number | null;
+                            shortMemoryTtlMs?: number;
                             /** @default 300000 */
                             stepTimeoutMs?: number;
                         };
@@ -5581,6 +5583,7 @@ export interface operations {
                                 maxTokensPerStep?: number;
                                 /** @default null */
                                 maxTotalTokens?: number | null;
+                                shortMemoryTtlMs?: number;
                                 /** @default 300000 */
                                 stepTimeoutMs?: number;
                             };
@@ -5677,6 +5680,7 @@ export interface operations {
                                     maxTokensPerStep?: number;
                                     /** @default null */
                                     maxTotalTokens?: number | null;
+                                    shortMemoryTtlMs?: number;
                                     /** @default 300000 */
                                     stepTimeoutMs?: number;
                                 };
@@ -9408,6 +9412,7 @@ export interface operations {
                             maxTokensPerStep?: number;
                             /** @default null */
                             maxTotalTokens?: number | null;
+                            shortMemoryTtlMs?: number;
                             /** @default 300000 */
                             stepTimeoutMs?: number;
                         };
@@ -9470,6 +9475,7 @@ export interface operations {
                                     maxTokensPerStep?: number;
                                     /** @default null */
                                     maxTotalTokens?: number | null;
+                                    shortMemoryTtlMs?: number;
                                     /** @default 300000 */
                                     stepTimeoutMs?: number;
                                 };
@@ -9566,6 +9572,7 @@ export interface operations {
                                         maxTokensPerStep?: number;
                                         /** @default null */
                                         maxTotalTokens?: number | null;
+                                        shortMemoryTtlMs?: number;
                                         /** @default 300000 */
                                         stepTimeoutMs?: number;
                                     };

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { DEFAULT_SHORT_MEMORY_TTL_MS } from '../kernel/agent/spawn';
 import { orTsQuery } from '../kernel/paging/fts-query';
 import { appendAudit } from './audit';
 import type { Db } from './client';
@@ -22,15 +23,37 @@ async function crewOf(db: Db, agentId: string): Promise<string | undefined> {
   return (row?.definition as { crewRecord?: string } | undefined)?.crewRecord;
 }
 
-/** Stores a memory for an agent and the page that lets assembly and recall find it. */
+/** Stores a memory for an agent and the page that lets assembly and recall find it; a short-term one expires after the agent's TTL. */
 export async function createMemory(db: Db, agentId: string, step: number, m: { scope: MemoryScope; key: string; content: string }, supersedes?: MemoryRow): Promise<MemoryRow> {
   const id = `mem-${randomUUID()}`;
+  const ttl = m.scope === 'short' ? await shortMemoryTtl(db, agentId) : null;
   const [row] = await db
     .insert(memories)
-    .values({ id, agentId, crewId: (await crewOf(db, agentId)) ?? null, scope: m.scope, key: m.key, content: m.content, version: (supersedes?.version ?? 0) + 1, supersedesId: supersedes?.id ?? null })
+    .values({ id, agentId, crewId: (await crewOf(db, agentId)) ?? null, scope: m.scope, key: m.key, content: m.content, version: (supersedes?.version ?? 0) + 1, supersedesId: supersedes?.id ?? null, expiresAt: ttl === null ? null : new Date(Date.now() + ttl) })
     .returning();
   await writePage(db, { agentId, step, purpose: `memory:${id}`, kind: 'memory', role: 'user', body: `Memory (${m.scope}) "${m.key}": ${m.content}`, importance: IMPORTANCE[m.scope], meta: { memoryId: id } });
   return row!;
+}
+
+/** How long an agent's short-term memories live (its `constraints.shortMemoryTtlMs`, else a day). */
+export async function shortMemoryTtl(db: Db, agentId: string): Promise<number> {
+  const [row] = await db.select({ definition: agents.definition }).from(agents).where(eq(agents.id, agentId)).limit(1);
+  return (row?.definition as { constraints?: { shortMemoryTtlMs?: number } } | undefined)?.constraints?.shortMemoryTtlMs ?? DEFAULT_SHORT_MEMORY_TTL_MS;
+}
+
+/** Starts the life of recalled short-term memories again (their pages' memory ids); returns how many. */
+export async function refreshMemories(db: Db, memoryIds: readonly string[], ttlMs: number): Promise<number> {
+  if (!memoryIds.length) return 0;
+  const rows = await db.update(memories).set({ expiresAt: new Date(Date.now() + ttlMs) }).where(and(inArray(memories.id, [...memoryIds]), isNotNull(memories.expiresAt), gt(memories.expiresAt, new Date()))).returning({ id: memories.id });
+  return rows.length;
+}
+
+/** Forgets every short-term memory past its end (the sweep a schedule runs); returns how many chains went. */
+export async function sweepExpiredMemories(db: Db, now = new Date(), batch = 500): Promise<number> {
+  const expired = await db.select({ id: memories.id }).from(memories).where(and(isNotNull(memories.expiresAt), lt(memories.expiresAt, now))).limit(batch);
+  let swept = 0;
+  for (const { id } of expired) if (await deleteMemory(db, id, 'kernel:memory-sweep')) swept++;
+  return swept;
 }
 
 /** Creates (once) the record that owns a crew's shared memories and returns its id. */
@@ -43,9 +66,12 @@ export async function ensureCrewRecord(db: Db, crew: string, tenant: string): Pr
   return id;
 }
 
+/** Not past its end (an expired short-term memory is gone from every view before the sweep deletes it). */
+const live = () => or(isNull(memories.expiresAt), gt(memories.expiresAt, new Date()));
+
 /** The current version of each of an agent's memories (versions nothing live supersedes; a rewind's abandoned versions do not count). */
 export async function currentMemories(db: Db, agentId: string): Promise<MemoryRow[]> {
-  const all = await db.select().from(memories).where(and(eq(memories.agentId, agentId), eq(memories.abandoned, false))).orderBy(desc(memories.createdAt));
+  const all = await db.select().from(memories).where(and(eq(memories.agentId, agentId), eq(memories.abandoned, false), live())).orderBy(desc(memories.createdAt));
   const superseded = new Set(all.flatMap((m) => (m.supersedesId ? [m.supersedesId] : [])));
   return all.filter((m) => !superseded.has(m.id));
 }
@@ -148,6 +174,7 @@ export async function searchMemories(db: Db, query: MemoryQuery): Promise<Array<
     .where(
       and(
         eq(memories.abandoned, false),
+        live(),
         sql`not exists (select 1 from ${memories} newer where newer.supersedes_id = ${memories.id} and newer.abandoned = false)`,
         query.tenant === null ? undefined : eq(agents.tenant, query.tenant),
         query.scope ? eq(memories.scope, query.scope) : undefined,

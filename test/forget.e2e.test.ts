@@ -1,6 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq, sql } from 'drizzle-orm';
-import { auditLog, contextPages, toolCalls } from '../db/schema';
+import { auditLog, contextPages, memories, toolCalls } from '../db/schema';
+import { memorySweepScheduleId } from '../infra/memory-sweep-schedule';
 import { rowsOf } from '../db/raw-rows';
 import { rootFetch } from './support/keys';
 import { useStack } from './support/suite';
@@ -52,4 +53,39 @@ describe('forgetting a memory for real', () => {
     expect(recall.result).toContain('5555');
     expect(none(recall.result!)).toBe(true);
   });
+
+  test('short-term memory expires: gone from every view at its end, deleted by the sweep schedule; a recall starts its life again', async () => {
+    const a = await suite.agents.spawn({ name: 'brief', model: 'scripted:3', tools: ['publish', 'recall'], constraints: { maxSteps: 3, shortMemoryTtlMs: 2_500 }, input: 'CALL publish {"channel":"ops","text":"hold"}\nCALL recall {"query":"one-time code"}' });
+    const waiting = await suite.agents.until(a.id, (v) => v.pendingApproval !== null, 'the agent to wait');
+    const otp = (await (await suite.agents.post(`/agents/${a.id}/memories`, { scope: 'short', key: 'otp', content: 'the one-time code is 4242' })).json()) as Memory;
+    const note = (await (await suite.agents.post(`/agents/${a.id}/memories`, { scope: 'short', key: 'note', content: 'the parking spot is B7' })).json()) as Memory;
+    await suite.agents.post(`/agents/${a.id}/memories`, { scope: 'long', key: 'name', content: 'the owner is Ada' });
+    const expiry = async (id: string) => (await suite.stack.db.db.select({ at: memories.expiresAt }).from(memories).where(eq(memories.id, id)))[0]?.at ?? null;
+    const first = await expiry(otp.id);
+    expect(first).toBeInstanceOf(Date);
+
+    // The agent recalls the code: its memory lives again from then; the unrecalled note does not.
+    await Bun.sleep(300);
+    expect((await suite.agents.post(`/agents/${a.id}/approvals`, { callId: waiting.pendingApproval!.callId, approved: true })).status).toBeLessThan(300);
+    expect((await suite.agents.settle(a.id)).status).toBe('completed');
+    expect((await expiry(otp.id))!.getTime()).toBeGreaterThan(first!.getTime());
+    expect((await expiry(note.id))!.getTime()).toBeLessThan((await expiry(otp.id))!.getTime());
+
+    // Past their end they leave every view at once…
+    await Bun.sleep(3_000);
+    const keys = (await json<{ memories: Memory[] }>(`/memories?agent=${a.id}`)).memories.map((m) => m.key);
+    // (`ops` is what the publish tool published: not short-term.)
+    expect(keys.sort()).toEqual(['name', 'ops']);
+    expect((await json<{ memories: Memory[] }>(`/agents/${a.id}/memories`)).memories.map((m) => m.key).sort()).toEqual(['name', 'ops']);
+    // …and the schedule's sweep deletes them (here fired at once rather than waiting its minute).
+    await suite.stack.client.schedule.getHandle(memorySweepScheduleId(suite.stack.config.TASK_QUEUE)).trigger();
+    for (let i = 0; i < 100 && (await expiry(note.id)) !== null; i++) await Bun.sleep(100);
+    expect((await suite.stack.db.db.select().from(memories).where(eq(memories.agentId, a.id))).map((m) => m.key).sort()).toEqual(['name', 'ops']);
+    const swept = await suite.stack.db.db.select().from(auditLog).where(and(eq(auditLog.action, 'memory.deleted'), eq(auditLog.actor, 'kernel:memory-sweep')));
+    expect(swept.map((r) => r.subject).sort()).toEqual([note.id, otp.id].sort());
+    // Their memory pages went with them (a reply that quoted one is the conversation's, and stays: see the README).
+    const memoryPages = (await json<{ pages: Array<{ kind: string; body: string }> }>(`/agents/${a.id}/pages`)).pages.filter((p) => p.kind === 'memory');
+    expect(memoryPages.map((p) => p.body)).toEqual(['Memory (long) "name": the owner is Ada']);
+  });
 });
+

@@ -5,3 +5,4 @@ export { crewWorkflow } from './crew';
 export { crewForeachWorkflow } from './crew-foreach';
 export * from './crew-api';
 export { scheduledRunWorkflow } from './scheduled-run';
+export { memorySweepWorkflow } from './memory-sweep';

@@ -4,6 +4,7 @@ import { getAgentRecord } from '../../db/agents';
 import { rankPages } from '../../db/retrieval';
 import { scopeOf } from '../../db/scope';
 import { contextPages } from '../../db/schema';
+import { refreshMemories, shortMemoryTtl } from '../../db/memories';
 import { defineTool } from './registry';
 
 /**
@@ -39,6 +40,9 @@ export const recall = defineTool({
       .update(contextPages)
       .set({ accessCount: sql`${contextPages.accessCount} + 1` })
       .where(and(eq(contextPages.agentId, ctx.agentId), inArray(contextPages.id, rows.map((r) => r.id))));
+    // A short-term memory that is recalled lives again from now.
+    const memoryIds = rows.flatMap((r) => ((r.meta as { memoryId?: string }).memoryId ? [(r.meta as { memoryId: string }).memoryId] : []));
+    await refreshMemories(ctx.db, memoryIds, await shortMemoryTtl(ctx.db, ctx.agentId));
     return rows.map((r) => `[page ${r.id}, step ${r.step}, ${r.kind}] ${r.body}`).join('\n\n');
   },
 });

@@ -18,6 +18,8 @@ export const memories = pgTable(
     /** Written on a timeline a rewind abandoned: kept for the record, no longer current. */
     abandoned: boolean('abandoned').notNull().default(false),
     meta: jsonb('meta').notNull().default({}),
+    /** A short-term memory's end (refreshed when recalled); swept once past. Null: it does not expire. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('memories_agent_scope_key_idx').on(t.agentId, t.scope, t.key)],

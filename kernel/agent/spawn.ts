@@ -16,7 +16,12 @@ export const agentConstraintsSchema = z.object({
   contextTokens: z.number().int().min(256).max(2_000_000).optional(),
   /** How long one model call may take before it is retried. */
   stepTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(300_000),
+  /** How long a short-term memory lives unless recalled (each recall starts it again); default a day. */
+  shortMemoryTtlMs: z.number().int().min(1_000).max(365 * 86_400_000).optional(),
 });
+
+/** A short-term memory's life when the agent names none. */
+export const DEFAULT_SHORT_MEMORY_TTL_MS = 86_400_000;
 
 const DEFAULT_CONSTRAINTS = { maxSteps: 8, maxTokensPerStep: 1024, maxTotalTokens: null, maxCostUsd: null, stepTimeoutMs: 300_000 };
 
