@@ -13,7 +13,7 @@ const eventsOf = (id: string, kind: string) => suite.stack.db.db.select().from(a
 
 describe('agents talk to each other (send_message and the inbox)', () => {
   test('a message by name reaches a running agent of the tenant: stored as its page, in its next window, in both agents’ events, audited', async () => {
-    const listener = await suite.agents.spawn({ name: 'listener', model: 'scripted:6:700', constraints: { maxSteps: 6 }, input: 'wait for news' });
+    const listener = await suite.agents.spawn({ name: 'listener', model: 'scripted:10:800', constraints: { maxSteps: 10 }, input: 'wait for news' });
     await suite.agents.until(listener.id, (v) => v.step >= 1, 'the listener to start');
     const sender = await suite.agents.spawn({ name: 'sender', model: 'scripted:2', tools: ['send_message'], input: 'CALL send_message {"to":"listener","text":"the build is green"}' });
     expect((await suite.agents.settle(sender.id)).status).toBe('completed');

@@ -56,7 +56,7 @@ describe('forgetting a memory for real', () => {
   });
 
   test('short-term memory expires: gone from every view at its end, deleted by the sweep schedule; a recall starts its life again', async () => {
-    const a = await suite.agents.spawn({ name: 'brief', model: 'scripted:3', tools: ['publish', 'recall'], constraints: { maxSteps: 3, shortMemoryTtlMs: 2_500 }, input: 'CALL publish {"channel":"ops","text":"hold"}\nCALL recall {"query":"one-time code"}' });
+    const a = await suite.agents.spawn({ name: 'brief', model: 'scripted:3', tools: ['publish', 'recall'], constraints: { maxSteps: 3, shortMemoryTtlMs: 8_000 }, input: 'CALL publish {"channel":"ops","text":"hold"}\nCALL recall {"query":"one-time code"}' });
     const waiting = await suite.agents.until(a.id, (v) => v.pendingApproval !== null, 'the agent to wait');
     const otp = (await (await suite.agents.post(`/agents/${a.id}/memories`, { scope: 'short', key: 'otp', content: 'the one-time code is 4242' })).json()) as Memory;
     const note = (await (await suite.agents.post(`/agents/${a.id}/memories`, { scope: 'short', key: 'note', content: 'the parking spot is B7' })).json()) as Memory;
@@ -73,7 +73,8 @@ describe('forgetting a memory for real', () => {
     expect((await expiry(note.id))!.getTime()).toBeLessThan((await expiry(otp.id))!.getTime());
 
     // Past their end they leave every view at once…
-    await Bun.sleep(3_000);
+    const lastEnd = Math.max((await expiry(otp.id))!.getTime(), (await expiry(note.id))!.getTime());
+    await Bun.sleep(Math.max(0, lastEnd - Date.now()) + 300);
     const keys = (await json<{ memories: Memory[] }>(`/memories?agent=${a.id}`)).memories.map((m) => m.key);
     // (`ops` is what the publish tool published: not short-term.)
     expect(keys.sort()).toEqual(['name', 'ops']);

@@ -245,7 +245,7 @@ describe('GPU placement', () => {
     await aliveNodes(['gpu-a5000s']);
     const uuids = ((await (await rootFetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; gpus: { gpus: Array<{ uuid: string }> } }> }).nodes.find((n) => n.id === 'gpu-a5000s')!.gpus.gpus.map((g) => g.uuid);
     const printDevices = 'CALL run_code {"language":"javascript","code":"console.log(\'devices=\' + process.env.CUDA_VISIBLE_DEVICES)"}';
-    const spawnOn = (name: string, placement: Record<string, unknown>) => agents.spawn({ name, model: 'scripted:3:400', tools: ['run_code'], input: printDevices, placement: { node: 'gpu-a5000s', ...placement }, constraints: { maxSteps: 3 } });
+    const spawnOn = (name: string, placement: Record<string, unknown>) => agents.spawn({ name, model: 'scripted:3:1000', tools: ['run_code'], input: printDevices, placement: { node: 'gpu-a5000s', ...placement }, constraints: { maxSteps: 3 } });
     const first = await spawnOn('devices-a', { gpuMemoryMiB: 1_500 }); // best fit: GPU 0 (178 MiB to spare)
     await agents.until(first.id, (v) => v.node === 'gpu-a5000s', 'the first placed', 30_000);
     const second = await spawnOn('devices-b', { gpuMemoryMiB: 1_500 }); // GPU 0 is full now: GPU 1
