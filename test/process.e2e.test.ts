@@ -46,7 +46,7 @@ describe('tools', () => {
 
   test('GET /tools lists the registry with JSON schemas', async () => {
     const { tools } = (await (await rootFetch(`${suite.stack.apiUrl}/tools`)).json()) as { tools: Array<{ name: string; requiresApproval: boolean; parameters: { properties: object } }> };
-    expect(tools.map((t) => t.name)).toEqual(['calculator', 'current_time', 'publish', 'recall', 'run_code', 'save_memory', 'spawn_agent', 'spawn_crew', 'wait']);
+    expect(tools.map((t) => t.name)).toEqual(['calculator', 'current_time', 'publish', 'recall', 'run_code', 'save_memory', 'send_message', 'spawn_agent', 'spawn_crew', 'wait']);
     expect(tools.find((t) => t.name === 'publish')!.requiresApproval).toBe(true);
     expect(Object.keys(tools.find((t) => t.name === 'calculator')!.parameters.properties)).toEqual(['expression']);
   });
