@@ -131,7 +131,7 @@ export function createRunTool(deps: RunToolDeps) {
       // Heartbeats carry a kill to the tool within a second (its signal aborts it).
       const beat = setInterval(() => ctx.heartbeat(), 1_000);
       try {
-        const devices = await leasedDevices(db, input.agentId);
+        const devices = () => leasedDevices(db, input.agentId);
         const result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey, db, devices, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, tenantLiveAgentCap: deps.tenantLiveAgentCap } });
         return { status: 'succeeded', result };
       } catch (err) {

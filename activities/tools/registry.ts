@@ -17,8 +17,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** The kernel's own operations, for tools that act on agents (spawn_agent): Temporal and the spawn defaults. */
   kernel?: ToolKernel;
-  /** The GPUs (or MIG instances) the agent's lease holds, by UUID: what a process it starts gets as `CUDA_VISIBLE_DEVICES`. */
-  devices?: string[];
+  /** The GPUs (or MIG instances) the agent's lease holds, by UUID: what a process it starts gets as `CUDA_VISIBLE_DEVICES` (read only when a tool asks). */
+  devices?: () => Promise<string[]>;
 }
 
 /** What a tool that spawns agents needs from its node. */

@@ -137,5 +137,5 @@ export const runCodeTool = defineTool({
   description: `Runs a short program (TypeScript or JavaScript on Bun, or Python) in a sandbox with no network, a read-only filesystem except a private /tmp, and limits of ${DEFAULT_SANDBOX_LIMITS.cpuSeconds} CPU seconds, ${DEFAULT_SANDBOX_LIMITS.wallMs / 1000} s wall clock, ${DEFAULT_SANDBOX_LIMITS.memoryBytes / 1024 / 1024} MiB of memory and ${DEFAULT_SANDBOX_LIMITS.outputBytes / 1024} KiB of output. Print what you need to see.`,
   args: z.object({ language: z.enum(LANGUAGES), code: z.string().min(1).max(100_000), stdin: z.string().max(100_000).optional() }),
   timeoutMs: DEFAULT_SANDBOX_LIMITS.wallMs + 15_000,
-  run: async ({ language, code, stdin }, ctx) => formatRun(await runSandboxed(language, code, { signal: ctx.signal, stdin, devices: ctx.devices ?? [] })),
+  run: async ({ language, code, stdin }, ctx) => formatRun(await runSandboxed(language, code, { signal: ctx.signal, stdin, devices: (await ctx.devices?.()) ?? [] })),
 });
