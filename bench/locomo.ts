@@ -14,6 +14,7 @@
 import { parseArgs } from 'node:util';
 import { openDatabase, type Database } from '../db/client';
 import { candidatePages, pageMetas, rankPages, type PageScope } from '../db/retrieval';
+import { coverDensityRank } from './locomo/cover-density';
 import { agents, contextPages } from '../db/schema';
 import { assemble } from '../kernel/paging/assemble';
 import { assembleRecency, assembleRetrieval, assembleSeed } from '../kernel/paging/baselines';
@@ -37,7 +38,7 @@ const { values, positionals } = parseArgs({
 });
 const folder = positionals[0] ?? new URL('../../shared/datasets/locomo', import.meta.url).pathname;
 const budgets = values.budgets.split(',').map(Number);
-const POLICIES = ['kernel', 'retrieval', 'recency', 'seed'] as const;
+const POLICIES = ['kernel', 'retrieval', 'bm25', 'recency', 'seed'] as const;
 type Policy = (typeof POLICIES)[number];
 
 const conversations = loadConversations(folder);
@@ -63,7 +64,10 @@ async function streamTurns(agentId: string, turns: Turn[], stepOffset = 0): Prom
 
 type Row = { recall: number; tokens: number };
 const results = new Map<string, Row[]>(); // `${policy}|${budget}|${category}`
-const latency: Record<Policy, number[]> = { kernel: [], retrieval: [], recency: [], seed: [] };
+const latency: Record<Policy, number[]> = { kernel: [], retrieval: [], bm25: [], recency: [], seed: [] };
+/** Share of the conversation's newest RECENT_PAGES turns each policy keeps, per budget: what an agent mid-task loses. */
+const RECENT_PAGES = 10;
+const recentKept = new Map<string, number[]>(); // `${policy}|${budget}`
 const perConversation: Record<string, Record<Policy, number[]>> = {};
 const push = (key: string, row: Row) => (results.get(key) ?? results.set(key, []).get(key)!).push(row);
 
@@ -75,7 +79,7 @@ for (const conv of conversations) {
   const scope: PageScope = [{ agentId, upToStep: null }];
   const diaOfStep = new Map(conv.turns.map((t, i) => [i + 1, t.diaId]));
   const currentStep = conv.turns.length;
-  const mine: Record<Policy, number[]> = { kernel: [], retrieval: [], recency: [], seed: [] };
+  const mine: Record<Policy, number[]> = { kernel: [], retrieval: [], bm25: [], recency: [], seed: [] };
   perConversation[conv.id] = mine;
 
   for (const q of conv.questions) {
@@ -93,9 +97,15 @@ for (const conv of conversations) {
 
     let t = performance.now();
     const metasQ = await pageMetas(database.db, scope);
-    const ranked = (await rankPages(database.db, scope, q.question, 2_000)).pages.map((p) => p.id);
+    const ranked = (await coverDensityRank(database.db, scope, q.question, 2_000)).pages.map((p) => p.id);
     const retrieval = budgets.map((budget) => assembleRetrieval(budget, metasQ, ranked));
     latency.retrieval.push((performance.now() - t) / budgets.length);
+
+    t = performance.now();
+    const metasB = await pageMetas(database.db, scope);
+    const rankedB = (await rankPages(database.db, scope, q.question, 2_000)).pages.map((p) => p.id);
+    const bm25 = budgets.map((budget) => assembleRetrieval(budget, metasB, rankedB));
+    latency.bm25.push((performance.now() - t) / budgets.length);
 
     t = performance.now();
     const metasR = await pageMetas(database.db, scope);
@@ -109,8 +119,10 @@ for (const conv of conversations) {
     latency.seed.push((performance.now() - t) / budgets.length);
 
     budgets.forEach((budget, i) => {
-      for (const [policy, a] of [['kernel', ours[i]!], ['retrieval', retrieval[i]!], ['recency', recency[i]!], ['seed', seed[i]!]] as const) {
+      for (const [policy, a] of [['kernel', ours[i]!], ['retrieval', retrieval[i]!], ['bm25', bm25[i]!], ['recency', recency[i]!], ['seed', seed[i]!]] as const) {
         const row = { recall: recallOf(a), tokens: a.tokens };
+        const kept = a.pages.filter((p) => p.step > currentStep - RECENT_PAGES).length / RECENT_PAGES;
+        (recentKept.get(`${policy}|${budget}`) ?? recentKept.set(`${policy}|${budget}`, []).get(`${policy}|${budget}`)!).push(kept);
         push(`${policy}|${budget}|${q.category}`, row);
         push(`${policy}|${budget}|all`, row);
         if (budget === budgets[1] || budgets.length === 1) mine[policy].push(row.recall);
@@ -161,13 +173,15 @@ for (const budget of budgets) {
     console.log(`${String(budget).padStart(6)}  ${policy.padEnd(8)} ${cols.map((c) => String(row[c]!.recall ?? '-').padStart(11)).join(' ')}   ${row.overall!.tokens}`);
   }
 }
+const recentShare = Object.fromEntries(POLICIES.map((p) => [p, Object.fromEntries(budgets.map((b) => [b, mean(recentKept.get(`${p}|${b}`)?.map((recall) => ({ recall, tokens: 0 })), (r) => r.recall)]))]));
+console.log(`\nshare of the ${RECENT_PAGES} newest turns in the window (what an agent mid-task keeps): ${POLICIES.map((p) => `${p} ${budgets.map((b) => recentShare[p]![b]).join('/')}`).join('; ')}`);
 const lat = Object.fromEntries(POLICIES.map((p) => [p, summarise(latency[p])]));
 console.log(`\nassembly latency per call (ms): ${POLICIES.map((p) => `${p} p50 ${lat[p]!.p50} / p95 ${lat[p]!.p95}`).join('; ')}`);
 const scale = summarise(scaleLatency);
 console.log(`${scalePages.toLocaleString("en")}-page agent, 4k budget: p50 ${scale.p50} ms, p95 ${scale.p95} ms (${scale.n} assemblies)`);
 const overall = (policy: Policy, b: number) => table[policy]![b]!.overall!.recall ?? 0;
-const margin = Object.fromEntries(budgets.map((b) => [b, { overRetrieval: Math.round((overall('kernel', b) - overall('retrieval', b)) * 1000) / 1000, overRecency: Math.round((overall('kernel', b) - overall('recency', b)) * 1000) / 1000, overSeed: Math.round((overall('kernel', b) - overall('seed', b)) * 1000) / 1000 }]));
-console.log(`\nkernel minus each baseline, overall recall: ${budgets.map((b) => `${b}: retrieval ${margin[b]!.overRetrieval >= 0 ? '+' : ''}${margin[b]!.overRetrieval}, recency +${margin[b]!.overRecency}, seed +${margin[b]!.overSeed}`).join('; ')}`);
+const margin = Object.fromEntries(budgets.map((b) => [b, { overRetrieval: Math.round((overall('kernel', b) - overall('retrieval', b)) * 1000) / 1000, overBm25: Math.round((overall('kernel', b) - overall('bm25', b)) * 1000) / 1000, overRecency: Math.round((overall('kernel', b) - overall('recency', b)) * 1000) / 1000, overSeed: Math.round((overall('kernel', b) - overall('seed', b)) * 1000) / 1000 }]));
+console.log(`\nkernel minus each baseline, overall recall: ${budgets.map((b) => `${b}: retrieval ${margin[b]!.overRetrieval >= 0 ? '+' : ''}${margin[b]!.overRetrieval}, bm25 ${margin[b]!.overBm25 >= 0 ? '+' : ''}${margin[b]!.overBm25}, recency +${margin[b]!.overRecency}, seed +${margin[b]!.overSeed}`).join('; ')}`);
 const convBudget = budgets[1] ?? budgets[0]!;
 const byConversation = Object.fromEntries(Object.entries(perConversation).map(([id, rows]) => [id, Object.fromEntries(POLICIES.map((p) => [p, rows[p].length ? Math.round((rows[p].reduce((a, b) => a + b, 0) / rows[p].length) * 1000) / 1000 : null]))]));
 console.log(`per conversation at ${convBudget} tokens (kernel / retrieval): ${Object.entries(byConversation).map(([id, r]) => `${id} ${r.kernel}/${r.retrieval}`).join(', ')}`);
@@ -176,9 +190,14 @@ console.log(`wrote ${writeResult(name, {
   folder,
   vectorWeight: vectors ? vectorWeight : 0,
   conversations: conversations.map((c) => c.id),
-  tuning: 'The kernel assembly defaults (kernel/paging/assemble.ts DEFAULT_ASSEMBLY_POLICY) were tuned on these same conversations: in-sample figures.',
+  tuning: 'The kernel assembly and retrieval defaults (kernel/paging/assemble.ts DEFAULT_ASSEMBLY_POLICY; kernel/paging/retrieval-policy.ts DEFAULT_RETRIEVAL_POLICY: BM25 b, neighbouring turns ±2 at decay 0.6) were chosen on these same conversations: in-sample figures; the per-conversation spread shows how evenly they hold.',
   budgets,
+  baselines: {
+    retrieval: 'retrieval only: Postgres full-text ranking (ts_rank_cd, cover density, over an OR of the question\'s words), top pages until the budget is full',
+    bm25: 'retrieval only with the kernel\'s BM25 ranking (db/bm25.ts): no neighbours, no recent window, no blend',
+  },
   recall: table,
+  recentWindow: { pages: RECENT_PAGES, meaning: 'mean share of the conversation\'s newest turns present in the window, per budget', share: recentShare },
   kernelMinus: margin,
   perConversationRecall: { budget: convBudget, recall: byConversation },
   latencyMs: lat,

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gte, or, sql } from 'drizzle-orm';
 import { scopeFilter, type PageScope } from './scope';
 import type { PageMeta } from '../kernel/paging/types';
-import { orTsQuery } from '../kernel/paging/fts-query';
+import { DEFAULT_RETRIEVAL_POLICY, spreadToNeighbours } from '../kernel/paging/retrieval-policy';
+import { bm25Pages, type Bm25Row } from './bm25';
 import type { Db } from './client';
 import { contextPages } from './schema';
 import type { PromptRow } from './pages';
@@ -40,7 +41,8 @@ export interface VectorRetrieval {
 /**
  * The pages the assembly policy can possibly choose under `budget`, without reading every page:
  * pinned and important pages, the newest pages covering the budget, and the `limit` most relevant
- * to the focus text (awaited only when ranking is needed) (with their relevance). The policy over these equals the policy over all pages.
+ * to the focus text by BM25 (awaited only when ranking is needed), with the turns beside each hit
+ * (their relevance lent by the hit, see {@link spreadToNeighbours}). The policy over these equals the policy over all pages.
  */
 export async function candidatePages(db: Db, scope: PageScope, focus: string | Promise<string>, budget: number, limit = 200, vectors?: VectorRetrieval): Promise<Candidates> {
   const where = scopeFilter(scope);
@@ -84,12 +86,13 @@ export async function candidatePages(db: Db, scope: PageScope, focus: string | P
   }
   const text = await focus;
   const near = vectors && text.trim() ? await nearest(db, scope, text, vectors) : undefined;
-  const ranked = await rankPages(db, scope, text, limit);
-  for (const p of [...standing, ...recent, ...ranked.pages, ...(near?.pages ?? [])]) byId.set(p.id, p);
-  if (!near || !vectors) return { pages: [...byId.values()], relevance: ranked.relevance, loaded };
+  const ranked = await bm25Pages(db, scope, text, limit);
+  const textual = spreadToNeighbours(ranked);
+  for (const p of [...standing, ...recent, ...ranked.map(metaOf), ...(near?.pages ?? [])]) byId.set(p.id, p);
+  if (!near || !vectors) return { pages: [...byId.values()], relevance: textual, loaded };
   const relevance = new Map<string, number>();
-  for (const id of new Set([...ranked.relevance.keys(), ...near.similarity.keys()])) {
-    relevance.set(id, (1 - vectors.weight) * (ranked.relevance.get(id) ?? 0) + vectors.weight * (near.similarity.get(id) ?? 0));
+  for (const id of new Set([...textual.keys(), ...near.similarity.keys()])) {
+    relevance.set(id, (1 - vectors.weight) * (textual.get(id) ?? 0) + vectors.weight * (near.similarity.get(id) ?? 0));
   }
   return { pages: [...byId.values()], relevance, loaded };
 }
@@ -124,20 +127,15 @@ async function nearest(db: Db, scope: PageScope, text: string, vectors: VectorRe
 }
 
 /**
- * Ranks pages in scope against `text` with Postgres full-text search (cover density over an OR
- * query), returning the top `limit` as relevance normalised to 0..1. Works on every Postgres.
+ * The top `limit` pages in scope for `text`, best first, by BM25 over full-text lexemes (see
+ * {@link bm25Pages}), with relevance normalised to 0..1. Works on every Postgres.
  */
 export async function rankPages(db: Db, scope: PageScope, text: string, limit = 200): Promise<{ pages: PageMeta[]; relevance: Map<string, number> }> {
-  const query = orTsQuery(text);
-  if (!query) return { pages: [], relevance: new Map() };
-  const tsq = sql`to_tsquery('english', ${query})`;
-  const rank = sql<number>`ts_rank_cd(${contextPages.tsv}, ${tsq}, 1)`;
-  const rows = await db
-    .select({ ...META, rank })
-    .from(contextPages)
-    .where(and(scopeFilter(scope), sql`${contextPages.tsv} @@ ${tsq}`))
-    .orderBy(desc(rank))
-    .limit(limit);
-  const max = Math.max(0, ...rows.map((r) => Number(r.rank)));
-  return { pages: rows.map(({ rank: _rank, ...meta }) => meta), relevance: new Map(rows.map((r) => [r.id, max > 0 ? Number(r.rank) / max : 0])) };
+  const rows = await bm25Pages(db, scope, text, limit, DEFAULT_RETRIEVAL_POLICY, false);
+  return { pages: rows.map(metaOf), relevance: new Map(rows.map((r) => [r.id, r.relevance ?? 0])) };
+}
+
+/** What the paging policy sees of a ranked row. */
+function metaOf(r: Bm25Row): PageMeta {
+  return { id: r.id, kind: r.kind, tokens: r.tokens, step: r.step, importance: r.importance, pinned: r.pinned, lastAccessStep: r.lastAccessStep };
 }

@@ -97,7 +97,8 @@ function crewsSection(results: Results): string[] {
 
 const POLICY_NOTE: Record<string, string> = {
   kernel: 'the kernel (pinned, recent window, relevance × recency × importance, leftover to recent pages)',
-  retrieval: 'retrieval only (the full-text top pages for the question, filling the same budget)',
+  retrieval: "retrieval only (Postgres full-text ranking, ts_rank_cd over the question's words: the top pages, filling the same budget)",
+  bm25: "retrieval only with the kernel's own BM25 ranking (no neighbouring turns, no recent window, no blend)",
   recency: 'recency-only truncation',
   seed: "the seed's rule, evict by lru · (1 − 0.5 · importance), importance 0.5",
 };
@@ -119,15 +120,20 @@ function locomo(results: Results): string[] {
     }
   }
   const minus = obj(r.kernelMinus);
-  out.push('', 'Kernel minus each baseline, overall recall:', '', '| budget | − retrieval | − recency | − seed |', '| --- | --- | --- | --- |');
+  out.push('', 'Kernel minus each baseline, overall recall:', '', '| budget | − retrieval | − bm25 | − recency | − seed |', '| --- | --- | --- | --- | --- |');
   for (const b of budgets) {
     const m = obj(minus[String(b)]);
     const signed = (v: unknown) => (typeof v === 'number' ? `${v >= 0 ? '+' : ''}${fmt(v, 3)}` : '–');
-    out.push(`| ${fmt(b / 1000, 0)}k | ${signed(m.overRetrieval)} | ${signed(m.overRecency)} | ${signed(m.overSeed)} |`);
+    out.push(`| ${fmt(b / 1000, 0)}k | ${signed(m.overRetrieval)} | ${signed(m.overBm25)} | ${signed(m.overRecency)} | ${signed(m.overSeed)} |`);
   }
   const per = obj(r.perConversationRecall);
   const rows = obj(per.recall);
   out.push('', `Per conversation at ${fmt(Number(per.budget) / 1000, 0)}k tokens (kernel / retrieval): ${Object.entries(rows).map(([id, v]) => `${id} ${fmt(obj(v).kernel, 3)} / ${fmt(obj(v).retrieval, 3)}`).join(', ')}.`, '');
+  const recent = obj(r.recentWindow);
+  if (recent.share) {
+    const share = obj(recent.share);
+    out.push(`What an agent mid-task keeps — the share of the conversation's ${fmt(recent.pages, 0)} newest turns in the window, at ${budgets.map((b) => `${fmt(b / 1000, 0)}k`).join(' / ')}: ${Object.entries(share).map(([p, v]) => `${p} ${budgets.map((b) => fmt(obj(v)[String(b)], 2)).join(' / ')}`).join('; ')}.`, '');
+  }
   out.push(`**Tuning:** ${String(r.tuning ?? '')}`, '');
   const lat = obj(r.latencyMs);
   const scale = obj(r.scale);
