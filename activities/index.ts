@@ -11,6 +11,7 @@ import { createRunTool } from './run-tool';
 import { createCrewActivities } from './crew';
 import { createScheduledRun } from './scheduled-run';
 import { createMemorySweep } from './memory-sweep';
+import { createRetention } from './retention';
 import { builtinTools } from './tools/builtin';
 import type { ToolRegistry } from './tools/registry';
 import type { McpHub } from './tools/mcp/hub';
@@ -61,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
     recordHold: createRecordHold(deps.db, deps.pubsub),
     ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
     ...createMemorySweep(deps.db),
+    ...createRetention(deps.db),
     ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
   };
 }

@@ -11,6 +11,8 @@ import { codecRoutes } from './codec';
 import { cors } from 'hono/cors';
 import { withScopes } from './auth/document';
 import { checkpointRoutes } from './agents/checkpoint-routes';
+import { agentDeleteRoutes } from './agents/delete-route';
+import { retentionRoutes } from './retention';
 import { batchRoutes } from './crews/batches';
 import { crewRoutes } from './crews/routes';
 import { scheduleRoutes } from './schedules';
@@ -88,6 +90,8 @@ export function createApp(deps: ApiDeps) {
   app.route('/', memoryRoutes(deps));
   app.route('/', nodeRoutes(deps));
   app.route('/', checkpointRoutes(deps));
+  app.route('/', agentDeleteRoutes(deps));
+  app.route('/', retentionRoutes(deps));
   app.route('/', crewRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', scheduleRoutes(deps));

@@ -31,6 +31,11 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /agents/{id}/checkpoints': 'listAgentCheckpoints',
   'GET /agents/{id}/checkpoints/{cid}': 'getAgentCheckpoint',
   'GET /agents/{id}/checkpoints/{cid}/diff/{other}': 'diffAgentCheckpoints',
+  'DELETE /agents/{id}/checkpoints/{cid}': 'deleteAgentCheckpoint',
+  'PUT /agents/{id}/checkpoints/{cid}/tags': 'tagAgentCheckpoint',
+  'DELETE /agents/{id}': 'deleteAgent',
+  'GET /retention': 'getRetentionPolicy',
+  'PUT /retention': 'setRetentionPolicy',
 
   'GET /tenants/{tenant}/usage': 'getTenantUsage',
   'GET /tools': 'listTools',

@@ -21,6 +21,7 @@ export async function agentRow(deps: Pick<ControlDeps, 'db'>, id: string): Promi
   const row = await getAgentRecord(deps.db, id);
   // A crew's page-owner record is not an agent (its id is the crew's: `crew.…`).
   if (!row || isCrewOwner(row)) throw new KernelError('not_found', `no agent with id "${id}"`);
+  if (row.deletedAt) throw new KernelError('not_found', `agent "${id}" was deleted`);
   return row;
 }
 

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, notInArray, notLike, sql } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, notInArray, notLike, sql } from 'drizzle-orm';
 import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import { KernelError } from '../kernel/errors';
 import type { SpawnAgent } from '../kernel/agent/spawn';
@@ -55,9 +55,9 @@ export function isCrewOwner(row: Pick<AgentRow, 'id' | 'crewId'>): boolean {
   return row.crewId !== null && row.id === row.crewId;
 }
 
-/** Newest agents first (crews' page-owner records left out: their ids are the crews', `crew.…`, and no agent id has a dot). */
+/** Newest agents first (erased agents and crews' page-owner records left out: their ids are the crews', `crew.…`, and no agent id has a dot). */
 export async function listAgentRecords(db: Db, limit: number, offset: number, tenant: string | null = null): Promise<AgentRow[]> {
-  return db.select().from(agents).where(and(notLike(agents.id, 'crew.%'), tenant === null ? undefined : eq(agents.tenant, tenant))).orderBy(desc(agents.createdAt), desc(agents.id)).limit(limit).offset(offset);
+  return db.select().from(agents).where(and(notLike(agents.id, 'crew.%'), isNull(agents.deletedAt), tenant === null ? undefined : eq(agents.tenant, tenant))).orderBy(desc(agents.createdAt), desc(agents.id)).limit(limit).offset(offset);
 }
 
 /** Changes stored fields of an agent and bumps `updated_at`. */

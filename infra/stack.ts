@@ -23,7 +23,7 @@ import type { Logger } from './logger';
 import { connectClient, connectWorker, temporalAddress } from './temporal/client';
 import { kernelDataConverter } from './temporal/codec';
 import { resolveCodecKeys } from './temporal/codec-keys';
-import { ensureMemorySweep } from './memory-sweep-schedule';
+import { ensureMemorySweep, ensureRetention } from './maintenance-schedules';
 import { configurePrices } from '../kernel/cost/price-table';
 import { McpHub } from '../activities/tools/mcp/hub';
 import { secretBox } from '../activities/tools/mcp/secret-box';
@@ -210,6 +210,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       );
       cleanups.push(startClosureSweep(control, { nodeId: id, intervalMs: config.RECONCILE_INTERVAL_MS }));
       await ensureMemorySweep(client, config.TASK_QUEUE, logger);
+      await ensureRetention(client, config.TASK_QUEUE, logger);
     }
 
     // A process without the API (a worker-only node) serves its own metrics when asked to.

@@ -1,7 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq, sql } from 'drizzle-orm';
 import { auditLog, contextPages, memories, toolCalls } from '../db/schema';
-import { memorySweepScheduleId } from '../infra/memory-sweep-schedule';
+import { memorySweepScheduleId } from '../infra/maintenance-schedules';
 import { rowsOf } from '../db/raw-rows';
 import { rootFetch } from './support/keys';
 import { useStack } from './support/suite';

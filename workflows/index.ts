@@ -6,3 +6,4 @@ export { crewForeachWorkflow } from './crew-foreach';
 export * from './crew-api';
 export { scheduledRunWorkflow } from './scheduled-run';
 export { memorySweepWorkflow } from './memory-sweep';
+export { retentionWorkflow } from './retention';

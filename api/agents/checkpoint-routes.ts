@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { agentRow } from '../../control/views';
 import { getCheckpoint, listCheckpoints, type CheckpointRow } from '../../db/checkpoints';
+import { deleteCheckpoint, tagCheckpoint } from '../../db/checkpoint-admin';
 import { diffCheckpoints, type CheckpointState } from '../../kernel/agent/checkpoint-diff';
 import { KernelError } from '../../kernel/errors';
 import type { ApiDeps } from '../deps';
@@ -21,18 +22,21 @@ const summarySchema = z.object({
   abandonedBy: z.number().int().nullable(),
   status: z.string(),
   pages: z.number().int(),
+  /** Labels given with PUT …/tags; a tagged checkpoint outlives the tenant's retention policy. */
+  tags: z.array(z.string()),
   createdAt: z.string(),
 });
+const tagSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only').max(64);
 const summary = (c: CheckpointRow) => {
   const state = c.state as CheckpointState;
-  return { id: c.id, step: c.step, runId: c.runId, historyEventId: c.historyEventId, branch: c.branch, abandonedBy: c.abandonedBy, status: state.status, pages: state.pages.length, createdAt: c.createdAt.toISOString() };
+  return { id: c.id, step: c.step, runId: c.runId, historyEventId: c.historyEventId, branch: c.branch, abandonedBy: c.abandonedBy, status: state.status, pages: state.pages.length, tags: c.tags, createdAt: c.createdAt.toISOString() };
 };
 
 const listRoute = createRoute({
   method: 'get',
   path: '/agents/{id}/checkpoints',
   summary: 'The agent’s checkpoints, one per step boundary, oldest first',
-  request: { params: z.object({ id: z.string() }) },
+  request: { params: z.object({ id: z.string() }), query: z.object({ tag: tagSchema.optional().describe('only checkpoints carrying this tag') }) },
   responses: { 200: { description: 'Checkpoints', content: { 'application/json': { schema: z.object({ checkpoints: z.array(summarySchema) }) } } }, 404: problemResponse('Unknown agent') },
 });
 const readRoute = createRoute({
@@ -41,6 +45,20 @@ const readRoute = createRoute({
   summary: 'One checkpoint with its full state (page table, counters, budget)',
   request: { params: z.object({ id: z.string(), cid: z.string() }) },
   responses: { 200: { description: 'Checkpoint', content: { 'application/json': { schema: summarySchema.extend({ state: z.record(z.string(), z.unknown()) }) } } }, 404: problemResponse('Unknown') },
+});
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/agents/{id}/checkpoints/{cid}',
+  summary: 'Delete one checkpoint (it can no longer be rewound to or forked from); audited',
+  request: { params: z.object({ id: z.string(), cid: z.string() }) },
+  responses: { 200: { description: 'Deleted', content: { 'application/json': { schema: z.object({ deleted: z.literal(true), id: z.string() }) } } }, 404: problemResponse('Unknown') },
+});
+const tagsRoute = createRoute({
+  method: 'put',
+  path: '/agents/{id}/checkpoints/{cid}/tags',
+  summary: 'Replace a checkpoint’s tags (a tagged checkpoint is kept by the retention policy)',
+  request: { params: z.object({ id: z.string(), cid: z.string() }), body: { required: true, content: { 'application/json': { schema: z.object({ tags: z.array(tagSchema).max(20) }) } } } },
+  responses: { 200: { description: 'Tags', content: { 'application/json': { schema: z.object({ id: z.string(), tags: z.array(z.string()) }) } } }, 400: problemResponse('Invalid tags'), 404: problemResponse('Unknown') },
 });
 const diffRoute = createRoute({
   method: 'get',
@@ -77,8 +95,23 @@ export function checkpointRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(listRoute, async (c) => {
       const { id } = c.req.valid('param');
+      const { tag } = c.req.valid('query');
       await agentRow(deps, id);
-      return c.json({ checkpoints: (await listCheckpoints(deps.db, id)).map(summary) }, 200);
+      const rows = await listCheckpoints(deps.db, id);
+      return c.json({ checkpoints: rows.filter((r) => !tag || r.tags.includes(tag)).map(summary) }, 200);
+    })
+    .openapi(deleteRoute, async (c) => {
+      const { id, cid } = c.req.valid('param');
+      await agentRow(deps, id);
+      if (!(await deleteCheckpoint(deps.db, id, cid, principalOf(c).actor))) throw new KernelError('not_found', `agent "${id}" has no checkpoint "${cid}"`);
+      return c.json({ deleted: true as const, id: cid }, 200);
+    })
+    .openapi(tagsRoute, async (c) => {
+      const { id, cid } = c.req.valid('param');
+      await agentRow(deps, id);
+      const tags = await tagCheckpoint(deps.db, id, cid, c.req.valid('json').tags, principalOf(c).actor);
+      if (!tags) throw new KernelError('not_found', `agent "${id}" has no checkpoint "${cid}"`);
+      return c.json({ id: cid, tags }, 200);
     })
     .openapi(readRoute, async (c) => {
       const { id, cid } = c.req.valid('param');

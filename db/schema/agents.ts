@@ -45,6 +45,10 @@ export const agents = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** Set when the agent's content was erased (DELETE /agents/:id or a retention policy): the row stays as a tombstone for its ledger rows. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    /** Set once its Temporal executions (every run) were deleted too; null while that is pending. */
+    historyDeletedAt: timestamp('history_deleted_at', { withTimezone: true }),
   },
   (t) => [index('agents_status_idx').on(t.status), index('agents_tenant_idx').on(t.tenant), index('agents_parent_idx').on(t.parentId), index('agents_crew_idx').on(t.crewId)],
 );

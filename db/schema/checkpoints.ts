@@ -17,6 +17,8 @@ export const checkpoints = pgTable(
     abandonedBy: integer('abandoned_by'),
     historyEventId: bigint('history_event_id', { mode: 'number' }),
     state: jsonb('state').notNull(),
+    /** Labels an operator gave it (e.g. `release-1`); a tagged checkpoint outlives the retention policy. */
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -17,3 +17,4 @@ export * from './schedules';
 export * from './api-keys';
 export * from './mcp-servers';
 export * from './relations';
+export * from './retention-policies';

@@ -26,3 +26,28 @@ export async function ensureMemorySweep(client: Client, taskQueue: string, logge
     logger.warn({ err: rootMessage(err) }, 'the memory sweep schedule could not be created; expired short-term memories stay hidden but are not deleted');
   }
 }
+
+/** The id of a task queue's retention schedule. */
+export function retentionScheduleId(taskQueue: string): string {
+  return `aok-retention-${taskQueue}`;
+}
+
+/**
+ * Makes sure a Temporal Schedule applies every tenant's retention policy hourly on this task queue
+ * (finished agents' content, untagged checkpoints, and Temporal histories a deletion left pending).
+ */
+export async function ensureRetention(client: Client, taskQueue: string, logger: Logger): Promise<void> {
+  const scheduleId = retentionScheduleId(taskQueue);
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1 hour' }] },
+      action: { type: 'startWorkflow', workflowType: 'retentionWorkflow', taskQueue, workflowId: scheduleId, args: [] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      memo: { purpose: 'applies tenants’ retention policies' },
+    });
+  } catch (err) {
+    if (err instanceof ScheduleAlreadyRunning) return;
+    logger.warn({ err: rootMessage(err) }, 'the retention schedule could not be created; retention policies are not applied');
+  }
+}
