@@ -11,6 +11,7 @@ import { agentVerbs } from './verbs/agents';
 import { clusterVerbs } from './verbs/cluster';
 import { crewVerbs } from './verbs/crews';
 import { scheduleVerbs } from './verbs/schedules';
+import { forgetVerbs } from './verbs/forget';
 import type { VerbContext } from './verbs/context';
 
 const EXIT_HELP = `
@@ -58,6 +59,7 @@ agentVerbs(program, ctx);
 clusterVerbs(program, ctx);
 crewVerbs(program, ctx);
 scheduleVerbs(program, ctx);
+forgetVerbs(program, ctx);
 for (const sub of program.commands) sub.option('--json', 'print the API’s answer as JSON').exitOverride();
 
 try {

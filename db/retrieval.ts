@@ -11,7 +11,8 @@ import { indexMissing, vectorRank, type EmbedFn } from './embeddings';
 
 export type { PageScope } from './scope';
 
-const META = {
+/** The columns the paging policy reads of a page (no body). */
+export const PAGE_META = {
   id: contextPages.id,
   kind: contextPages.kind,
   tokens: contextPages.tokens,
@@ -23,7 +24,7 @@ const META = {
 
 /** Every page in scope, as the paging policy sees it (no bodies), chronological. */
 export async function pageMetas(db: Db, scope: PageScope): Promise<PageMeta[]> {
-  return db.select(META).from(contextPages).where(scopeFilter(scope)).orderBy(asc(contextPages.step), asc(contextPages.id));
+  return db.select(PAGE_META).from(contextPages).where(scopeFilter(scope)).orderBy(asc(contextPages.step), asc(contextPages.id));
 }
 
 /** Pages scoring this high are always candidates, however old (pinned-like memories). */
@@ -50,7 +51,7 @@ export async function candidatePages(db: Db, scope: PageScope, focus: string | P
   const newest = [desc(contextPages.step), desc(contextPages.id)];
   // In flight together: the standing pages and the newest pages — with the bodies of those that fit
   // the budget on their own (most of them make the window, and a small agent's whole context is here).
-  const standingRows = db.select(META).from(contextPages).where(and(where, or(eq(contextPages.pinned, true), gte(contextPages.importance, IMPORTANT)))).limit(1_000).execute();
+  const standingRows = db.select(PAGE_META).from(contextPages).where(and(where, or(eq(contextPages.pinned, true), gte(contextPages.importance, IMPORTANT)))).limit(1_000).execute();
   const first = db.execute(sql`
     select id, kind, role, tokens, step, importance, pinned, last_access_step, meta,
       case when cum - tokens - ${FRAMING_TOKENS} <= ${budget} then body end as body
@@ -68,7 +69,7 @@ export async function candidatePages(db: Db, scope: PageScope, focus: string | P
   let covered = recent.reduce((n, p) => n + p.tokens, 0);
   let seenAll = recent.length < batch;
   for (let offset = batch; !seenAll && covered < budget; offset += batch) {
-    const rows = await db.select(META).from(contextPages).where(where).orderBy(...newest).limit(batch).offset(offset);
+    const rows = await db.select(PAGE_META).from(contextPages).where(where).orderBy(...newest).limit(batch).offset(offset);
     for (const r of rows) {
       recent.push(r);
       covered += r.tokens;

@@ -106,7 +106,27 @@ describe('the aos CLI (the real binary against a real stack)', () => {
     expect(text.out).toMatch(/^default: \d+ steps/);
     const checkpoints = await aos(['checkpoints', done]);
     expect(checkpoints.code).toBe(0);
-    expect(checkpoints.out.split('\n')[0]!.split(/\s+/)).toEqual(['ID', 'STEP', 'BRANCH', 'CREATED']);
+    expect(checkpoints.out.split('\n')[0]!.split(/\s+/).filter(Boolean)).toEqual(['ID', 'STEP', 'BRANCH', 'CREATED', 'TAGS']);
+  });
+
+  test('forgetting: tag and delete checkpoints, set the retention policy, delete a finished agent', async () => {
+    const id = (await aos(['spawn', '--role', 'r', '--goal', 'g', '--input', 'forget me', '--model', 'scripted:3'])).out.trim();
+    await suite.agents.settle(id);
+    const cps = json<{ checkpoints: Array<{ id: string }> }>(await aos(['checkpoints', id, '--json'])).checkpoints;
+    expect((await aos(['checkpoint-tag', id, cps[0]!.id, 'keep', 'v1'])).out.trim()).toBe(`${cps[0]!.id}: keep, v1`);
+    expect((await aos(['checkpoint-delete', id, cps[1]!.id])).out.trim()).toBe(`deleted ${cps[1]!.id}`);
+    expect((await aos(['checkpoint-delete', id, cps[1]!.id])).code).toBe(3);
+    expect((await aos(['retention', '--checkpoint-days', '30'])).out.trim()).toStartWith('default: finished agents kept, untagged checkpoints 30 days');
+    const bad = await aos(['retention', '--checkpoint-days', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('days must be a whole number');
+    const none = await aos(['retention', '--checkpoint-days', 'none']);
+    expect(none.out).toContain('untagged checkpoints kept');
+    const deleted = await aos(['delete', id]);
+    expect(deleted.code).toBe(0);
+    expect(deleted.out).toMatch(new RegExp(`^deleted ${id}: \\d+ pages, \\d+ checkpoints`));
+    expect((await aos(['describe', id])).code).toBe(3);
+    expect((await aos(['delete', id])).out.trim()).toBe(`${id} was already deleted`);
   });
 
   test('a crew and its nodes; the URL and key from a config file', async () => {

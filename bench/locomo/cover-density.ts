@@ -4,16 +4,7 @@ import { contextPages } from '../../db/schema';
 import { scopeFilter, type PageScope } from '../../db/scope';
 import { orTsQuery } from '../../kernel/paging/fts-query';
 import type { PageMeta } from '../../kernel/paging/types';
-
-const META = {
-  id: contextPages.id,
-  kind: contextPages.kind,
-  tokens: contextPages.tokens,
-  step: contextPages.step,
-  importance: contextPages.importance,
-  pinned: contextPages.pinned,
-  lastAccessStep: contextPages.lastAccessStep,
-};
+import { PAGE_META as META } from '../../db/retrieval';
 
 /**
  * The retrieval-only baseline ranking: pages in scope against `text` by Postgres full-text search (cover density over an OR

@@ -188,6 +188,7 @@ export function agentVerbs(program: Command, ctx: Ctx): void {
           { title: 'step', cell: (k) => String(k.step), right: true },
           { title: 'branch', cell: (k) => String(k.branch), right: true },
           { title: 'created', cell: (k) => k.createdAt },
+          { title: 'tags', cell: (k) => k.tags.join(',') },
         ]),
       );
     });
