@@ -12,6 +12,7 @@ import { createCrewActivities } from './crew';
 import { createScheduledRun } from './scheduled-run';
 import { createMemorySweep } from './memory-sweep';
 import { createRetention } from './retention';
+import { createEntityExtraction } from './entities';
 import { builtinTools } from './tools/builtin';
 import type { ToolRegistry } from './tools/registry';
 import type { McpHub } from './tools/mcp/hub';
@@ -63,6 +64,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
     ...createMemorySweep(deps.db),
     ...createRetention(deps.db),
+    ...createEntityExtraction({ db: deps.db, pubsub: deps.pubsub, providerFor: deps.providerFor, guard }),
     ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
   };
 }

@@ -13,6 +13,7 @@ import { withScopes } from './auth/document';
 import { checkpointRoutes } from './agents/checkpoint-routes';
 import { agentDeleteRoutes } from './agents/delete-route';
 import { retentionRoutes } from './retention';
+import { entityRoutes } from './entities';
 import { batchRoutes } from './crews/batches';
 import { crewRoutes } from './crews/routes';
 import { scheduleRoutes } from './schedules';
@@ -92,6 +93,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', checkpointRoutes(deps));
   app.route('/', agentDeleteRoutes(deps));
   app.route('/', retentionRoutes(deps));
+  app.route('/', entityRoutes(deps));
   app.route('/', crewRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', scheduleRoutes(deps));

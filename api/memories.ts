@@ -68,10 +68,11 @@ const deleteRoute = createRoute({
 const searchRoute = createRoute({
   method: 'get',
   path: '/memories',
-  summary: "Search the tenant's current memories by scope, agent, crew and words",
+  summary: "Search the tenant's current memories by scope, type, agent, crew and words",
   request: {
     query: z.object({
       scope: z.enum(['short', 'long', 'entity']).optional(),
+      type: z.enum(['fact', 'note']).optional().describe('fact: an entity fact read from messages (entity, attribute, value); note: any memory written as text'),
       agent: z.string().min(1).max(200).optional(),
       crew: z.string().min(1).max(80).optional().describe('a crew’s shared memories'),
       q: z.string().min(1).max(1_000).optional().describe('words to match (any of them), best match first'),
@@ -113,7 +114,7 @@ export function memoryRoutes(deps: ApiDeps) {
       const q = c.req.valid('query');
       const tenant = q.tenant ? tenantFor(c, q.tenant) : listTenant(c);
       const crew = q.crew ? crewRecordId(q.crew, tenant ?? principalOf(c).tenant) : undefined;
-      const rows = await searchMemories(deps.db, { tenant, scope: q.scope, agentId: crew ?? q.agent, q: q.q, limit: q.limit });
+      const rows = await searchMemories(deps.db, { tenant, scope: q.scope, type: q.type, agentId: crew ?? q.agent, q: q.q, limit: q.limit });
       return c.json({ memories: rows.map((m) => ({ ...view(m), agentId: m.agentId, tenant: m.tenant })) }, 200);
     })
     .openapi(historyRoute, async (c) => {

@@ -12,6 +12,7 @@ import { clusterVerbs } from './verbs/cluster';
 import { crewVerbs } from './verbs/crews';
 import { scheduleVerbs } from './verbs/schedules';
 import { forgetVerbs } from './verbs/forget';
+import { memoryVerbs } from './verbs/memory';
 import type { VerbContext } from './verbs/context';
 
 const EXIT_HELP = `
@@ -60,6 +61,7 @@ clusterVerbs(program, ctx);
 crewVerbs(program, ctx);
 scheduleVerbs(program, ctx);
 forgetVerbs(program, ctx);
+memoryVerbs(program, ctx);
 for (const sub of program.commands) sub.option('--json', 'print the API’s answer as JSON').exitOverride();
 
 try {

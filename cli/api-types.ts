@@ -166,6 +166,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/agents/{id}/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the agent knows about people and things: facts read from its messages, current (or every version, with validity) */
+        get: operations["listAgentEntities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agents/{id}/events": {
         parameters: {
             query?: never;
@@ -800,6 +817,23 @@ export interface paths {
         };
         /** A file of the API reference page */
         get: operations["getApiDocsAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's entity facts, across its agents or one crew's */
+        get: operations["listEntities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1461,6 +1495,8 @@ export interface operations {
                      */
                     constraints?: {
                         contextTokens?: number;
+                        /** @enum {string} */
+                        entityMemory?: "rules" | "model" | "off";
                         /** @default null */
                         maxCostUsd?: number | null;
                         /** @default 8 */
@@ -2697,6 +2733,108 @@ export interface operations {
                 };
             };
             /** @description Unknown */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAgentEntities: {
+        parameters: {
+            query?: {
+                /** @description one entity, by name (case-insensitive) */
+                entity?: string;
+                /** @description true: every version, closed ones with their validity end */
+                history?: "true" | "false";
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entities */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entities: {
+                            entity: string;
+                            facts: {
+                                agentId: string | null;
+                                attribute: string;
+                                /** @description rules or model */
+                                extractor: string | null;
+                                memoryId: string;
+                                sourcePageId: string | null;
+                                validFrom: string;
+                                /** @description when a newer version replaced it; null while current */
+                                validUntil: string | null;
+                                value: string;
+                                version: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description A malformed request: a string Postgres cannot store (NUL, an unpaired surrogate) anywhere in it, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown agent */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4875,6 +5013,8 @@ export interface operations {
                         backstory?: string;
                         constraints?: {
                             contextTokens?: number;
+                            /** @enum {string} */
+                            entityMemory?: "rules" | "model" | "off";
                             /** @default null */
                             maxCostUsd?: number | null;
                             /** @default 8 */
@@ -5918,6 +6058,8 @@ export interface operations {
                             backstory?: string;
                             constraints?: {
                                 contextTokens?: number;
+                                /** @enum {string} */
+                                entityMemory?: "rules" | "model" | "off";
                                 /** @default null */
                                 maxCostUsd?: number | null;
                                 /** @default 8 */
@@ -6015,6 +6157,8 @@ export interface operations {
                                 backstory?: string;
                                 constraints?: {
                                     contextTokens?: number;
+                                    /** @enum {string} */
+                                    entityMemory?: "rules" | "model" | "off";
                                     /** @default null */
                                     maxCostUsd?: number | null;
                                     /** @default 8 */
@@ -7397,6 +7541,101 @@ export interface operations {
                     "application/problem+json": {
                         detail: string;
                     };
+                };
+            };
+        };
+    };
+    listEntities: {
+        parameters: {
+            query?: {
+                /** @description only agents running for this crew (its id) */
+                crew?: string;
+                /** @description one entity, by name (case-insensitive) */
+                entity?: string;
+                /** @description true: every version, closed ones with their validity end */
+                history?: "true" | "false";
+                limit?: number;
+                /** @description root only: one tenant */
+                tenant?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entities */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entities: {
+                            entity: string;
+                            facts: {
+                                agentId: string | null;
+                                attribute: string;
+                                /** @description rules or model */
+                                extractor: string | null;
+                                memoryId: string;
+                                sourcePageId: string | null;
+                                validFrom: string;
+                                /** @description when a newer version replaced it; null while current */
+                                validUntil: string | null;
+                                value: string;
+                                version: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        instance?: string;
+                        issues?: {
+                            code?: string;
+                            message: string;
+                            nodes?: string[];
+                            path: (string | number)[];
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No key or token, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`x-aok-scope`), or the request is cross-site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s request rate is spent (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -9924,6 +10163,8 @@ export interface operations {
                          */
                         constraints?: {
                             contextTokens?: number;
+                            /** @enum {string} */
+                            entityMemory?: "rules" | "model" | "off";
                             /** @default null */
                             maxCostUsd?: number | null;
                             /** @default 8 */
@@ -9987,6 +10228,8 @@ export interface operations {
                                 backstory?: string;
                                 constraints?: {
                                     contextTokens?: number;
+                                    /** @enum {string} */
+                                    entityMemory?: "rules" | "model" | "off";
                                     /** @default null */
                                     maxCostUsd?: number | null;
                                     /** @default 8 */
@@ -10084,6 +10327,8 @@ export interface operations {
                                     backstory?: string;
                                     constraints?: {
                                         contextTokens?: number;
+                                        /** @enum {string} */
+                                        entityMemory?: "rules" | "model" | "off";
                                         /** @default null */
                                         maxCostUsd?: number | null;
                                         /** @default 8 */

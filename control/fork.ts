@@ -76,6 +76,7 @@ export async function forkAgent(deps: ControlDeps, parentId: string, req: ForkRe
       priority: parent.priority,
       maxTokensPerStep: constraints.maxTokensPerStep,
       stepTimeoutMs: constraints.stepTimeoutMs,
+      entityMemory: constraints.entityMemory ?? 'rules',
       budget: { maxTotalTokens: constraints.maxTotalTokens, maxCostUsd: constraints.maxCostUsd },
       tools: deps.tools.policies(definition.tools ?? []),
       agingIntervalMs: deps.agingIntervalMs,

@@ -72,6 +72,7 @@ export async function prepareAgent(deps: PrepareDeps, spec: SpawnAgent, options:
       priority: spec.priority,
       maxTokensPerStep: spec.constraints.maxTokensPerStep,
       stepTimeoutMs: spec.constraints.stepTimeoutMs,
+      entityMemory: spec.constraints.entityMemory ?? 'rules',
       budget,
       tools: registry.policies(spec.tools),
       agingIntervalMs: deps.agingIntervalMs,

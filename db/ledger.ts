@@ -4,7 +4,7 @@ import type { Db } from './client';
 import { usageLedger } from './schema';
 
 /** What a ledger line paid for: a step's reply or a summary — or either, from an attempt whose result was discarded (the provider charged it all the same). */
-export type LedgerPart = 'reply' | 'summary' | `${'reply' | 'summary'}:killed` | `${'reply' | 'summary'}:superseded#${number}`;
+export type LedgerPart = 'reply' | 'summary' | 'entities' | `${'reply' | 'summary'}:killed` | `${'reply' | 'summary'}:superseded#${number}`;
 
 /** One line of the usage ledger: what one model call cost, on which timeline and step, and for what. */
 export type LedgerEntry = typeof usageLedger.$inferInsert & { part: LedgerPart };

@@ -158,6 +158,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export interface MemoryQuery {
   tenant: string | null;
   scope?: string;
+  /** fact: entity facts (their meta names an attribute); note: every other memory. */
+  type?: 'fact' | 'note';
   agentId?: string;
   q?: string;
   limit: number;
@@ -178,6 +180,7 @@ export async function searchMemories(db: Db, query: MemoryQuery): Promise<Array<
         sql`not exists (select 1 from ${memories} newer where newer.supersedes_id = ${memories.id} and newer.abandoned = false)`,
         query.tenant === null ? undefined : eq(agents.tenant, query.tenant),
         query.scope ? eq(memories.scope, query.scope) : undefined,
+        query.type === 'fact' ? sql`${memories.meta} ? 'attribute'` : query.type === 'note' ? sql`not (${memories.meta} ? 'attribute')` : undefined,
         query.agentId ? eq(memories.agentId, query.agentId) : undefined,
         words ? sql`to_tsvector('english', ${memories.key} || ' ' || ${memories.content}) @@ to_tsquery('english', ${words})` : undefined,
       ),

@@ -109,6 +109,17 @@ describe('the aos CLI (the real binary against a real stack)', () => {
     expect(checkpoints.out.split('\n')[0]!.split(/\s+/).filter(Boolean)).toEqual(['ID', 'STEP', 'BRANCH', 'CREATED', 'TAGS']);
   });
 
+  test('entities: what an agent learned, as a table and as JSON', async () => {
+    const id = (await aos(['spawn', '--role', 'r', '--goal', 'g', '--input', 'My name is Ana. I live in Porto.', '--model', 'scripted:2'])).out.trim();
+    await suite.agents.settle(id);
+    const text = await aos(['entities', id]);
+    expect(text.code).toBe(0);
+    expect(text.out.split('\n')[0]!.split(/\s+/).filter(Boolean)).toEqual(['ENTITY', 'ATTRIBUTE', 'VALUE', 'V', 'SINCE', 'UNTIL']);
+    expect(text.out).toMatch(/user\s+lives_in\s+Porto\s+1\s/);
+    const asJson = json<{ entities: Array<{ entity: string; facts: Array<{ attribute: string }> }> }>(await aos(['entities', '--entity', 'user', '--json']));
+    expect(asJson.entities.flatMap((e) => e.facts.map((f) => f.attribute))).toEqual(expect.arrayContaining(['lives_in', 'name']));
+  });
+
   test('forgetting: tag and delete checkpoints, set the retention policy, delete a finished agent', async () => {
     const id = (await aos(['spawn', '--role', 'r', '--goal', 'g', '--input', 'forget me', '--model', 'scripted:3'])).out.trim();
     await suite.agents.settle(id);

@@ -22,6 +22,7 @@ import type { LlmStepResult } from '../activities/agent-step';
 import { shouldContinueAsNew } from '../kernel/agent/continue-as-new';
 import { rootMessage } from '../kernel/errors';
 import { isTerminal, transition, type LifecycleEvent } from '../kernel/agent/lifecycle';
+import { entityMemory } from './entity-memory';
 import { addSpend, startingSnapshot, ZERO_SPEND, type AgentResult, type AgentRunInput, type AgentSnapshot, type HoldReason } from '../kernel/agent/state';
 import { budgetPressure, remaining, type Budget, type Spend } from '../kernel/cost/budget';
 import { fairnessKey, priorityKey } from '../kernel/scheduling/priority';
@@ -356,11 +357,15 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       if (placed.taskQueue !== workflowInfo().taskQueue) {
         await condition(allHandlersFinished);
         log.info('moving to another node', { agentId: input.agentId, node: placed.node, reason: request.reason });
+        await entities.drain();
         await makeContinueAsNewFunc<typeof agentWorkflow>({ taskQueue: placed.taskQueue })(nextRun());
       }
     }
   };
 
+  const entities = entityMemory(input, (usage) => {
+    s.usage = addSpend(s.usage, usage);
+  });
   apply('start');
   try {
     while (s.step < input.maxSteps && !killed) {
@@ -369,6 +374,8 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       if (killed) break;
       s.pages.push(...inbox.splice(0));
       const step = s.step + 1;
+      // What this step takes in that the last did not: the input (or a fork's), and messages that arrived.
+      const taken = s.pages.filter((p) => p.step >= s.step);
 
       let reply: LlmStepResult;
       try {
@@ -392,6 +399,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       s.pages.push(reply.page);
       s.step = step;
       s.usage = addSpend(s.usage, reply.usage);
+      entities.after(step, taken);
       if (!patched(SPARSE_STEP_ATTRIBUTE) || step % STEP_ATTRIBUTE_EVERY === 0) upsertSearchAttributes([{ key: AGENT_STEP, value: step }]);
       // The provider billed more than the budget allowed (its prompt count was above our reservation):
       // stop at once — no tool runs — until the budget is raised.
@@ -455,6 +463,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         break;
       }
       if (shouldContinueAsNew(workflowInfo())) {
+        await entities.drain();
         await condition(allHandlersFinished);
         log.info('continuing as new', { agentId: input.agentId, step });
         await continueAsNew<typeof agentWorkflow>(nextRun());
@@ -483,6 +492,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     apply('fail');
   }
 
+  await entities.drain();
   const result = await settle(s, input);
   if (result.status === 'failed') throw ApplicationFailure.nonRetryable(`agent ${input.agentId} failed: ${s.error}`, 'AgentFailed');
   return result;

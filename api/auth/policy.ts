@@ -42,6 +42,8 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'PUT /agents/:id/checkpoints/:cid/tags': { scope: 'operator', resource: agent },
   'DELETE /agents/:id': { scope: 'operator', resource: agent },
   'GET /retention': { scope: 'viewer' },
+  'GET /agents/:id/entities': { scope: 'viewer', resource: agent },
+  'GET /entities': { scope: 'viewer' },
   'PUT /retention': { scope: 'admin' },
   'POST /agents/:id/messages': { scope: 'operator', resource: agent },
   'POST /agents/:id/attachments': { scope: 'operator', resource: agent },

@@ -20,6 +20,8 @@ export const memories = pgTable(
     meta: jsonb('meta').notNull().default({}),
     /** A short-term memory's end (refreshed when recalled); swept once past. Null: it does not expire. */
     expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** An entity fact's validity end: when a newer version replaced it (null: still current). Its validity began at createdAt. */
+    validUntil: timestamp('valid_until', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('memories_agent_scope_key_idx').on(t.agentId, t.scope, t.key)],

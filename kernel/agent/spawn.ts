@@ -18,6 +18,8 @@ export const agentConstraintsSchema = z.object({
   stepTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(300_000),
   /** How long a short-term memory lives unless recalled (each recall starts it again); default a day. */
   shortMemoryTtlMs: z.number().int().min(1_000).max(365 * 86_400_000).optional(),
+  /** How facts about people and things are read from new user messages: `rules` (a cheap deterministic extractor, the default), `model` (the agent's own model, billed to the agent; the rules when offline), or `off`. */
+  entityMemory: z.enum(['rules', 'model', 'off']).optional(),
 });
 
 /** A short-term memory's life when the agent names none. */

@@ -76,6 +76,8 @@ export interface AgentRunInput {
   sunkUsage?: Spend;
   /** `kernel`: the agent knows its internal signals only by their `kernel.` names (agents started before had the old names too). */
   signalNames?: 'kernel';
+  /** How the agent's entity memory is kept (absent: off — runs started before it existed, and benchmarks). */
+  entityMemory?: 'rules' | 'model' | 'off';
 }
 
 /** The live state of an agent, returned by the `state` query. */

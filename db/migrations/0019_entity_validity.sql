@@ -1,0 +1,1 @@
+ALTER TABLE "memories" ADD COLUMN "valid_until" timestamp with time zone;

@@ -1,0 +1,37 @@
+import { log, patched, proxyActivities } from '@temporalio/workflow';
+import type { KernelActivities } from '../activities';
+import type { Spend } from '../kernel/cost/budget';
+import type { AgentRunInput, PageRef } from '../kernel/agent/state';
+
+const { extractEntities } = proxyActivities<KernelActivities>({ startToCloseTimeout: '2 minutes', retry: { initialInterval: '2 seconds', maximumAttempts: 3 } });
+
+/** Patch id: after a step that took in new user messages, their facts are extracted (runs recorded before it extract nothing). */
+const ENTITY_MEMORY = 'entity-memory';
+
+/**
+ * The agent's entity memory, kept beside its steps: after a step that took in new user messages,
+ * one `extractEntities` activity reads their facts — started without waiting, so the next step does
+ * not wait for it; one at a time, in order. `drain` waits for the last before the run ends or moves.
+ * What the agent's model cost for it is handed to `onUsage` (it counts against the budget).
+ */
+export function entityMemory(input: Pick<AgentRunInput, 'agentId' | 'entityMemory'>, onUsage: (usage: Spend) => void) {
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    /** Called after step `step` took in `pages`; extracts from their user messages. */
+    after(step: number, pages: readonly PageRef[]): void {
+      const pageIds = pages.filter((p) => p.role === 'user' && p.kind === 'message').map((p) => p.id);
+      if (!pageIds.length || (input.entityMemory ?? 'off') === 'off' || !patched(ENTITY_MEMORY)) return;
+      chain = chain.then(async () => {
+        try {
+          const r = await extractEntities({ agentId: input.agentId, step, pageIds });
+          onUsage(r.usage);
+        } catch (err) {
+          // Entity memory never fails the agent: its messages stay pages, found by retrieval.
+          log.warn('entity extraction failed', { agentId: input.agentId, step, error: err instanceof Error ? err.message : String(err) });
+        }
+      });
+    },
+    /** Waits for the extraction in flight, if any. */
+    drain: (): Promise<void> => chain,
+  };
+}
