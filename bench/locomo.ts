@@ -25,6 +25,11 @@ import { CATEGORY_NAMES, loadConversations, type Turn } from './locomo/data';
 import { writeResult } from './results-file';
 import { hashEmbedder } from '../activities/llm/embedder';
 import { summarise } from './stats';
+import { writePage } from '../db/pages';
+import { applyFacts, currentFacts, pagesToRead } from '../db/entities';
+import { speakerOf } from '../activities/entities';
+import { extractFactsByRules } from '../kernel/memory/extract-rules';
+import { reconcileFacts } from '../kernel/memory/reconcile';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -38,7 +43,7 @@ const { values, positionals } = parseArgs({
 });
 const folder = positionals[0] ?? new URL('../../shared/datasets/locomo', import.meta.url).pathname;
 const budgets = values.budgets.split(',').map(Number);
-const POLICIES = ['kernel', 'retrieval', 'bm25', 'recency', 'seed'] as const;
+const POLICIES = ['kernel', 'kernel+entities', 'retrieval', 'bm25', 'recency', 'seed'] as const;
 type Policy = (typeof POLICIES)[number];
 
 const conversations = loadConversations(folder);
@@ -62,9 +67,33 @@ async function streamTurns(agentId: string, turns: Turn[], stepOffset = 0): Prom
   }
 }
 
+/** The same turns for an agent with entity memory: each turn written alone, then its facts extracted and reconciled (timed apart). */
+async function withEntities(agentId: string, turns: Turn[]): Promise<void> {
+  await database.db.insert(agents).values({ id: agentId, name: agentId, role: 'memory', goal: 'remember the conversation', model: 'scripted', maxSteps: 1, workflowId: agentId, definition: {} }).onConflictDoNothing();
+  for (const [i, t] of turns.entries()) {
+    const step = i + 1;
+    const body = `(${t.date}) ${t.speaker}: ${t.text}`;
+    let at = performance.now();
+    const page = await writePage(database.db, { agentId, step, purpose: `turn:${t.diaId}`, kind: 'message', role: 'user', body, meta: { diaId: t.diaId } });
+    perTurn.writeMs.push(performance.now() - at);
+    at = performance.now();
+    // What the activity does after a step (less Temporal's dispatch): read the page, extract, read the held facts, reconcile, store.
+    const [read] = await pagesToRead(database.db, agentId, [page.id]);
+    const { speaker, text } = speakerOf(read!.body);
+    const facts = extractFactsByRules(text, speaker);
+    perTurn.facts += facts.length;
+    const counts = await applyFacts(database.db, agentId, step, reconcileFacts(await currentFacts(database.db, agentId), facts), () => ({ sourcePageId: page.id, extractor: 'rules' }));
+    perTurn.added += counts.added;
+    perTurn.updated += counts.updated;
+    perTurn.extractMs.push(performance.now() - at);
+  }
+}
+
 type Row = { recall: number; tokens: number };
 const results = new Map<string, Row[]>(); // `${policy}|${budget}|${category}`
-const latency: Record<Policy, number[]> = { kernel: [], retrieval: [], bm25: [], recency: [], seed: [] };
+const latency: Record<Policy, number[]> = { kernel: [], 'kernel+entities': [], retrieval: [], bm25: [], recency: [], seed: [] };
+/** Per turn, as a step would pay it: writing the turn's page alone, and the entity extraction after it (rules, reconcile, store). */
+const perTurn = { writeMs: [] as number[], extractMs: [] as number[], facts: 0, added: 0, updated: 0 };
 /** Share of the conversation's newest RECENT_PAGES turns each policy keeps, per budget: what an agent mid-task loses. */
 const RECENT_PAGES = 10;
 const recentKept = new Map<string, number[]>(); // `${policy}|${budget}`
@@ -75,17 +104,20 @@ for (const conv of conversations) {
   const agentId = `locomo-${conv.id}`;
   const t0 = performance.now();
   await streamTurns(agentId, conv.turns);
+  const entityAgent = `${agentId}-entities`;
+  await withEntities(entityAgent, conv.turns);
   process.stderr.write(`${conv.id}: streamed ${conv.turns.length} turns in ${Math.round(performance.now() - t0)} ms; ${conv.questions.length} questions\n`);
   const scope: PageScope = [{ agentId, upToStep: null }];
   const diaOfStep = new Map(conv.turns.map((t, i) => [i + 1, t.diaId]));
   const currentStep = conv.turns.length;
-  const mine: Record<Policy, number[]> = { kernel: [], retrieval: [], bm25: [], recency: [], seed: [] };
+  const mine: Record<Policy, number[]> = { kernel: [], 'kernel+entities': [], retrieval: [], bm25: [], recency: [], seed: [] };
   perConversation[conv.id] = mine;
 
   for (const q of conv.questions) {
     const evidence = new Set(q.evidence.flatMap((e) => e.split(/[;,\s]+/)).filter((e) => /^D\d+:\d+$/.test(e)));
     if (evidence.size === 0) continue;
-    const recallOf = (a: Assembly) => [...evidence].filter((e) => a.pages.some((p) => diaOfStep.get(p.step) === e)).length / evidence.size;
+    // Only a turn's own page counts as its evidence (a fact read from it does not stand in for it).
+    const recallOf = (a: Assembly) => [...evidence].filter((e) => a.pages.some((p) => p.kind === 'message' && diaOfStep.get(p.step) === e)).length / evidence.size;
 
     const ours: Assembly[] = [];
     for (const budget of budgets) {
@@ -93,6 +125,14 @@ for (const conv of conversations) {
       const { pages, relevance } = await candidatePages(database.db, scope, q.question, budget, 200, vectors);
       ours.push(assemble({ budget, pages, relevance, currentStep }));
       latency.kernel.push(performance.now() - t);
+    }
+
+    const withFacts: Assembly[] = [];
+    for (const budget of budgets) {
+      const t = performance.now();
+      const { pages, relevance } = await candidatePages(database.db, [{ agentId: entityAgent, upToStep: null }], q.question, budget, 200, vectors);
+      withFacts.push(assemble({ budget, pages, relevance, currentStep }));
+      latency['kernel+entities'].push(performance.now() - t);
     }
 
     let t = performance.now();
@@ -119,7 +159,7 @@ for (const conv of conversations) {
     latency.seed.push((performance.now() - t) / budgets.length);
 
     budgets.forEach((budget, i) => {
-      for (const [policy, a] of [['kernel', ours[i]!], ['retrieval', retrieval[i]!], ['bm25', bm25[i]!], ['recency', recency[i]!], ['seed', seed[i]!]] as const) {
+      for (const [policy, a] of [['kernel', ours[i]!], ['kernel+entities', withFacts[i]!], ['retrieval', retrieval[i]!], ['bm25', bm25[i]!], ['recency', recency[i]!], ['seed', seed[i]!]] as const) {
         const row = { recall: recallOf(a), tokens: a.tokens };
         const kept = a.pages.filter((p) => p.step > currentStep - RECENT_PAGES).length / RECENT_PAGES;
         (recentKept.get(`${policy}|${budget}`) ?? recentKept.set(`${policy}|${budget}`, []).get(`${policy}|${budget}`)!).push(kept);
@@ -175,6 +215,8 @@ for (const budget of budgets) {
 }
 const recentShare = Object.fromEntries(POLICIES.map((p) => [p, Object.fromEntries(budgets.map((b) => [b, mean(recentKept.get(`${p}|${b}`)?.map((recall) => ({ recall, tokens: 0 })), (r) => r.recall)]))]));
 console.log(`\nshare of the ${RECENT_PAGES} newest turns in the window (what an agent mid-task keeps): ${POLICIES.map((p) => `${p} ${budgets.map((b) => recentShare[p]![b]).join('/')}`).join('; ')}`);
+const extraction = { turns: perTurn.writeMs.length, facts: perTurn.facts, added: perTurn.added, updated: perTurn.updated, tokens: 0, extractor: 'rules', writeTurnMs: summarise(perTurn.writeMs), extractMs: summarise(perTurn.extractMs) };
+console.log(`entity memory (rules): ${extraction.facts} facts in ${extraction.turns} turns (${extraction.added} added, ${extraction.updated} updated); per turn, writing its page p50 ${extraction.writeTurnMs.p50} ms, extraction after it (read, extract, reconcile, store) p50 ${extraction.extractMs.p50} / p95 ${extraction.extractMs.p95} ms, 0 tokens`);
 const lat = Object.fromEntries(POLICIES.map((p) => [p, summarise(latency[p])]));
 console.log(`\nassembly latency per call (ms): ${POLICIES.map((p) => `${p} p50 ${lat[p]!.p50} / p95 ${lat[p]!.p95}`).join('; ')}`);
 const scale = summarise(scaleLatency);
@@ -197,6 +239,7 @@ console.log(`wrote ${writeResult(name, {
     bm25: 'retrieval only with the kernel\'s BM25 ranking (db/bm25.ts): no neighbours, no recent window, no blend',
   },
   recall: table,
+  entityMemory: { meaning: 'kernel+entities: the same turns with the rules extractor run after each (facts stored as entity memories, their pages candidates like any other); only turn pages count as evidence', ...extraction },
   recentWindow: { pages: RECENT_PAGES, meaning: 'mean share of the conversation\'s newest turns present in the window, per budget', share: recentShare },
   kernelMinus: margin,
   perConversationRecall: { budget: convBudget, recall: byConversation },
