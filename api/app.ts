@@ -1,9 +1,10 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { edgeGuard } from './edge-guard';
 import { auditRoutes } from './audit';
+import { healthRoutes } from './health';
+import { idempotency } from './idempotency';
 import { authGuard } from './auth/guard';
 import { crossSiteGuard } from './auth/cross-site';
 import { keyRoutes } from './keys';
@@ -34,19 +35,6 @@ import type { ApiDeps } from './deps';
 import { errorToProblem, problemSchema, sendProblem } from './problem';
 import { validationHook } from './validation';
 
-const HEALTH_DEADLINE_MS = 2_000;
-const healthSchema = z.object({ status: z.enum(['ok', 'degraded']), checks: z.object({ database: z.enum(['ok', 'down']), temporal: z.enum(['ok', 'down']) }) });
-const healthRoute = createRoute({
-  method: 'get',
-  path: '/health',
-  security: [],
-  summary: 'Whether the database and Temporal answer (503 when either does not)',
-  responses: {
-    200: { description: 'Both answer', content: { 'application/json': { schema: healthSchema } } },
-    503: { description: 'Degraded', content: { 'application/json': { schema: healthSchema } } },
-  },
-});
-
 /** The largest request body accepted (a 1,000,000-character input, JSON-escaped, fits). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -64,24 +52,9 @@ export function createApp(deps: ApiDeps) {
   app.use(crossSiteGuard(deps.security.allowedOrigins));
   app.use(authGuard({ db: deps.db, auth: deps.security.auth, limiter: deps.security.limiter }));
   app.use(edgeGuard);
+  app.use(idempotency(deps.db));
 
-  app.openapi(healthRoute, async (c) => {
-    const checks = { database: 'ok' as 'ok' | 'down', temporal: 'ok' as 'ok' | 'down' };
-    try {
-      await Promise.race([deps.db.execute(sql`select 1`), Bun.sleep(HEALTH_DEADLINE_MS).then(() => Promise.reject(new Error('timeout')))]);
-    } catch {
-      checks.database = 'down';
-    }
-    try {
-      await deps.client.connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () => deps.client.workflowService.getSystemInfo({}));
-    } catch {
-      checks.temporal = 'down';
-    }
-    const ok = checks.database === 'ok' && checks.temporal === 'ok';
-    if (!ok) c.header('retry-after', '5');
-    return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), checks }, ok ? 200 : 503);
-  });
-
+  app.route('/', healthRoutes(deps));
   app.route('/', agentRoutes(deps));
   app.route('/', agentControlRoutes(deps));
   app.route('/', inboxRoutes(deps));

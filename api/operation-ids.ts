@@ -35,6 +35,8 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'PUT /agents/{id}/checkpoints/{cid}/tags': 'tagAgentCheckpoint',
   'DELETE /agents/{id}': 'deleteAgent',
   'GET /retention': 'getRetentionPolicy',
+  'GET /livez': 'getLiveness',
+  'GET /readyz': 'getReadiness',
   'GET /agents/{id}/entities': 'listAgentEntities',
   'GET /entities': 'listEntities',
   'PUT /retention': 'setRetentionPolicy',

@@ -31,11 +31,11 @@ export async function registerNode(db: Db, node: NodeAnnouncement, leaseMs: numb
     .onConflictDoUpdate({ target: nodes.id, set: { hostname: node.hostname, taskQueue: node.taskQueue, status: 'alive', capabilities: node.capabilities, gpus: node.gpus, startedAt: now, heartbeatAt: now, leaseExpiresAt: lease } });
 }
 
-/** Renews a node's lease; returns its status (alive or draining), or null when it was meanwhile declared dead (it must re-register). */
-export async function heartbeat(db: Db, id: string, leaseMs: number, now = new Date()): Promise<string | null> {
+/** Renews a node's lease (merging `capabilities` that change, such as its providers' circuits); returns its status (alive or draining), or null when it was meanwhile declared dead (it must re-register). */
+export async function heartbeat(db: Db, id: string, leaseMs: number, now = new Date(), capabilities?: Record<string, unknown>): Promise<string | null> {
   const rows = await db
     .update(nodes)
-    .set({ heartbeatAt: now, leaseExpiresAt: new Date(now.getTime() + leaseMs) })
+    .set({ heartbeatAt: now, leaseExpiresAt: new Date(now.getTime() + leaseMs), ...(capabilities ? { capabilities: sql`${nodes.capabilities} || ${JSON.stringify(capabilities)}::jsonb` } : {}) })
     .where(and(eq(nodes.id, id), inArray(nodes.status, LIVE)))
     .returning({ status: nodes.status });
   return rows[0]?.status ?? null;

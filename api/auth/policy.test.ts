@@ -22,7 +22,7 @@ describe('deny by default', () => {
   });
 
   test('only health, the OpenAPI document, the reference and console pages (which hold no data) and the codec handshake are public', () => {
-    expect(Object.entries(ROUTE_POLICIES).filter(([, p]) => p.scope === 'public').map(([k]) => k).sort()).toEqual(['DELETE /codec/session', 'GET /codec', 'GET /console', 'GET /console/assets/:file', 'GET /docs', 'GET /docs/assets/:file', 'GET /health', 'GET /openapi.json']);
+    expect(Object.entries(ROUTE_POLICIES).filter(([, p]) => p.scope === 'public').map(([k]) => k).sort()).toEqual(['DELETE /codec/session', 'GET /codec', 'GET /console', 'GET /console/assets/:file', 'GET /docs', 'GET /docs/assets/:file', 'GET /health', 'GET /livez', 'GET /openapi.json', 'GET /readyz']);
   });
 
   test('every route whose path names an agent, crew, schedule, memory or key checks that row’s tenant', () => {

@@ -18,6 +18,8 @@ const mcpServer = { kind: 'mcp-server', param: 'id' } as const;
  */
 export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /health': { scope: 'public' },
+  'GET /livez': { scope: 'public' },
+  'GET /readyz': { scope: 'public' },
   'GET /openapi.json': { scope: 'public' },
   'GET /docs': { scope: 'public' },
   'GET /docs/assets/:file': { scope: 'public' },
