@@ -24,6 +24,7 @@ import { connectClient, connectWorker, temporalAddress } from './temporal/client
 import { kernelDataConverter } from './temporal/codec';
 import { resolveCodecKeys } from './temporal/codec-keys';
 import { ensureMemorySweep, ensureRetention } from './maintenance-schedules';
+import { takeShared } from '../db/rate-buckets';
 import { configurePrices } from '../kernel/cost/price-table';
 import { McpHub } from '../activities/tools/mcp/hub';
 import { secretBox } from '../activities/tools/mcp/secret-box';
@@ -154,6 +155,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const nodeTaskQueue = nodeQueueOf(config.TASK_QUEUE, id);
       const connection: NativeConnection = await connectWorker(target);
       cleanups.push(() => connection.close());
+      // Rate limits hold across every node together: one bucket per provider in Postgres.
+      const guard = createProviderGuard({ requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 }, Date.now, (key, perMinute, n) => takeShared(db.db, key, perMinute, n));
       node = await createKernelNode({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
@@ -174,7 +177,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         tools,
         mcp: nodeMcp,
         providerFor: createProviderRegistry(config),
-        guard: createProviderGuard({ requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 }),
+        guard,
         pressure: { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO },
         vectors: vectorRetrieval(config, db.vector, logger),
         workflowBundle: options.workflowBundle,
@@ -198,6 +201,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             smiCommand: config.NVIDIA_SMI_COMMAND,
             topoCommand: config.NVIDIA_SMI_TOPO_COMMAND || undefined,
             gpuIntervalMs: config.GPU_INVENTORY_MS,
+            providers: guard.states,
             pubsub: db.pubsub,
             onDraining: () => self.cordon(),
             onUndrained: () => void self.uncordon().catch((err: unknown) => logger.error({ err }, 'could not poll the shared queues again')),
