@@ -849,7 +849,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether the database and Temporal answer (503 when either does not) */
+        /** Whether the database and Temporal answer (503 when either does not); see /livez and /readyz */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -905,6 +905,23 @@ export interface paths {
         put?: never;
         /** Replace a key: a new one with the same tenant and scopes; the old one is revoked */
         post: operations["rotateKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers (no dependency is asked) */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -989,7 +1006,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search the tenant's current memories by scope, agent, crew and words */
+        /** Search the tenant's current memories by scope, type, agent, crew and words */
         get: operations["searchMemories"];
         put?: never;
         post?: never;
@@ -1127,6 +1144,23 @@ export interface paths {
         };
         /** This document: every route, its schemas and the scope it needs */
         get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database and Temporal answer and a worker polls every queue the kernel needs (per-check detail and latency; 503 when not) */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8218,6 +8252,39 @@ export interface operations {
             };
         };
     };
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                        uptimeS: number;
+                    };
+                };
+            };
+            /** @description A malformed request: a string Postgres cannot store (NUL, an unpaired surrogate) anywhere in it, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     mcp: {
         parameters: {
             query?: never;
@@ -9069,6 +9136,8 @@ export interface operations {
                 scope?: "short" | "long" | "entity";
                 /** @description root only: one tenant (default: every tenant for root, else your own) */
                 tenant?: string;
+                /** @description fact: an entity fact read from messages (entity, attribute, value); note: any memory written as text */
+                type?: "fact" | "note";
             };
             header?: never;
             path?: never;
@@ -9863,6 +9932,118 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checks: {
+                            database: {
+                                detail?: string;
+                                ms: number;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            };
+                            temporal: {
+                                detail?: string;
+                                ms: number;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            };
+                            workers: {
+                                detail?: string;
+                                ms: number;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            };
+                        };
+                        /** @description live nodes and their provider circuits (closed / open / half-open) */
+                        nodes: {
+                            id: string;
+                            providers: {
+                                [key: string]: string;
+                            };
+                            status: string;
+                        }[];
+                        queues: {
+                            pollers: number;
+                            queue: string;
+                            /** @enum {string} */
+                            type: "workflow" | "activity";
+                        }[];
+                        /** @enum {string} */
+                        status: "ready" | "unready";
+                    };
+                };
+            };
+            /** @description A malformed request: a string Postgres cannot store (NUL, an unpaired surrogate) anywhere in it, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checks: {
+                            database: {
+                                detail?: string;
+                                ms: number;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            };
+                            temporal: {
+                                detail?: string;
+                                ms: number;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            };
+                            workers: {
+                                detail?: string;
+                                ms: number;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            };
+                        };
+                        /** @description live nodes and their provider circuits (closed / open / half-open) */
+                        nodes: {
+                            id: string;
+                            providers: {
+                                [key: string]: string;
+                            };
+                            status: string;
+                        }[];
+                        queues: {
+                            pollers: number;
+                            queue: string;
+                            /** @enum {string} */
+                            type: "workflow" | "activity";
+                        }[];
+                        /** @enum {string} */
+                        status: "ready" | "unready";
+                    };
                 };
             };
         };

@@ -109,6 +109,14 @@ describe('the aos CLI (the real binary against a real stack)', () => {
     expect(checkpoints.out.split('\n')[0]!.split(/\s+/).filter(Boolean)).toEqual(['ID', 'STEP', 'BRANCH', 'CREATED', 'TAGS']);
   });
 
+  test('spawn --idempotency-key: run twice, one agent', async () => {
+    const args = ['spawn', '--role', 'r', '--goal', 'g', '--input', 'once only', '--model', 'scripted:2', '--idempotency-key', 'cli-once-7'];
+    const first = (await aos(args)).out.trim();
+    const second = await aos(args);
+    expect(second.code).toBe(0);
+    expect(second.out.trim()).toBe(first);
+  });
+
   test('entities: what an agent learned, as a table and as JSON', async () => {
     const id = (await aos(['spawn', '--role', 'r', '--goal', 'g', '--input', 'My name is Ana. I live in Porto.', '--model', 'scripted:2'])).out.trim();
     await suite.agents.settle(id);

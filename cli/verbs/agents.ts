@@ -37,10 +37,11 @@ export function agentVerbs(program: Command, ctx: Ctx): void {
     .option('--max-steps <n>', 'step limit', (v) => Number.parseInt(v, 10))
     .option('--priority <1-10>', 'scheduling priority', (v) => Number.parseInt(v, 10))
     .option('--wait', 'wait until it finishes (exit 8 if it fails)')
-    .action(async (o: { role: string; goal: string; input: string; name?: string; model?: string; tool?: string[]; maxSteps?: number; priority?: number; wait?: boolean }) => {
+    .option('--idempotency-key <key>', 'run it again with the same key: the same agent comes back, no second one is spawned')
+    .action(async (o: { role: string; goal: string; input: string; name?: string; model?: string; tool?: string[]; maxSteps?: number; priority?: number; wait?: boolean; idempotencyKey?: string }) => {
       const c = ctx();
       const body = { name: o.name ?? 'agent', role: o.role, goal: o.goal, input: o.input, ...(o.model ? { model: o.model } : {}), ...(o.tool ? { tools: o.tool } : {}), ...(o.priority ? { priority: o.priority } : {}), ...(o.maxSteps ? { constraints: { maxSteps: o.maxSteps } } : {}) };
-      const a = await unwrap(c.api.POST('/agents', { body: body as never }), 'spawn the agent');
+      const a = await unwrap(c.api.POST('/agents', { body: body as never, ...(o.idempotencyKey ? { headers: { 'idempotency-key': o.idempotencyKey } } : {}) }), 'spawn the agent');
       if (o.wait) await waitFor(c, a.id);
       const final = o.wait ? await unwrap(c.api.GET('/agents/{id}', idPath(a.id)), `read agent ${a.id}`) : a;
       show(c, final, (v) => (o.wait ? `${v.id}\t${v.status}\t${orDash(v.result)}` : v.id));

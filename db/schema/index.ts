@@ -18,3 +18,5 @@ export * from './api-keys';
 export * from './mcp-servers';
 export * from './relations';
 export * from './retention-policies';
+export * from './rate-buckets';
+export * from './idempotency-keys';
