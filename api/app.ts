@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { edgeGuard } from './edge-guard';
 import { auditRoutes } from './audit';
 import { healthRoutes } from './health';
+import { registerTenantEventsDoc, tenantEventRoutes } from './tenant-events';
 import { idempotency } from './idempotency';
 import { authGuard } from './auth/guard';
 import { crossSiteGuard } from './auth/cross-site';
@@ -59,6 +60,8 @@ export function createApp(deps: ApiDeps) {
   app.route('/', agentControlRoutes(deps));
   app.route('/', inboxRoutes(deps));
   registerEventStreamDoc(app);
+  app.route('/', tenantEventRoutes(deps));
+  registerTenantEventsDoc(app);
   app.route('/', usageRoutes(deps));
   app.route('/', toolStatsRoutes(deps));
   app.route('/', memoryRoutes(deps));

@@ -36,6 +36,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'DELETE /agents/{id}': 'deleteAgent',
   'GET /retention': 'getRetentionPolicy',
   'GET /livez': 'getLiveness',
+  'GET /events': 'streamTenantEvents',
   'GET /readyz': 'getReadiness',
   'GET /agents/{id}/entities': 'listAgentEntities',
   'GET /entities': 'listEntities',

@@ -46,6 +46,7 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /retention': { scope: 'viewer' },
   'GET /agents/:id/entities': { scope: 'viewer', resource: agent },
   'GET /entities': { scope: 'viewer' },
+  'GET /events': { scope: 'viewer' },
   'PUT /retention': { scope: 'admin' },
   'POST /agents/:id/messages': { scope: 'operator', resource: agent },
   'POST /agents/:id/attachments': { scope: 'operator', resource: agent },
