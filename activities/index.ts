@@ -12,6 +12,8 @@ import { createCrewActivities } from './crew';
 import { createScheduledRun } from './scheduled-run';
 import { createMemorySweep } from './memory-sweep';
 import { createRetention } from './retention';
+import { createWebhookActivities } from './webhooks';
+import type { SecretBox } from './tools/mcp/secret-box';
 import { createEntityExtraction } from './entities';
 import { builtinTools } from './tools/builtin';
 import type { ToolRegistry } from './tools/registry';
@@ -46,6 +48,8 @@ export interface ActivityDeps {
   tenantDailyCostCapUsd?: number;
   /** Token budget of crew and scheduled agents that name none (unset: none). */
   defaultMaxTotalTokens?: number;
+  /** Opens webhook secrets (the codec keys); unset: webhooks cannot be delivered from this node. */
+  secrets?: SecretBox;
   /** This node's MCP connections (tools named `server.tool`; unset: MCP tools fail with a sentence). */
   mcp?: McpHub;
 }
@@ -64,6 +68,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
     ...createMemorySweep(deps.db),
     ...createRetention(deps.db),
+    ...createWebhookActivities({ db: deps.db, secrets: deps.secrets }),
     ...createEntityExtraction({ db: deps.db, pubsub: deps.pubsub, providerFor: deps.providerFor, guard }),
     ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
   };

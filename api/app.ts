@@ -16,6 +16,7 @@ import { checkpointRoutes } from './agents/checkpoint-routes';
 import { agentDeleteRoutes } from './agents/delete-route';
 import { retentionRoutes } from './retention';
 import { entityRoutes } from './entities';
+import { webhookRoutes } from './webhooks';
 import { batchRoutes } from './crews/batches';
 import { crewRoutes } from './crews/routes';
 import { scheduleRoutes } from './schedules';
@@ -70,6 +71,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', agentDeleteRoutes(deps));
   app.route('/', retentionRoutes(deps));
   app.route('/', entityRoutes(deps));
+  app.route('/', webhookRoutes(deps));
   app.route('/', crewRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', scheduleRoutes(deps));

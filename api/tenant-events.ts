@@ -1,20 +1,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
-import { like, or, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { agentEvents, agents, crews } from '../db/schema';
-import { parseTypePatterns, type TypePattern } from '../kernel/events/type-filter';
+import { eventTypeFilter, tenantEventFilter } from '../db/event-filter';
+import { parseTypePatterns } from '../kernel/events/type-filter';
 import { listTenant } from './auth/tenant';
 import type { ApiDeps } from './deps';
 import { streamEvents } from './event-stream';
 import { problemResponse } from './openapi-common';
-
-/** The SQL condition for event types matching the patterns (a family by prefix, `_` and `%` escaped). */
-function kindFilter(patterns: readonly TypePattern[]): SQL | undefined {
-  if (patterns.some((p) => p.kind === 'all')) return undefined;
-  const esc = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-  return or(...patterns.map((p) => (p.kind === 'exact' ? sql`${agentEvents.kind} = ${p.type}` : like(agentEvents.kind, `${esc(p.kind === 'prefix' ? p.prefix : '')}%`))));
-}
 
 /**
  * `GET /events?types=agent.*,tool.completed`: every event of the caller's tenant (its agents and
@@ -25,8 +18,7 @@ export function tenantEventRoutes(deps: ApiDeps) {
   return new Hono().get('/events', async (c) => {
     const patterns = parseTypePatterns(c.req.query('types'));
     const tenant = listTenant(c);
-    const owned = tenant === null ? undefined : sql`(${agentEvents.agentId} in (select ${agents.id} from ${agents} where ${agents.tenant} = ${tenant}) or ${agentEvents.agentId} in (select ${crews.id} from ${crews} where ${crews.tenant} = ${tenant}))`;
-    const filters = [owned, kindFilter(patterns)].filter((f): f is SQL => f !== undefined);
+    const filters = [tenant === null ? undefined : tenantEventFilter(tenant), eventTypeFilter(patterns)].filter((f): f is SQL => f !== undefined);
     return streamEvents(deps, c, { where: filters.length ? sql.join(filters, sql` and `) : sql`true`, named: true, fromNow: true });
   });
 }

@@ -176,6 +176,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         pubsub: db.pubsub,
         tools,
         mcp: nodeMcp,
+        secrets,
         providerFor: createProviderRegistry(config),
         guard,
         pressure: { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO },

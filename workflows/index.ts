@@ -7,3 +7,4 @@ export * from './crew-api';
 export { scheduledRunWorkflow } from './scheduled-run';
 export { memorySweepWorkflow } from './memory-sweep';
 export { retentionWorkflow } from './retention';
+export { webhookRedeliveryWorkflow, webhookWorkflow } from './webhook-delivery';

@@ -1,7 +1,7 @@
 import type { Scope } from '../../kernel/auth/scopes';
 
 /** The kind of row a route's path names, whose tenant must be the caller's (else 404). */
-export type ResourceKind = 'agent' | 'crew' | 'schedule' | 'memory' | 'tenant' | 'key' | 'mcp-server';
+export type ResourceKind = 'agent' | 'crew' | 'schedule' | 'memory' | 'tenant' | 'key' | 'mcp-server' | 'webhook';
 
 /** What a route requires: `public`, or a scope and the tenant-owned resource its path names. */
 export type RoutePolicy = { scope: 'public' } | { scope: Scope; resource?: { kind: ResourceKind; param: string } };
@@ -11,6 +11,7 @@ const crew = { kind: 'crew', param: 'id' } as const;
 const schedule = { kind: 'schedule', param: 'id' } as const;
 const memory = { kind: 'memory', param: 'memoryId' } as const;
 const mcpServer = { kind: 'mcp-server', param: 'id' } as const;
+const webhook = { kind: 'webhook', param: 'id' } as const;
 
 /**
  * Every route's policy, keyed `METHOD /path/:param` as Hono registers it. A route missing here is
@@ -47,6 +48,11 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /agents/:id/entities': { scope: 'viewer', resource: agent },
   'GET /entities': { scope: 'viewer' },
   'GET /events': { scope: 'viewer' },
+  'POST /webhooks': { scope: 'admin' },
+  'GET /webhooks': { scope: 'viewer' },
+  'DELETE /webhooks/:id': { scope: 'admin', resource: webhook },
+  'GET /webhooks/:id/deliveries': { scope: 'viewer', resource: webhook },
+  'POST /webhooks/:id/deliveries/:deliveryId/redeliver': { scope: 'operator', resource: webhook },
   'PUT /retention': { scope: 'admin' },
   'POST /agents/:id/messages': { scope: 'operator', resource: agent },
   'POST /agents/:id/attachments': { scope: 'operator', resource: agent },

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { agents, apiKeys, crews, mcpServers, memories, schedules } from '../../db/schema';
+import { agents, apiKeys, crews, mcpServers, memories, schedules, webhooks } from '../../db/schema';
 import type { ResourceKind } from './policy';
 
 /** What each kind is called in a 404 (the same sentence the route gives for an unknown id). */
-const NOUN: Record<ResourceKind, string> = { agent: 'agent', crew: 'crew', schedule: 'schedule', memory: 'memory', tenant: 'tenant', key: 'key', 'mcp-server': 'MCP server' };
+const NOUN: Record<ResourceKind, string> = { agent: 'agent', crew: 'crew', schedule: 'schedule', memory: 'memory', tenant: 'tenant', key: 'key', 'mcp-server': 'MCP server', webhook: 'webhook' };
 
 /** The noun a 404 uses for a kind. */
 export function resourceNoun(kind: ResourceKind): string {
@@ -27,6 +27,8 @@ export async function tenantOf(db: Db, kind: ResourceKind, id: string): Promise<
       return one(db.select({ tenant: apiKeys.tenant }).from(apiKeys).where(eq(apiKeys.id, id)).limit(1));
     case 'mcp-server':
       return one(db.select({ tenant: mcpServers.tenant }).from(mcpServers).where(eq(mcpServers.id, id)).limit(1));
+    case 'webhook':
+      return one(db.select({ tenant: webhooks.tenant }).from(webhooks).where(eq(webhooks.id, id)).limit(1));
     case 'tenant':
       return id;
   }

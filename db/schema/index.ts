@@ -20,3 +20,5 @@ export * from './relations';
 export * from './retention-policies';
 export * from './rate-buckets';
 export * from './idempotency-keys';
+export * from './webhooks';
+export * from './webhook-deliveries';

@@ -12,6 +12,9 @@ export interface McpSecrets {
 export interface SecretBox {
   seal(secrets: McpSecrets): string;
   open(sealed: string): McpSecrets;
+  /** One secret string (a webhook's signing secret). */
+  sealText(text: string): string;
+  openText(sealed: string): string;
 }
 
 /**
@@ -20,7 +23,9 @@ export interface SecretBox {
  * as `plain:<json>` — the README says so.
  */
 export function secretBox(keys: CodecKeys | undefined): SecretBox {
-  return {
+  const box: SecretBox = {
+    sealText: (text) => box.seal({ env: { text }, headers: {} }),
+    openText: (sealed) => box.open(sealed).env.text ?? '',
     seal(secrets) {
       const json = JSON.stringify(secrets);
       if (!keys) return `plain:${json}`;
@@ -40,4 +45,5 @@ export function secretBox(keys: CodecKeys | undefined): SecretBox {
       return JSON.parse(Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]).toString('utf8')) as McpSecrets;
     },
   };
+  return box;
 }
