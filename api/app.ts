@@ -17,6 +17,7 @@ import { agentDeleteRoutes } from './agents/delete-route';
 import { retentionRoutes } from './retention';
 import { entityRoutes } from './entities';
 import { webhookRoutes } from './webhooks';
+import { configRoutes } from './config';
 import { batchRoutes } from './crews/batches';
 import { crewRoutes } from './crews/routes';
 import { scheduleRoutes } from './schedules';
@@ -72,6 +73,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', retentionRoutes(deps));
   app.route('/', entityRoutes(deps));
   app.route('/', webhookRoutes(deps));
+  app.route('/', configRoutes(deps));
   app.route('/', crewRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', scheduleRoutes(deps));

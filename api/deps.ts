@@ -1,5 +1,7 @@
 import type { ControlDeps } from '../control/deps';
+import type { LiveConfig } from '../infra/config/live';
+import type { Config } from '../kernel/config';
 import type { ApiSecurity } from './auth/settings';
 
-/** What the HTTP API needs: everything the control operations need, and its security settings. */
-export type ApiDeps = ControlDeps & { security: ApiSecurity };
+/** What the HTTP API needs: everything the control operations need, its security settings and its config (for GET /config). */
+export type ApiDeps = ControlDeps & { security: ApiSecurity; config?: { effective: Config; live: LiveConfig } };

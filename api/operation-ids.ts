@@ -38,6 +38,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /livez': 'getLiveness',
   'GET /events': 'streamTenantEvents',
   'POST /webhooks': 'registerWebhook',
+  'GET /config': 'getConfig',
   'GET /webhooks': 'listWebhooks',
   'DELETE /webhooks/{id}': 'deleteWebhook',
   'GET /webhooks/{id}/deliveries': 'listWebhookDeliveries',

@@ -6,16 +6,17 @@ import { createLogger } from '../infra/logger';
 import { main } from '../infra/main';
 import { stopOnSignal } from '../infra/shutdown';
 import { startStack } from '../infra/stack';
-import { loadConfig } from '../kernel/config';
+import { loadKernelConfig } from '../infra/config/file';
 import { startJaeger } from '../infra/telemetry/jaeger';
 
 main(async () => {
   const withJaeger = process.argv.includes('--with-jaeger');
   const jaeger = withJaeger ? await startJaeger({ otlpPort: 4318, uiPort: 16686 }) : undefined;
-  const config = loadConfig(jaeger ? { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint } : process.env);
+  const env = jaeger ? { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint } : process.env;
+  const { config, file } = await loadKernelConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   logger.info('starting the stack (the first run may build the Temporal CLI)…');
-  const stack = await startStack({ config, logger }).catch(async (err: unknown) => {
+  const stack = await startStack({ config, configFile: file, configEnv: env, logger }).catch(async (err: unknown) => {
     await jaeger?.stop();
     throw err;
   });

@@ -13,6 +13,7 @@ import { crewVerbs } from './verbs/crews';
 import { scheduleVerbs } from './verbs/schedules';
 import { forgetVerbs } from './verbs/forget';
 import { memoryVerbs } from './verbs/memory';
+import { configVerbs } from './verbs/config';
 import type { VerbContext } from './verbs/context';
 
 const EXIT_HELP = `
@@ -62,6 +63,7 @@ crewVerbs(program, ctx);
 scheduleVerbs(program, ctx);
 forgetVerbs(program, ctx);
 memoryVerbs(program, ctx);
+configVerbs(program, ctx);
 for (const sub of program.commands) sub.option('--json', 'print the API’s answer as JSON').exitOverride();
 
 try {

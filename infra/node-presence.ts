@@ -23,8 +23,8 @@ export interface PresenceOptions {
   onUndrained?: () => void;
   /** Called with the nodes this one just declared dead (to adopt their agents). */
   onDead?: (nodeIds: string[]) => void;
-  /** This node's provider circuits, published with every heartbeat (as `capabilities.providers`). */
-  providers?: () => Record<string, string>;
+  /** What changes while the node runs (its provider circuits, the live config version it applied), merged into its capabilities with every heartbeat. */
+  live?: () => Record<string, unknown>;
   /** Where an operator's drain or undrain is heard at once (else at the next heartbeat). */
   pubsub?: PubSub;
 }
@@ -54,7 +54,7 @@ export async function startPresence(db: Db, options: PresenceOptions, logger: Lo
   /** Renews the lease and acts on the status an operator set (drain, undrain) and on dead nodes. */
   const check = async () => {
     try {
-      const status = await heartbeat(db, options.nodeId, options.leaseMs, new Date(), options.providers ? { providers: options.providers() } : undefined);
+      const status = await heartbeat(db, options.nodeId, options.leaseMs, new Date(), options.live?.());
       if (status === null) {
         logger.warn({ nodeId: options.nodeId }, 'this node was declared dead; registering again');
         await registerNode(db, announcement(), options.leaseMs);

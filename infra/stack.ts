@@ -25,6 +25,9 @@ import { kernelDataConverter } from './temporal/codec';
 import { resolveCodecKeys } from './temporal/codec-keys';
 import { ensureMemorySweep, ensureRetention } from './maintenance-schedules';
 import { takeShared } from '../db/rate-buckets';
+import { readConfigFile, type ConfigFile } from './config/file';
+import { startLiveConfig } from './config/live';
+import { resolveConfig } from '../kernel/config';
 import { configurePrices } from '../kernel/cost/price-table';
 import { McpHub } from '../activities/tools/mcp/hub';
 import { secretBox } from '../activities/tools/mcp/secret-box';
@@ -56,6 +59,10 @@ export interface StackOptions {
   api?: boolean;
   apiPort?: number;
   workflowBundle?: WorkflowBundle;
+  /** The environment the config was read from (which settings it set wins over the file); default process.env. */
+  configEnv?: Readonly<Record<string, string | undefined>>;
+  /** The config file already read (bin entry points); default: read it from `configEnv`. */
+  configFile?: ConfigFile;
 }
 
 /** A running kernel: its parts, its URLs and one way to stop them all. */
@@ -124,6 +131,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await ensureSearchAttributes(client.connection as Connection, config.TEMPORAL_NAMESPACE, logger);
 
     configurePrices(config.MODEL_PRICES);
+    // Live config: a changed config file (read by any process) is applied by every process of the cluster.
+    const configEnv = options.configEnv ?? process.env;
+    const file = options.configFile ?? (await readConfigFile(configEnv));
+    const guardLimits = { requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 };
+    const live = await startLiveConfig({
+      db: db.db,
+      pubsub: db.pubsub,
+      config,
+      env: configEnv,
+      file,
+      sources: resolveConfig({ base: file.base, profile: file.profileValues }, configEnv).sources,
+      nodeId: config.NODE_ID ?? `${hostname()}-${process.pid}`,
+      logger,
+      apply: () => {
+        configurePrices(config.MODEL_PRICES);
+        logger.level = config.LOG_LEVEL;
+        guardLimits.requestsPerMinute = config.LLM_REQUESTS_PER_MINUTE;
+        guardLimits.tokensPerMinute = config.LLM_TOKENS_PER_MINUTE;
+      },
+    });
+    cleanups.push(live.stop);
     const tools = builtinTools();
     for (const tool of await loadToolModules(config.TOOL_MODULES)) tools.register(tool);
     // MCP connections: the API's own (it lists tools, reads resources, then closes them) and the
@@ -156,7 +184,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const connection: NativeConnection = await connectWorker(target);
       cleanups.push(() => connection.close());
       // Rate limits hold across every node together: one bucket per provider in Postgres.
-      const guard = createProviderGuard({ requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 }, Date.now, (key, perMinute, n) => takeShared(db.db, key, perMinute, n));
+      const guard = createProviderGuard(guardLimits, Date.now, (key, perMinute, n) => takeShared(db.db, key, perMinute, n));
       node = await createKernelNode({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
@@ -202,7 +230,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             smiCommand: config.NVIDIA_SMI_COMMAND,
             topoCommand: config.NVIDIA_SMI_TOPO_COMMAND || undefined,
             gpuIntervalMs: config.GPU_INVENTORY_MS,
-            providers: guard.states,
+            live: () => ({ providers: guard.states(), configVersion: live.status().version }),
             pubsub: db.pubsub,
             onDraining: () => self.cordon(),
             onUndrained: () => void self.uncordon().catch((err: unknown) => logger.error({ err }, 'could not poll the shared queues again')),
@@ -229,7 +257,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let bootstrapKey: string | undefined;
     if (options.api ?? true) {
       bootstrapKey = (await ensureBootstrapKey(db.db, config.AOS_BOOTSTRAP_KEY)) ?? undefined;
-      const app = createApp({ ...control, security: securityFromConfig(config, dev?.uiUrl ?? control.temporalUiUrl, dataConverter.payloadCodecs?.[0]) });
+      const app = createApp({ ...control, config: { effective: config, live }, security: securityFromConfig(config, dev?.uiUrl ?? control.temporalUiUrl, dataConverter.payloadCodecs?.[0]) });
       // Requests still being answered when the stack stops finish (up to the Temporal deadline) before
       // the client they use is closed: a handler cut off mid-call would fail with a closed channel.
       const inFlight = new Set<Promise<Response>>();

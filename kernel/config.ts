@@ -50,7 +50,7 @@ export const configSchema = z.object({
     .default('{}')
     .transform((text, ctx) => {
       try {
-        return JSON.parse(text) as unknown;
+        return JSON.parse(text.trim() === '' ? '{}' : text) as unknown;
       } catch {
         ctx.addIssue({ code: 'custom', message: 'MODEL_PRICES is not JSON' });
         return z.NEVER;
@@ -140,4 +140,49 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   throw new KernelError('invalid_config', `Invalid configuration:\n${lines.join('\n')}`, {
     details: parsed.error.issues,
   });
+}
+
+/** A setting's name (one of the schema's keys). */
+export type ConfigKey = keyof Config;
+
+/** Every setting's name, in the schema's order. */
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
+
+/**
+ * The settings that change without a restart, on every process of the cluster (read at use, or
+ * re-applied when a new config version arrives); every other setting needs a restart to change.
+ */
+export const LIVE_KEYS: readonly ConfigKey[] = ['MODEL_PRICES', 'LOG_LEVEL', 'LLM_REQUESTS_PER_MINUTE', 'LLM_TOKENS_PER_MINUTE', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY'];
+
+/** True for settings whose values are secrets (shown redacted, never logged). */
+export function isSecretKey(key: string): boolean {
+  return /(KEY|KEYS|SECRET|TOKEN|PASSWORD)$/.test(key) || key === 'DATABASE_URL';
+}
+
+/** Where a setting's value came from. */
+export type ConfigSource = 'default' | 'file' | 'profile' | 'env' | 'cluster';
+
+/** A config file's values as the schema reads them: strings (numbers and booleans written out, objects as JSON). */
+export function toEnvStrings(values: Readonly<Record<string, unknown>>, where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const unknown = Object.keys(values).filter((k) => !(CONFIG_KEYS as string[]).includes(k));
+  if (unknown.length) throw new KernelError('invalid_config', `${where}: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (the names are those of the environment variables)`);
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined || v === null) continue;
+    out[k] = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+/**
+ * The effective configuration from the schema's defaults, a config file's base values, its profile's
+ * values, then the environment (a variable set to a non-empty value wins), with where each came from.
+ */
+export function resolveConfig(file: { base: Record<string, string>; profile: Record<string, string> }, env: Readonly<Record<string, string | undefined>>): { config: Config; strings: Record<string, string>; sources: Record<ConfigKey, ConfigSource> } {
+  const fromEnv = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && v !== '' && (CONFIG_KEYS as string[]).includes(k))) as Record<string, string>;
+  const strings = { ...file.base, ...file.profile, ...fromEnv };
+  // An empty variable counts as unset (the file's value, else the default, stands).
+  const config = loadConfig({ ...env, ...strings });
+  const sources = Object.fromEntries(CONFIG_KEYS.map((k) => [k, k in fromEnv ? 'env' : k in file.profile ? 'profile' : k in file.base ? 'file' : 'default'])) as Record<ConfigKey, ConfigSource>;
+  return { config, strings, sources };
 }

@@ -13,7 +13,9 @@ export type ProviderConfig = Pick<Config, 'OPENAI_BASE_URL' | 'OPENAI_API_KEY' |
 export function createProviderRegistry(config: ProviderConfig): (spec: string) => LlmProvider {
   const cache = new Map<string, LlmProvider>();
   return (spec) => {
-    const cached = cache.get(spec);
+    // Keyed by the provider keys too: a key changed by the live config makes a fresh client.
+    const key = `${spec}\0${config.OPENAI_API_KEY ?? ''}\0${config.ANTHROPIC_API_KEY ?? ''}`;
+    const cached = cache.get(key);
     if (cached) return cached;
     const parsed = parseModelSpec(spec);
     if (typeof parsed === 'string') throw new KernelError('invalid_input', parsed);
@@ -23,7 +25,7 @@ export function createProviderRegistry(config: ProviderConfig): (spec: string) =
         : parsed.provider === 'openai'
           ? new OpenAiCompatibleModel(parsed.model, config.OPENAI_BASE_URL, config.OPENAI_API_KEY)
           : new AnthropicModel(parsed.model, config.ANTHROPIC_BASE_URL, config.ANTHROPIC_API_KEY);
-    cache.set(spec, provider);
+    cache.set(key, provider);
     return provider;
   };
 }

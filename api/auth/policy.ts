@@ -49,6 +49,7 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /entities': { scope: 'viewer' },
   'GET /events': { scope: 'viewer' },
   'POST /webhooks': { scope: 'admin' },
+  'GET /config': { scope: 'admin' },
   'GET /webhooks': { scope: 'viewer' },
   'DELETE /webhooks/:id': { scope: 'admin', resource: webhook },
   'GET /webhooks/:id/deliveries': { scope: 'viewer', resource: webhook },

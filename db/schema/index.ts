@@ -22,3 +22,4 @@ export * from './rate-buckets';
 export * from './idempotency-keys';
 export * from './webhooks';
 export * from './webhook-deliveries';
+export * from './config-versions';

@@ -3,7 +3,9 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { createLogger } from '../../infra/logger';
 import { startStack, type Stack } from '../../infra/stack';
 import { bundleWorkflows } from '../../infra/temporal/worker';
-import { type Config, loadConfig } from '../../kernel/config';
+import { tmpdir } from 'node:os';
+import { readConfigFile } from '../../infra/config/file';
+import { type Config, resolveConfig } from '../../kernel/config';
 import { createTestDatabase } from './postgres';
 import { rootFetch, TEST_AUTH_ENV } from './keys';
 
@@ -31,7 +33,10 @@ export async function startTestStack(options: {
   const sink = options.logSink;
   const logger = createLogger(options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'error', 'aok', sink ? { write: (line: string) => sink(line) } : undefined);
   const fresh = options.database === 'postgres' ? await createTestDatabase() : undefined;
-  const config = loadConfig({ LOG_LEVEL: 'error', TASK_QUEUE: `test-${Math.random().toString(36).slice(2, 8)}`, ...TEST_AUTH_ENV, ...options.env });
+  const configEnv: Record<string, string | undefined> = { LOG_LEVEL: 'error', TASK_QUEUE: `test-${Math.random().toString(36).slice(2, 8)}`, ...TEST_AUTH_ENV, ...options.env };
+  // A config file only when the test names one (a developer's aok.config.* in the checkout is not read).
+  const configFile = await readConfigFile(configEnv, configEnv.AOK_CONFIG_FILE ? process.cwd() : tmpdir());
+  const config = resolveConfig({ base: configFile.base, profile: configFile.profileValues }, configEnv).config;
   try {
     const stack = await startStack({
       config,
@@ -39,6 +44,8 @@ export async function startTestStack(options: {
       database: fresh ? { url: fresh.url, poolSize: 5 } : { pgliteDir: 'memory://' },
       devServer: { ui: options.ui ?? false },
       apiPort: 0,
+      configEnv,
+      configFile,
       worker: options.worker ?? true,
       workflowBundle: await testBundle({ traced: config.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined }),
     });

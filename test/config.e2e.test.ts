@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import { auditLog, usageLedger } from '../db/schema';
+import type { Stack } from '../infra/stack';
+import type { Config } from '../kernel/config';
+import { agentClient } from './support/agent-client';
+import { rootFetch } from './support/keys';
+import { nodeProcesses } from './support/nodes';
+import { startTestStack } from './support/stack';
+import { waitFor } from './support/wait';
+
+// The API in this process and a worker in another, both reading one config file; live changes reach both through Postgres.
+setDefaultTimeout(180_000);
+
+const dir = mkdtempSync(join(tmpdir(), 'aok-config-'));
+const file = join(dir, 'aok.config.toml');
+const priced = (input: number, output: number, extra = '') => `LOG_LEVEL = "error"\n${extra}\n[MODEL_PRICES.scripted]\ninputPerMTok = ${input}\noutputPerMTok = ${output}\n`;
+// The test environment prices the scripted model itself; an empty MODEL_PRICES leaves it to the file.
+const env = { AOK_CONFIG_FILE: file, MODEL_PRICES: '' };
+
+let stack: Stack & { config: Config; databaseUrl: string | undefined };
+const workers = nodeProcesses(() => stack);
+beforeAll(async () => {
+  writeFileSync(file, priced(1_000, 2_000));
+  stack = await startTestStack({ database: 'postgres', worker: false, env });
+});
+afterAll(async () => {
+  await workers.stopAll();
+  await stack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Setting = { key: string; value: unknown; source: string; live: boolean };
+type ConfigView = { version: number | null; lastError: string | null; restartRequired: string[]; settings: Setting[]; file: string | null };
+const config = async () => (await (await rootFetch(`${stack.apiUrl}/config`)).json()) as ConfigView;
+const setting = (c: ConfigView, key: string) => c.settings.find((s) => s.key === key)!;
+
+describe('config file with live reload', () => {
+  test('a price changed in the file is used by the next step on a worker in another process, no restart; an invalid file is refused and the old config stays', async () => {
+    workers.start({ NODE_ID: 'cfg-1', NODE_LEASE_MS: '3000', ...env });
+    await waitFor(async () => (await fetch(`${stack.apiUrl}/readyz`)).status, (s) => s === 200, 90_000, 'the worker polling');
+    const agents = agentClient(stack);
+    /** An agent's cost against its ledger's tokens at a price per million tokens. */
+    const costAt = async (name: string) => {
+      const a = await agents.spawn({ name, model: 'scripted:2', input: 'hello there' });
+      const done = await agents.settle(a.id);
+      const rows = await stack.db.db.select().from(usageLedger).where(eq(usageLedger.agentId, a.id));
+      const tokens = { prompt: rows.reduce((n, r) => n + r.promptTokens, 0), completion: rows.reduce((n, r) => n + r.completionTokens, 0) };
+      return { cost: done.usage.costUsd, tokens };
+    };
+    const expected = (t: { prompt: number; completion: number }, input: number, output: number) => (t.prompt * input + t.completion * output) / 1e6;
+
+    const first = await config();
+    expect(first.file).toBe(file);
+    expect(setting(first, 'MODEL_PRICES')).toMatchObject({ source: 'cluster', live: true });
+    expect(setting(first, 'AOS_CODEC_KEYS')).toMatchObject({ value: '(set)', source: 'env', live: false });
+    const a = await costAt('priced-1');
+    expect(a.cost).toBeCloseTo(expected(a.tokens, 1_000, 2_000), 9);
+
+    // The file changes: a new version, applied by the API and by the worker (its heartbeat says which version it runs).
+    writeFileSync(file, priced(10_000, 20_000));
+    const changed = await waitFor(config, (c) => c.version !== null && c.version > first.version!, 20_000, 'a new live version');
+    const nodeVersion = async () => ((await (await rootFetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; capabilities: { configVersion?: number } }> }).nodes.find((n) => n.id === 'cfg-1')?.capabilities.configVersion;
+    await waitFor(nodeVersion, (v) => v === changed.version, 20_000, 'the worker to apply it');
+    const b = await costAt('priced-2');
+    expect(b.cost).toBeCloseTo(expected(b.tokens, 10_000, 20_000), 9);
+
+    // An invalid file (a negative price) is refused: the version stays, and so do the prices.
+    writeFileSync(file, priced(-5, 20_000));
+    const refused = await waitFor(config, (c) => c.lastError !== null, 20_000, 'the invalid file to be refused');
+    expect(refused.lastError).toContain('MODEL_PRICES');
+    expect(refused.version).toBe(changed.version);
+    const c = await costAt('priced-3');
+    expect(c.cost).toBeCloseTo(expected(c.tokens, 10_000, 20_000), 9);
+
+    // A setting that needs a restart is named, not applied; a good file clears the error.
+    writeFileSync(file, priced(10_000, 20_000, 'AGING_INTERVAL_MS = 5000'));
+    const restart = await waitFor(config, (x) => x.lastError === null && x.restartRequired.length > 0, 20_000, 'the restart notice');
+    expect(restart.restartRequired).toEqual(['AGING_INTERVAL_MS']);
+    expect(setting(restart, 'AGING_INTERVAL_MS').value).toBe(30_000);
+
+    // Each applied change is audited with its diff.
+    const audits = await stack.db.db.select().from(auditLog).where(and(eq(auditLog.action, 'config.changed')));
+    const diffs = audits.map((r) => r.data as { diff: Record<string, { from: string | null; to: string | null }> });
+    expect(diffs.some((d) => d.diff.MODEL_PRICES?.to?.includes('10000') && d.diff.MODEL_PRICES?.from?.includes('1000'))).toBe(true);
+  });
+});
