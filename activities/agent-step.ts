@@ -1,3 +1,4 @@
+import { untilDatabaseAnswers } from './database-wait';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { emitFencedEvent, fenceCheck } from '../db/fence';
@@ -379,7 +380,8 @@ export function createLlmStep(deps: LlmStepDeps) {
   return async function llmStep(input: LlmStepInput): Promise<LlmStepResult> {
     const started = performance.now();
     try {
-      const result = await step(input);
+      // A database outage is waited out inside the attempt (the step is idempotent), not spent as retries.
+      const result = await untilDatabaseAnswers(() => step(input));
       kernelMetrics.step((performance.now() - started) / 1000, 'completed', input.model);
       return result;
     } catch (err) {

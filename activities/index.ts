@@ -12,6 +12,7 @@ import { createCrewActivities } from './crew';
 import { createScheduledRun } from './scheduled-run';
 import { createMemorySweep } from './memory-sweep';
 import { createRetention } from './retention';
+import { waitingForDatabase } from './database-wait';
 import { createWebhookActivities } from './webhooks';
 import type { SecretBox } from './tools/mcp/secret-box';
 import { createEntityExtraction } from './entities';
@@ -61,10 +62,11 @@ export function createActivities(deps: ActivityDeps) {
   const gpuLeaseMs = deps.gpuLeaseMs ?? 120_000;
   return {
     llmStep: createLlmStep({ ...deps, tools, guard, gpuLeaseMs, pressure: deps.pressure ?? { warn: 0.7, flush: 1 } }),
-    placeAgent: createPlaceAgent({ ...deps, gpuLeaseMs }),
-    runTool: createRunTool({ ...deps, tools }),
-    finishAgent: createFinishAgent(deps.db, deps.pubsub),
-    recordHold: createRecordHold(deps.db, deps.pubsub),
+    // These wait out a database outage inside their attempt (each is idempotent), like the step does.
+    placeAgent: waitingForDatabase(createPlaceAgent({ ...deps, gpuLeaseMs })),
+    runTool: waitingForDatabase(createRunTool({ ...deps, tools })),
+    finishAgent: waitingForDatabase(createFinishAgent(deps.db, deps.pubsub)),
+    recordHold: waitingForDatabase(createRecordHold(deps.db, deps.pubsub)),
     ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
     ...createMemorySweep(deps.db),
     ...createRetention(deps.db),

@@ -6,6 +6,7 @@ import { auditRoutes } from './audit';
 import { healthRoutes } from './health';
 import { registerTenantEventsDoc, tenantEventRoutes } from './tenant-events';
 import { idempotency } from './idempotency';
+import { requestDeadline } from './request-deadline';
 import { authGuard } from './auth/guard';
 import { crossSiteGuard } from './auth/cross-site';
 import { keyRoutes } from './keys';
@@ -49,6 +50,7 @@ export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.use(requestId());
   app.use(requestTelemetry(deps.logger));
+  app.use(requestDeadline());
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => sendProblem(c, 413, 'too_large', `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`) }));
   // The Temporal UI calls the codec from its own origin, with credentials: CORS for it (and allowed origins) only.
   app.use('/codec/*', cors({ origin: (origin) => (deps.security.allowedOrigins.includes(origin) ? origin : null), credentials: true, allowMethods: ['POST', 'DELETE', 'OPTIONS'], allowHeaders: ['content-type', 'authorization', 'x-namespace'], maxAge: 600 }));

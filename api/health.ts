@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { effectiveStatus, listNodes } from '../db/nodes';
 import { PROVIDERS } from '../kernel/llm/task-queue';
+import { noteDatabaseUnreachable } from './db-outage';
 import type { ApiDeps } from './deps';
 import { validationHook } from './validation';
 
@@ -70,6 +71,7 @@ export function healthRoutes(deps: ApiDeps) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(healthRoute, async (c) => {
       const [database, temporal] = await Promise.all([timed(() => deps.db.execute(sql`select 1`)), timed(() => deps.client.workflowService.getSystemInfo({}))]);
+      if (database.status === 'down') noteDatabaseUnreachable();
       const ok = database.status === 'ok' && temporal.status === 'ok';
       if (!ok) c.header('retry-after', '5');
       return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), checks: { database: database.status, temporal: temporal.status } }, ok ? 200 : 503);
@@ -107,6 +109,7 @@ export function healthRoutes(deps: ApiDeps) {
           : unpolled.length || serving.length === 0
             ? { status: 'down' as const, ms: polled.ms, detail: serving.length === 0 ? 'no live node holds a lease (every worker stopped, died or drains)' : `no worker polls ${unpolled.join(', ')}` }
             : { status: 'ok' as const, ms: polled.ms, detail: `${serving.length} node(s) serving` };
+      if (database.status === 'down') noteDatabaseUnreachable();
       const ready = database.status === 'ok' && temporal.status === 'ok' && workers.status === 'ok';
       if (!ready) c.header('retry-after', '5');
       const check = (r: { status: 'ok' | 'down'; ms: number; detail?: string }) => ({ status: r.status, ms: r.ms, ...(r.detail ? { detail: r.detail } : {}) });

@@ -1,3 +1,5 @@
+import { isDatabaseUnreachable } from '../db/unreachable';
+import { noteDatabaseUnreachable } from './db-outage';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -47,12 +49,16 @@ export function zodIssues(error: z.ZodError): NonNullable<Problem['issues']> {
   return error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message, code: i.code }));
 }
 
-/** Hono's onError: typed kernel errors keep their status; anything else is a logged 500. */
+/** Hono's onError: typed kernel errors keep their status; a database that cannot be reached is a 503; anything else is a logged 500. */
 export function errorToProblem(err: Error, c: Context, log: (err: Error) => void): Response {
   if (isKernelError(err)) {
     if (err.status >= 500) log(err);
     const issues = Array.isArray(err.details) ? (err.details as Problem['issues']) : undefined;
     return sendProblem(c, err.status, err.code, err.message, issues ? { issues } : {}, err.retryAfterS);
+  }
+  if (isDatabaseUnreachable(err)) {
+    noteDatabaseUnreachable();
+    return sendProblem(c, 503, 'unavailable', 'the database is not answering; retry shortly (a create with the same Idempotency-Key, so it happens once)', {}, 5);
   }
   if (err instanceof HTTPException && err.status < 500) return sendProblem(c, err.status, err.status === 413 ? 'too_large' : 'invalid_input', err.message);
   if (err instanceof SyntaxError) return sendProblem(c, 400, 'invalid_json', 'the body is not valid JSON');

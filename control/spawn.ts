@@ -3,7 +3,7 @@ import { appendAudit } from '../db/audit';
 import { findPage, toPageRef } from '../db/pages';
 import { agentRunInput } from '../kernel/agent/run-input';
 import type { AgentRunInput } from '../kernel/agent/state';
-import { newAgentId, type SpawnAgent } from '../kernel/agent/spawn';
+import { keyedAgentId, newAgentId, type SpawnAgent } from '../kernel/agent/spawn';
 import type { AgentView } from '../kernel/agent/view';
 import type { Budget } from '../kernel/cost/budget';
 import { unknownKernelTools, unknownMcpTools } from './tool-names';
@@ -13,8 +13,8 @@ import type { ControlDeps } from './deps';
 import { placementOverrides } from './migrate';
 import { agentDetails } from '../kernel/agent/details';
 import { startAgentRun, type RunLabel } from './start-run';
-import { isTemporalUnreachable, withTemporal } from './temporal';
-import { startedAgentView } from './views';
+import { alreadyStarted, isTemporalUnreachable, withTemporal } from './temporal';
+import { describeAgent, startedAgentView } from './views';
 
 /** What preparing an agent needs: the database, the tool registry and the kernel's defaults (no Temporal). */
 export type PrepareDeps = Pick<ControlDeps, 'db' | 'tools' | 'taskQueue' | 'defaultModel' | 'agingIntervalMs' | 'defaultMaxTotalTokens' | 'tenantLiveAgentCap'>;
@@ -89,8 +89,14 @@ export async function prepareAgent(deps: PrepareDeps, spec: SpawnAgent, options:
  * it ({@link prepareAgent}) and starts its workflow. A start that fails marks the row failed (never
  * left `ready`) and returns what it borrowed; Temporal unreachable is a 503.
  */
-export async function spawnAgent(deps: ControlDeps, spec: SpawnAgent, actor = 'api'): Promise<AgentView> {
-  const id = newAgentId(spec.name);
+export async function spawnAgent(deps: ControlDeps, spec: SpawnAgent, actor = 'api', idempotencyKey?: string): Promise<AgentView> {
+  // With an Idempotency-Key the id is derived from it: a spawn retried after any failure (even one
+  // answered after its work went on) finds the agent the first made, and never makes a second.
+  const id = idempotencyKey ? keyedAgentId(spec.name, spec.tenant, idempotencyKey) : newAgentId(spec.name);
+  if (idempotencyKey) {
+    const existing = await getAgentRecord(deps.db, id);
+    if (existing && existing.tenant === spec.tenant && existing.runId) return describeAgent(deps, id);
+  }
   let budget: Budget | undefined;
   if (spec.parentId) budget = await reserveFromParent(deps, spec.parentId, spec.tenant, id, { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd });
   let prepared: PreparedAgent;
@@ -103,6 +109,8 @@ export async function spawnAgent(deps: ControlDeps, spec: SpawnAgent, actor = 'a
   try {
     await startAgentRun(deps, prepared.run, prepared.label);
   } catch (err) {
+    // The same keyed spawn started it meanwhile: that run is this agent's.
+    if (idempotencyKey && alreadyStarted(err)) return describeAgent(deps, id);
     await failStart(deps, id, err);
     if (spec.parentId) await returnBorrowed(deps, spec.parentId, id);
     throw startError(err);

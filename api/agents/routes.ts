@@ -96,7 +96,7 @@ export function agentRoutes(deps: ApiDeps) {
       const spec = c.req.valid('json');
       const tenant = tenantFor(c, spec.tenant);
       await refuseOverDailySpend(deps, tenant);
-      const view = await spawnAgent(deps, { ...spec, tenant }, principalOf(c).actor);
+      const view = await spawnAgent(deps, { ...spec, tenant }, principalOf(c).actor, c.req.header('idempotency-key'));
       c.header('location', `/agents/${view.id}`);
       return c.json(view, 201);
     })

@@ -89,6 +89,18 @@ export function slugify(name: string): string {
 }
 
 /** A new agent id: the name's slug plus 10 random base-36 characters; also the workflow id. */
+/** The id of an agent spawned with an Idempotency-Key: the same name, tenant and key give the same id (FNV-1a, base 36). */
+export function keyedAgentId(name: string, tenant: string, key: string): string {
+  const text = `${tenant}\0${key}`;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    h1 = Math.imul(h1 ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ text.charCodeAt(text.length - 1 - i), 0x01000193) >>> 0;
+  }
+  return `${slugify(name)}-${(h1.toString(36) + h2.toString(36)).padStart(10, '0').slice(-10)}`;
+}
+
 export function newAgentId(name: string, random: () => number = Math.random): string {
   let suffix = '';
   for (let i = 0; i < 10; i++) suffix += Math.floor(random() * 36).toString(36);

@@ -29,6 +29,8 @@ export async function startTestStack(options: {
   ui?: boolean;
   /** Receives every log line (tests that check what is logged). */
   logSink?: (line: string) => void;
+  /** Rewrites the Postgres URL the stack connects through (e.g. via a proxy a test can cut); `databaseUrl` stays the direct one. */
+  viaUrl?: (url: string) => string;
 }): Promise<Stack & { config: Config; databaseUrl: string | undefined }> {
   const sink = options.logSink;
   const logger = createLogger(options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'error', 'aok', sink ? { write: (line: string) => sink(line) } : undefined);
@@ -41,7 +43,7 @@ export async function startTestStack(options: {
     const stack = await startStack({
       config,
       logger,
-      database: fresh ? { url: fresh.url, poolSize: 5 } : { pgliteDir: 'memory://' },
+      database: fresh ? { url: options.viaUrl ? options.viaUrl(fresh.url) : fresh.url, poolSize: 5 } : { pgliteDir: 'memory://' },
       devServer: { ui: options.ui ?? false },
       apiPort: 0,
       configEnv,
