@@ -1,37 +1,24 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import type { Stack } from '../infra/stack';
-import type { Config } from '../kernel/config';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { agentClient } from './support/agent-client';
-import { startFakeLlm } from './support/fake-llm';
 import { rootFetch } from './support/keys';
-import { nodeProcesses } from './support/nodes';
-import { startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
+import { useWorkerFleet } from './support/worker-fleet';
 
 // The API alone, with worker processes started and stopped by the test; a fake OpenAI-compatible provider.
 setDefaultTimeout(180_000);
 
-const fake = startFakeLlm();
-let stack: Stack & { config: Config; databaseUrl: string | undefined };
-const workers = nodeProcesses(() => stack);
-beforeAll(async () => {
-  stack = await startTestStack({ database: 'postgres', worker: false, env: { OPENAI_BASE_URL: `${fake.url}/v1` } });
-});
-afterAll(async () => {
-  await workers.stopAll();
-  await stack?.stop();
-  await fake.stop();
-});
+const fleet = useWorkerFleet();
+const { fake, workers } = fleet;
 
 type Ready = { status: string; checks: Record<'database' | 'temporal' | 'workers', { status: string; ms: number; detail?: string }>; queues: Array<{ queue: string; type: string; pollers: number }>; nodes: Array<{ id: string; providers: Record<string, string> }> };
 const readyz = async () => {
-  const res = await fetch(`${stack.apiUrl}/readyz`);
+  const res = await fetch(`${fleet.stack().apiUrl}/readyz`);
   return { code: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Ready };
 };
 
 describe('probes an orchestrator can use', () => {
   test('/livez answers without asking anything; /readyz needs a worker on every queue, and follows workers leaving and coming back', async () => {
-    const live = await fetch(`${stack.apiUrl}/livez`);
+    const live = await fetch(`${fleet.stack().apiUrl}/livez`);
     expect(live.status).toBe(200);
     expect(((await live.json()) as { status: string }).status).toBe('ok');
 
@@ -45,22 +32,22 @@ describe('probes an orchestrator can use', () => {
     expect(before.body.checks.database.ms).toBeGreaterThanOrEqual(0);
 
     // A short lease, so the node's heartbeat (which publishes its provider circuits) comes every second.
-    const provider = { OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'test-key' };
+    const provider = { ...fleet.providerEnv() };
     const first = workers.start({ NODE_ID: 'ready-1', NODE_LEASE_MS: '3000', ...provider });
     const ready = await waitFor(readyz, (r) => r.code === 200, 90_000, 'ready with a worker');
     expect(ready.body.status).toBe('ready');
-    expect(ready.body.queues.map((q) => `${q.queue}/${q.type}`)).toEqual(expect.arrayContaining([`${stack.config.TASK_QUEUE}/workflow`, `${stack.config.TASK_QUEUE}/activity`, `${stack.config.TASK_QUEUE}.llm.openai/activity`]));
+    expect(ready.body.queues.map((q) => `${q.queue}/${q.type}`)).toEqual(expect.arrayContaining([`${fleet.stack().config.TASK_QUEUE}/workflow`, `${fleet.stack().config.TASK_QUEUE}/activity`, `${fleet.stack().config.TASK_QUEUE}.llm.openai/activity`]));
     expect(ready.body.queues.every((q) => q.pollers >= 1)).toBe(true);
     expect(ready.body.nodes.map((n) => n.id)).toEqual(['ready-1']);
 
     // A provider failing again and again opens its circuit on that node: readiness shows it (and stays ready).
     fake.respond = () => ({ status: 500, body: { error: { message: 'upstream down' } } });
-    const agents = agentClient(stack);
+    const agents = agentClient(fleet.stack());
     const a = await agents.spawn({ name: 'unlucky', model: 'openai:gpt-4o-mini', input: 'hello' });
     const open = await waitFor(readyz, (r) => r.body.nodes[0]?.providers.openai === 'open', 90_000, 'the openai circuit to open');
     expect(open.code).toBe(200);
     // GET /nodes says the same per node.
-    const listed = (await (await rootFetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; capabilities: { providers?: Record<string, string> } }> };
+    const listed = (await (await rootFetch(`${fleet.stack().apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; capabilities: { providers?: Record<string, string> } }> };
     expect(listed.nodes.find((n) => n.id === 'ready-1')?.capabilities.providers?.openai).toBe('open');
     await agents.post(`/agents/${a.id}/kill`, {});
     fake.respond = undefined;

@@ -1,37 +1,24 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { and, eq, inArray } from 'drizzle-orm';
 import { agentEvents } from '../db/schema';
-import type { Stack } from '../infra/stack';
-import type { Config } from '../kernel/config';
 import { agentClient } from './support/agent-client';
-import { startFakeLlm } from './support/fake-llm';
-import { nodeProcesses } from './support/nodes';
-import { startTestStack } from './support/stack';
 import { waitFor } from './support/wait';
+import { useWorkerFleet } from './support/worker-fleet';
 
 // Two worker processes on one Postgres and one Temporal, against a fake OpenAI-compatible provider.
 setDefaultTimeout(180_000);
 
 const LIMIT = 6;
-const fake = startFakeLlm();
-let stack: Stack & { config: Config; databaseUrl: string | undefined };
-const workers = nodeProcesses(() => stack);
-beforeAll(async () => {
-  stack = await startTestStack({ database: 'postgres', worker: false, env: { OPENAI_BASE_URL: `${fake.url}/v1` } });
-});
-afterAll(async () => {
-  await workers.stopAll();
-  await stack?.stop();
-  await fake.stop();
-});
+const fleet = useWorkerFleet();
+const { fake, workers } = fleet;
 
 describe('cluster-wide provider limits', () => {
   test(`two workers under ${LIMIT} requests a minute send at most ${LIMIT} a minute together`, async () => {
-    const env = { LLM_REQUESTS_PER_MINUTE: String(LIMIT), NODE_LEASE_MS: '10000', OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'test-key' };
+    const env = { LLM_REQUESTS_PER_MINUTE: String(LIMIT), NODE_LEASE_MS: '10000', ...fleet.providerEnv() };
     workers.start({ NODE_ID: 'rl-a', ...env });
     workers.start({ NODE_ID: 'rl-b', ...env });
-    const agents = agentClient(stack);
-    const ready = async () => (await fetch(`${stack.apiUrl}/readyz`)).status;
+    const agents = agentClient(fleet.stack());
+    const ready = async () => (await fetch(`${fleet.stack().apiUrl}/readyz`)).status;
     await waitFor(ready, (s) => s === 200, 90_000, 'both workers polling');
 
     fake.respond = () => ({ body: { choices: [{ index: 0, message: { role: 'assistant', content: 'done' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 2 } } });
@@ -49,7 +36,7 @@ describe('cluster-wide provider limits', () => {
       // Both nodes took model calls: the limit held across them, not within one.
       const ids = spawned.map((a) => a.id);
       const events = await waitFor(
-        () => stack.db.db.select().from(agentEvents).where(and(inArray(agentEvents.agentId, ids), eq(agentEvents.kind, 'step.started'))),
+        () => fleet.stack().db.db.select().from(agentEvents).where(and(inArray(agentEvents.agentId, ids), eq(agentEvents.kind, 'step.started'))),
         (rows) => new Set(rows.map((r) => (r.data as { node?: string }).node)).size === 2,
         60_000,
         'steps started on both nodes',
