@@ -20,6 +20,7 @@ const readySchema = z.object({
   checks: z.object({ database: checkSchema, temporal: checkSchema, workers: checkSchema }),
   queues: z.array(z.object({ queue: z.string(), type: z.enum(['workflow', 'activity']), pollers: z.number().int() })),
   nodes: z.array(z.object({ id: z.string(), status: z.string(), providers: z.record(z.string(), z.string()) })).describe('live nodes and their provider circuits (closed / open / half-open)'),
+  config: z.object({ version: z.number().int().nullable(), lastError: z.string().nullable(), restartRequired: z.array(z.string()) }).nullable().describe('the live config this process runs (a refused file does not make it unready)'),
 });
 
 const healthRoute = createRoute({
@@ -53,8 +54,11 @@ const readyzRoute = createRoute({
 /** Runs a check under the deadline: ok with its latency, or down with why. */
 async function timed<T>(fn: () => Promise<T>): Promise<{ status: 'ok' | 'down'; ms: number; detail?: string; value?: T }> {
   const t = performance.now();
+  // A check that outlives its deadline must not end later as an unhandled rejection.
+  const work = fn();
+  work.catch(() => undefined);
   try {
-    const value = await Promise.race([fn(), Bun.sleep(CHECK_DEADLINE_MS).then(() => Promise.reject(new Error(`no answer within ${CHECK_DEADLINE_MS} ms`)))]);
+    const value = await Promise.race([work, Bun.sleep(CHECK_DEADLINE_MS).then(() => Promise.reject(new Error(`no answer within ${CHECK_DEADLINE_MS} ms`)))]);
     return { status: 'ok', ms: Math.round(performance.now() - t), value };
   } catch (err) {
     return { status: 'down', ms: Math.round(performance.now() - t), detail: err instanceof Error ? err.message : String(err) };
@@ -68,9 +72,13 @@ function neededQueues(taskQueue: string): Array<{ queue: string; type: 'workflow
 
 /** GET /health, /livez and /readyz — probes an orchestrator can use. */
 export function healthRoutes(deps: ApiDeps) {
+  const configStatus = () => {
+    const s = deps.config?.live.status();
+    return s ? { version: s.version, lastError: s.lastError, restartRequired: s.restartRequired } : null;
+  };
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(healthRoute, async (c) => {
-      const [database, temporal] = await Promise.all([timed(() => deps.db.execute(sql`select 1`)), timed(() => deps.client.workflowService.getSystemInfo({}))]);
+      const [database, temporal] = await Promise.all([timed(() => deps.db.execute(sql`select 1`)), timed(() => deps.client.connection.withDeadline(Date.now() + CHECK_DEADLINE_MS, () => deps.client.workflowService.getSystemInfo({})))]);
       if (database.status === 'down') noteDatabaseUnreachable();
       const ok = database.status === 'ok' && temporal.status === 'ok';
       if (!ok) c.header('retry-after', '5');
@@ -119,6 +127,7 @@ export function healthRoutes(deps: ApiDeps) {
           checks: { database: check(database), temporal: check(temporal), workers: check(workers) },
           queues: counts,
           nodes: live.map((n) => ({ id: n.id, status: effectiveStatus(n), providers: ((n.capabilities as { providers?: Record<string, string> }).providers ?? {}) })),
+          config: configStatus(),
         },
         ready ? 200 : 503,
       );

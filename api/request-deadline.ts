@@ -3,8 +3,12 @@ import { TEMPORAL_DEADLINE_MS } from '../control/temporal';
 import { databaseRecentlyUnreachable } from './db-outage';
 import { sendProblem } from './problem';
 
-/** A request gets its answer within this long: a second above the Temporal deadline, so a slow Temporal still answers its own 503. */
-export const REQUEST_DEADLINE_MS = TEMPORAL_DEADLINE_MS + 1_000;
+/**
+ * A request gets its answer within this long: room for a Temporal call to time out (5 s) and the
+ * clean-up after it (a failed start is terminated and marked failed, up to 2 s more), so a slow
+ * Temporal still answers its own, precise 503.
+ */
+export const REQUEST_DEADLINE_MS = 2 * TEMPORAL_DEADLINE_MS;
 /** The deadline while the database is known to be unreachable (it failed a request in the last seconds). */
 export const OUTAGE_DEADLINE_MS = 1_500;
 

@@ -10228,6 +10228,12 @@ export interface operations {
                                 status: "ok" | "down";
                             };
                         };
+                        /** @description the live config this process runs (a refused file does not make it unready) */
+                        config: {
+                            lastError: string | null;
+                            restartRequired: string[];
+                            version: number | null;
+                        } | null;
                         /** @description live nodes and their provider circuits (closed / open / half-open) */
                         nodes: {
                             id: string;
@@ -10283,6 +10289,12 @@ export interface operations {
                                 status: "ok" | "down";
                             };
                         };
+                        /** @description the live config this process runs (a refused file does not make it unready) */
+                        config: {
+                            lastError: string | null;
+                            restartRequired: string[];
+                            version: number | null;
+                        } | null;
                         /** @description live nodes and their provider circuits (closed / open / half-open) */
                         nodes: {
                             id: string;

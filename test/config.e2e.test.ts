@@ -73,6 +73,11 @@ describe('config file with live reload', () => {
     const refused = await waitFor(config, (c) => c.lastError !== null, 20_000, 'the invalid file to be refused');
     expect(refused.lastError).toContain('MODEL_PRICES');
     expect(refused.version).toBe(changed.version);
+    // …and shows in readiness (which stays ready) and in the metrics.
+    const ready = (await (await fetch(`${stack.apiUrl}/readyz`)).json()) as { status: string; config: { lastError: string | null } };
+    expect(ready.status).toBe('ready');
+    expect(ready.config.lastError).toContain('MODEL_PRICES');
+    expect(await (await rootFetch(`${stack.apiUrl}/metrics`)).text()).toContain('aok_config_file_refused 1');
     const c = await costAt('priced-3');
     expect(c.cost).toBeCloseTo(expected(c.tokens, 10_000, 20_000), 9);
 

@@ -18,8 +18,8 @@ describe('a database that goes away under load', () => {
     expect(r.answers.length).toBeGreaterThanOrEqual(9);
     expect(r.answers.filter((a) => a.status !== 503)).toEqual([]);
     expect(r.answers.every((a) => a.retryAfter !== null)).toBe(true);
-    // Within the request deadline (6 s), and the short one (1.5 s) once the outage is known — generous bounds for a loaded machine.
-    expect(Math.max(...r.answers.map((a) => a.ms))).toBeLessThan(7_000);
+    // Within the request deadline (10 s), and the short one (1.5 s) once the outage is known — generous bounds for a loaded machine.
+    expect(Math.max(...r.answers.map((a) => a.ms))).toBeLessThan(11_000);
     // A spawn retried with its key after the outage: one agent, however many attempts reached the kernel.
     expect(r.retriedSpawn).toEqual({ status: 201, agentsMade: 1 });
     // Everything resumed on its own: each agent finished, each step exactly once.
@@ -28,13 +28,13 @@ describe('a database that goes away under load', () => {
     expect(r.firstStepAfterBackMs).toBeGreaterThan(0);
   });
 
-  test('a slow database (the agents table locked for 12 s): requests that need it answer 503 within the request deadline, nothing is lost or doubled', async () => {
+  test('a slow database (the agents table locked for 12 s): requests that need it answer 503 within the request deadline (10 s), nothing is lost or doubled', async () => {
     const r = await databaseOutage(env, { agents: 6, steps: 8, outageMs: 12_000, kind: 'lock', key: 'spawn-in-lock' });
     // /health asks only `select 1`, which a table lock does not block; the others wait for the lock.
     const blocked = r.answers.filter((a) => a.what !== 'GET /health');
     expect(blocked.length).toBeGreaterThan(0);
     expect(blocked.filter((a) => a.status !== 503)).toEqual([]);
-    expect(Math.max(...blocked.map((a) => a.ms))).toBeLessThan(9_000);
+    expect(Math.max(...blocked.map((a) => a.ms))).toBeLessThan(12_000);
     expect(r.retriedSpawn).toEqual({ status: 201, agentsMade: 1 });
     for (const a of r.perAgent) expect(a).toEqual({ id: a.id, replies: 8, replySteps: 8, bills: 8, completions: 8, completionSteps: 8, status: 'completed', step: 8, finished: true });
   });

@@ -58,7 +58,7 @@ describe('authentication', () => {
     const a = await spawnAs(TEST_ROOT_KEY, { name: 'target' });
     const routes = await documentedRoutes((p) => (p === 'tenant' ? 'default' : a.id));
     const publicOnes = routes.filter((r) => r.public).map((r) => `${r.method} ${r.path}`);
-    expect(publicOnes.sort()).toEqual(['DELETE /codec/session', 'GET /codec', 'GET /console', `GET /console/assets/${a.id}`, 'GET /docs', `GET /docs/assets/${a.id}`, 'GET /health', 'GET /openapi.json']);
+    expect(publicOnes.sort()).toEqual(['DELETE /codec/session', 'GET /codec', 'GET /console', `GET /console/assets/${a.id}`, 'GET /docs', `GET /docs/assets/${a.id}`, 'GET /health', 'GET /livez', 'GET /openapi.json', 'GET /readyz']);
     expect(routes.map((r) => r.path)).toContain(`/agents/${a.id}/events`);
     const revoked = await newKey('default', ['admin']);
     expect((await root.post(`/keys/${revoked.split('_')[1]}/revoke`)).status).toBe(200);
