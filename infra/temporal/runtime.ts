@@ -9,8 +9,22 @@ export function temporalRuntimeMetricsUrl(): string | undefined {
   return metricsUrl;
 }
 
-/** A free loopback port, found synchronously (the runtime is installed before anything awaits). */
+/**
+ * A free loopback port, found synchronously (the runtime is installed before anything awaits). It is
+ * taken below Linux's ephemeral range (32768+): the SDK core binds it again whenever it recreates its
+ * runtime, and a port-0 listener elsewhere in the process must never have been handed it meanwhile.
+ */
 function freePortNow(): number {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    try {
+      const probe = Bun.listen({ hostname: '127.0.0.1', port, socket: { data() {} } });
+      probe.stop(true);
+      return port;
+    } catch {
+      // Taken: try another.
+    }
+  }
   const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
   const port = probe.port;
   probe.stop(true);
