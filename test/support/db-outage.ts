@@ -48,6 +48,9 @@ export async function outageStack(): Promise<{ stack: Stack & { config: Config; 
     direct,
     async stop() {
       proxy.restore();
+      // Requests answered at their deadline may still be finishing (the deadline answers, the work goes
+      // on): let them end before the stack closes its Temporal connection under them.
+      await Bun.sleep(5_000);
       await direct.end();
       await stack.stop();
       proxy.stop();
