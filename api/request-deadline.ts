@@ -6,10 +6,9 @@ import { sendProblem } from './problem';
 /**
  * A request gets its answer within this long: room for a Temporal call to time out (5 s) and the
  * clean-up after it (a failed start is terminated and marked failed, up to 2 s more), so a slow
- * Temporal still answers its own, precise 503 — and below Bun.serve's 10 s idle timeout, which would
- * cut the request without an answer.
+ * Temporal still answers its own, precise 503 (the server's idle timeout, 30 s, is above it).
  */
-export const REQUEST_DEADLINE_MS = 2 * TEMPORAL_DEADLINE_MS - 1_000;
+export const REQUEST_DEADLINE_MS = 2 * TEMPORAL_DEADLINE_MS;
 /** The deadline while the database is known to be unreachable (it failed a request in the last seconds). */
 export const OUTAGE_DEADLINE_MS = 1_500;
 

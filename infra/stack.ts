@@ -262,6 +262,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // the client they use is closed: a handler cut off mid-call would fail with a closed channel.
       const inFlight = new Set<Promise<Response>>();
       const server = Bun.serve({
+        // Above the request deadline (api/request-deadline.ts), so a slow request gets its 503, not a cut connection.
+        idleTimeout: 30,
         hostname: config.API_HOST,
         port: options.apiPort ?? config.API_PORT,
         fetch: (req, srv) => {
