@@ -340,7 +340,10 @@ export function createLlmStep(deps: LlmStepDeps) {
       : await commitStep(db, { agentId: input.agentId, step: input.step, fence, branch: agent.branch, tenant: agent.tenant, model: input.model, body: response.text, tokens: replyTokens, meta: replyMeta, bill: replyUsage, own, event: completed, tokenText: tail, window: context.window });
     await calibrated;
     if (typeof fast === 'object') return { ...resultFrom(fast), ...(claim.rewound ? { rewound: claim.rewound } : {}) };
-    if (tail) await emitFencedEvent(db, { agentId: input.agentId, step: input.step, kind: 'token', data: { text: tail } }, fence);
+    // `conflict`: an earlier attempt committed this reply with its events (a retry of an attempt Temporal
+    // had given up on, e.g. one held by a database lock): they are not written twice.
+    const firstWrite = fast !== 'conflict';
+    if (tail && firstWrite) await emitFencedEvent(db, { agentId: input.agentId, step: input.step, kind: 'token', data: { text: tail } }, fence);
     const row = await db.transaction(async (tx) => {
       const refusal = await fenceCheck(tx, input.agentId, fence);
       if (refusal) {
@@ -365,7 +368,7 @@ export function createLlmStep(deps: LlmStepDeps) {
         .update(agents)
         .set({ status: 'running', step: input.step, hold: null, holdDetail: null, pendingApproval: null, promptTokens: own.promptTokens, completionTokens: own.completionTokens, costUsd: own.costUsd, updatedAt: new Date() })
         .where(eq(agents.id, input.agentId));
-      await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'step.completed', data: completed });
+      if (firstWrite) await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'step.completed', data: completed });
       if (overBudget) {
         await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'budget.overshoot', data: { ...overBudget, budget: input.budget } });
         await appendAudit(tx, { actor: 'kernel', action: 'budget.overshoot', subject: input.agentId, data: { step: input.step, ...overBudget, budget: input.budget, billed: replyUsage }, idempotencyKey: `budget.overshoot:${input.agentId}:${agent.branch}:${input.step}` });
