@@ -18,6 +18,7 @@ import { addSpend, ZERO_SPEND, type PageRef } from '../kernel/agent/state';
 import { overshoot, planCall, promptMargin, type Budget, type Spend } from '../kernel/cost/budget';
 import { promptMarginOf, recordPromptRatio } from '../db/calibration';
 import { costUsd } from '../kernel/cost/prices';
+import type { KernelLimits } from '../kernel/limits';
 import { callCostUsd, priceOf } from '../kernel/cost/price-table';
 import { kernelMetrics } from '../infra/telemetry/metrics';
 import { observedModelCall } from '../infra/telemetry/model-call';
@@ -96,8 +97,8 @@ export interface LlmStepDeps {
   vectors?: VectorRetrieval;
   nodeId?: string;
   gpuLeaseMs?: number;
-  /** USD a tenant may spend per UTC day (0 or unset: no cap); a step past it suspends its agent. */
-  tenantDailyCostCapUsd?: number;
+  /** Live caps; a step past its tenant's daily USD (`tenantDailyCostCapUsd`) suspends its agent. Unset: no cap. */
+  limits?: KernelLimits;
 }
 
 /** The policies of a reply's MCP calls, by call id (nothing when it made none). */
@@ -221,7 +222,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     } catch (err) {
       throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidModel');
     }
-    const cap = deps.tenantDailyCostCapUsd ?? 0;
+    const cap = deps.limits?.tenantDailyCostCapUsd ?? 0;
     if (cap > 0) {
       const today = await tenantSpendSince(db, agent.tenant, utcDayStart(new Date()));
       // The tenant's day is spent: the agent suspends like any agent out of budget (nothing is called).

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import type { PubSub } from '../db/notify';
 import type { LlmProvider } from '../kernel/llm/types';
+import type { KernelLimits } from '../kernel/limits';
 import { createFinishAgent, createRecordHold } from './agent-finish';
 import { createLlmStep } from './agent-step';
 import type { PressureThresholds } from './context/build-context';
@@ -43,12 +44,8 @@ export interface ActivityDeps {
   defaultModel?: string;
   /** Aging interval handed to agents a crew spawns; defaults to 30 s. */
   agingIntervalMs?: number;
-  /** Live agents one tenant may have (unset or 0: no cap). */
-  tenantLiveAgentCap?: number;
-  /** USD a tenant may spend per UTC day (unset or 0: no cap). */
-  tenantDailyCostCapUsd?: number;
-  /** Token budget of crew and scheduled agents that name none (unset: none). */
-  defaultMaxTotalTokens?: number;
+  /** Caps and defaults that change live (a tenant's live agents and daily USD, the default token budget); unset: none. */
+  limits?: KernelLimits;
   /** Opens webhook secrets (the codec keys); unset: webhooks cannot be delivered from this node. */
   secrets?: SecretBox;
   /** This node's MCP connections (tools named `server.tool`; unset: MCP tools fail with a sentence). */
@@ -67,12 +64,12 @@ export function createActivities(deps: ActivityDeps) {
     runTool: waitingForDatabase(createRunTool({ ...deps, tools })),
     finishAgent: waitingForDatabase(createFinishAgent(deps.db, deps.pubsub)),
     recordHold: waitingForDatabase(createRecordHold(deps.db, deps.pubsub)),
-    ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
+    ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, limits: deps.limits }),
     ...createMemorySweep(deps.db),
     ...createRetention(deps.db),
     ...createWebhookActivities({ db: deps.db, secrets: deps.secrets }),
     ...createEntityExtraction({ db: deps.db, pubsub: deps.pubsub, providerFor: deps.providerFor, guard }),
-    ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, defaultMaxTotalTokens: deps.defaultMaxTotalTokens, tenantLiveAgentCap: deps.tenantLiveAgentCap }),
+    ...createScheduledRun({ db: deps.db, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, limits: deps.limits }),
   };
 }
 

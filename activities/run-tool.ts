@@ -11,6 +11,7 @@ import { leasedDevices } from '../db/leases';
 import { agentEvents, toolCalls } from '../db/schema';
 import type { PageRef } from '../kernel/agent/state';
 import type { Spend } from '../kernel/cost/budget';
+import type { KernelLimits } from '../kernel/limits';
 import { currentRun } from './run-identity';
 import { claimStep, fencedOut, type DetectedRewind } from './step-claim';
 import type { ToolCall } from '../kernel/llm/types';
@@ -61,8 +62,8 @@ export interface RunToolDeps {
   taskQueue: string;
   defaultModel?: string;
   agingIntervalMs?: number;
-  /** Live agents one tenant may have (spawn_agent checks it). */
-  tenantLiveAgentCap?: number;
+  /** Live caps (spawn_agent checks a tenant's live agents). */
+  limits?: KernelLimits;
   /** This node's MCP connections (tools named `server.tool`). */
   mcp?: McpHub;
 }
@@ -132,7 +133,7 @@ export function createRunTool(deps: RunToolDeps) {
       const beat = setInterval(() => ctx.heartbeat(), 1_000);
       try {
         const devices = () => leasedDevices(db, input.agentId);
-        const result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey, db, devices, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, tenantLiveAgentCap: deps.tenantLiveAgentCap } });
+        const result = await tool.run(args.data, { agentId: input.agentId, step: input.step, callId: input.callId, idempotencyKey, db, devices, signal: ctx.cancellationSignal, kernel: { client: ctx.client, pubsub: deps.pubsub, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, tools: deps.tools, limits: deps.limits } });
         return { status: 'succeeded', result };
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw err;

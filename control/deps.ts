@@ -5,6 +5,7 @@ import type { Db } from '../db/client';
 import type { PubSub } from '../db/notify';
 import type { Logger } from '../infra/logger';
 import type { ToolRegistry } from '../activities/tools/registry';
+import type { KernelLimits } from '../kernel/limits';
 
 /** What the kernel's control operations need: Temporal, the database, and where things are. */
 export interface ControlDeps {
@@ -14,10 +15,8 @@ export interface ControlDeps {
   taskQueue: string;
   /** Aging interval handed to new agents' scheduling policy. */
   agingIntervalMs: number;
-  /** Live agents one tenant may have (0 or unset: no cap), checked where every agent is stored. */
-  tenantLiveAgentCap?: number;
-  /** Token budget of agents that name no budget (0 or unset: none). */
-  defaultMaxTotalTokens?: number;
+  /** Caps and defaults that change live (a tenant's live agents, the default token budget); unset: none. */
+  limits?: KernelLimits;
   /** Default model for agents that name none. */
   defaultModel: string;
   /** Temporal Web UI base URL, for links; undefined when unknown. */

@@ -47,7 +47,7 @@ export async function forkAgent(deps: ControlDeps, parentId: string, req: ForkRe
   // Placement is checked before anything is stored.
   const placement = await placementOverrides(deps, { gpuMemoryMiB: definition.placement?.gpuMemoryMiB, gpus: definition.placement?.gpus, migProfile: definition.placement?.migProfile });
   const pages: PageRef[] = await deps.db.transaction(async (tx) => {
-    await refuseOverLiveCap(tx, parent.tenant, deps.tenantLiveAgentCap);
+    await refuseOverLiveCap(tx, parent.tenant, deps.limits?.tenantLiveAgentCap);
     await tx.insert(agents).values({
       id,
       name,

@@ -44,7 +44,7 @@ export async function rewindAgent(deps: ControlDeps, agentId: string, checkpoint
 
   const resetTo = await resetPoint(deps, row.workflowId, checkpoint.runId, checkpoint.historyEventId);
   // A finished agent comes back to life: it needs room under its tenant's cap of live agents.
-  if (isTerminal(row.status)) await deps.db.transaction((tx) => refuseOverLiveCap(tx, row.tenant, deps.tenantLiveAgentCap));
+  if (isTerminal(row.status)) await deps.db.transaction((tx) => refuseOverLiveCap(tx, row.tenant, deps.limits?.tenantLiveAgentCap));
   else await park(deps, row.workflowId, agentId);
 
   const at = (checkpoint.state as { usage: BoundaryState['usage'] }).usage;

@@ -17,7 +17,7 @@ import { alreadyStarted, isTemporalUnreachable, withTemporal } from './temporal'
 import { describeAgent, startedAgentView } from './views';
 
 /** What preparing an agent needs: the database, the tool registry and the kernel's defaults (no Temporal). */
-export type PrepareDeps = Pick<ControlDeps, 'db' | 'tools' | 'taskQueue' | 'defaultModel' | 'agingIntervalMs' | 'defaultMaxTotalTokens' | 'tenantLiveAgentCap'>;
+export type PrepareDeps = Pick<ControlDeps, 'db' | 'tools' | 'taskQueue' | 'defaultModel' | 'agingIntervalMs' | 'limits'>;
 
 /** How a prepared agent is to be started. */
 export interface PreparedAgent {
@@ -54,12 +54,12 @@ export async function prepareAgent(deps: PrepareDeps, spec: SpawnAgent, options:
   const id = options.agentId ?? newAgentId(spec.name);
   const named: Budget = options.budget ?? { maxTotalTokens: spec.constraints.maxTotalTokens, maxCostUsd: spec.constraints.maxCostUsd };
   // No agent runs unbounded by accident: one that names no budget gets the kernel's default.
-  const budget: Budget = named.maxTotalTokens === null && named.maxCostUsd === null && deps.defaultMaxTotalTokens ? { ...named, maxTotalTokens: deps.defaultMaxTotalTokens } : named;
+  const budget: Budget = named.maxTotalTokens === null && named.maxCostUsd === null && deps.limits?.defaultMaxTotalTokens ? { ...named, maxTotalTokens: deps.limits.defaultMaxTotalTokens } : named;
   const existing = options.agentId ? await getAgentRecord(deps.db, id) : undefined;
   const input = existing
     ? await findPage(deps.db, id, 0, 'input')
     : await deps.db.transaction(async (tx) => {
-        await refuseOverLiveCap(tx, spec.tenant, deps.tenantLiveAgentCap);
+        await refuseOverLiveCap(tx, spec.tenant, deps.limits?.tenantLiveAgentCap);
         const created = await createAgentRecord(tx, id, { ...spec, model }, options.crewId);
         await appendAudit(tx, { actor: options.actor ?? 'api', action: 'agent.spawned', subject: id, data: { name: spec.name, model, tenant: spec.tenant, parentId: spec.parentId ?? null, crewId: options.crewId ?? null }, idempotencyKey: `agent.spawn:${id}` });
         return created.input;

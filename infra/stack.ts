@@ -13,6 +13,7 @@ import { nodeTaskQueue as nodeQueueOf } from '../kernel/agent/placement';
 import { createProviderRegistry } from '../activities/llm/registry';
 import { createApp } from '../api/app';
 import { securityFromConfig } from '../api/auth/settings';
+import { limitsFromConfig } from '../kernel/limits';
 import { ensureBootstrapKey } from '../db/api-keys';
 import type { ControlDeps } from '../control/deps';
 import { startClosureSweep } from './closure-sweep';
@@ -134,6 +135,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Live config: a changed config file (read by any process) is applied by every process of the cluster.
     const configEnv = options.configEnv ?? process.env;
     const file = options.configFile ?? (await readConfigFile(configEnv));
+    // One object each, read at use and updated in place by a live change (every holder sees it).
+    const limits = limitsFromConfig(config);
+    const pressure = { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO };
+    const security = securityFromConfig(config, dev?.uiUrl ?? process.env.TEMPORAL_UI_URL, dataConverter.payloadCodecs?.[0], limits);
     const guardLimits = { requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 };
     const live = await startLiveConfig({
       db: db.db,
@@ -149,6 +154,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logger.level = config.LOG_LEVEL;
         guardLimits.requestsPerMinute = config.LLM_REQUESTS_PER_MINUTE;
         guardLimits.tokensPerMinute = config.LLM_TOKENS_PER_MINUTE;
+        Object.assign(limits, limitsFromConfig(config));
+        Object.assign(pressure, { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO });
+        security.limiter.setPerMinute(config.AOS_RATE_LIMIT_PER_MINUTE);
+        if (tracing) tracing.content = config.AOK_TRACE_CONTENT;
       },
     });
     cleanups.push(live.stop);
@@ -167,8 +176,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       taskQueue: config.TASK_QUEUE,
       defaultModel: config.MODEL,
       agingIntervalMs: config.AGING_INTERVAL_MS,
-      defaultMaxTotalTokens: config.DEFAULT_MAX_TOTAL_TOKENS,
-      tenantLiveAgentCap: config.TENANT_MAX_LIVE_AGENTS,
+      limits,
       tools,
       temporalUiUrl: dev?.uiUrl ?? process.env.TEMPORAL_UI_URL,
       logger,
@@ -196,9 +204,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         gpuLeaseMs: config.GPU_LEASE_MS,
         defaultModel: config.MODEL,
         agingIntervalMs: config.AGING_INTERVAL_MS,
-        defaultMaxTotalTokens: config.DEFAULT_MAX_TOTAL_TOKENS,
-        tenantDailyCostCapUsd: config.TENANT_MAX_COST_USD_PER_DAY,
-        tenantLiveAgentCap: config.TENANT_MAX_LIVE_AGENTS,
+        limits,
         dataConverter,
         db: db.db,
         pubsub: db.pubsub,
@@ -207,7 +213,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         secrets,
         providerFor: createProviderRegistry(config),
         guard,
-        pressure: { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO },
+        pressure,
         vectors: vectorRetrieval(config, db.vector, logger),
         workflowBundle: options.workflowBundle,
         tracing,
@@ -257,7 +263,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let bootstrapKey: string | undefined;
     if (options.api ?? true) {
       bootstrapKey = (await ensureBootstrapKey(db.db, config.AOS_BOOTSTRAP_KEY)) ?? undefined;
-      const app = createApp({ ...control, config: { effective: config, live }, security: securityFromConfig(config, dev?.uiUrl ?? control.temporalUiUrl, dataConverter.payloadCodecs?.[0]) });
+      const app = createApp({ ...control, config: { effective: config, live }, security });
       // Requests still being answered when the stack stops finish (up to the Temporal deadline) before
       // the client they use is closed: a handler cut off mid-call would fail with a closed channel.
       const inFlight = new Set<Promise<Response>>();

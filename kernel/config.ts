@@ -152,7 +152,24 @@ export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
  * The settings that change without a restart, on every process of the cluster (read at use, or
  * re-applied when a new config version arrives); every other setting needs a restart to change.
  */
-export const LIVE_KEYS: readonly ConfigKey[] = ['MODEL_PRICES', 'LOG_LEVEL', 'LLM_REQUESTS_PER_MINUTE', 'LLM_TOKENS_PER_MINUTE', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY'];
+export const LIVE_KEYS: readonly ConfigKey[] = [
+  'MODEL_PRICES',
+  'LOG_LEVEL',
+  'LLM_REQUESTS_PER_MINUTE',
+  'LLM_TOKENS_PER_MINUTE',
+  'OPENAI_API_KEY',
+  'ANTHROPIC_API_KEY',
+  // Budgets' defaults and tenant caps, read at each spawn, step or stream.
+  'DEFAULT_MAX_TOTAL_TOKENS',
+  'TENANT_MAX_LIVE_AGENTS',
+  'TENANT_MAX_COST_USD_PER_DAY',
+  'TENANT_MAX_EVENT_STREAMS',
+  'AOS_RATE_LIMIT_PER_MINUTE',
+  'MEMORY_WARN_RATIO',
+  'MEMORY_FLUSH_RATIO',
+  // Feature flags.
+  'AOK_TRACE_CONTENT',
+];
 
 /** True for settings whose values are secrets (shown redacted, never logged). */
 export function isSecretKey(key: string): boolean {

@@ -92,4 +92,40 @@ describe('config file with live reload', () => {
     const diffs = audits.map((r) => r.data as { diff: Record<string, { from: string | null; to: string | null }> });
     expect(diffs.some((d) => d.diff.MODEL_PRICES?.to?.includes('10000') && d.diff.MODEL_PRICES?.from?.includes('1000'))).toBe(true);
   });
+
+  test("budgets' defaults and tenant caps change live: the API's spawn and the other process's step read the new values", async () => {
+    const agents = agentClient(stack);
+    const before = await config();
+    const caps = 'DEFAULT_MAX_TOTAL_TOKENS = 4321\nTENANT_MAX_LIVE_AGENTS = 1\nTENANT_MAX_COST_USD_PER_DAY = 0.000001';
+    writeFileSync(file, priced(10_000, 20_000, caps));
+    // The worker's process watches the file too and may store the version first: wait for the API's own read as well.
+    const changed = await waitFor(config, (c) => c.version !== null && c.version > before.version! && c.restartRequired.length === 0, 20_000, 'a new live version');
+    for (const key of ['DEFAULT_MAX_TOTAL_TOKENS', 'TENANT_MAX_LIVE_AGENTS', 'TENANT_MAX_COST_USD_PER_DAY']) expect(setting(changed, key)).toMatchObject({ source: 'cluster', live: true });
+    const nodeVersion = async () => ((await (await rootFetch(`${stack.apiUrl}/nodes`)).json()) as { nodes: Array<{ id: string; capabilities: { configVersion?: number } }> }).nodes.find((n) => n.id === 'cfg-1')?.capabilities.configVersion;
+    await waitFor(nodeVersion, (v) => v === changed.version, 20_000, 'the worker to apply it');
+
+    // The default budget is the new one; a second live agent of the tenant is refused (cap 1).
+    const slow = await agents.spawn({ name: 'live-caps-1', tenant: 'live-caps', model: 'scripted:2:1500', input: 'hello there' });
+    expect(slow.budget?.maxTotalTokens).toBe(4321);
+    const second = await agents.post('/agents', { role: 'a tester', goal: 'exercise the kernel', name: 'live-caps-2', tenant: 'live-caps', input: 'hello' });
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as { detail: string }).detail).toContain('TENANT_MAX_LIVE_AGENTS');
+    // The worker in the other process refuses the second step: the tenant's day is spent (the cap is a millionth of a dollar).
+    const held = await waitFor(() => agents.get(slow.id), (a) => a.hold !== null || a.status !== 'running', 30_000, 'the agent held by the daily cap');
+    expect({ hold: held.hold, step: held.step }).toEqual({ hold: 'budget_exhausted', step: 1 });
+    expect(held.usage.costUsd).toBeGreaterThan(0.000001);
+    expect((await agents.post(`/agents/${slow.id}/kill`, {})).status).toBeLessThan(300);
+    // …and the API refuses the next spawn for that tenant.
+    const third = await agents.post('/agents', { role: 'a tester', goal: 'exercise the kernel', name: 'live-caps-3', tenant: 'live-caps', input: 'hello' });
+    expect([429]).toContain(third.status);
+
+    // Back to the file without them: the defaults return everywhere.
+    writeFileSync(file, priced(10_000, 20_000));
+    const reverted = await waitFor(config, (c) => c.version !== null && c.version > changed.version!, 20_000, 'the revert');
+    expect(setting(reverted, 'DEFAULT_MAX_TOTAL_TOKENS')).toMatchObject({ value: 2_000_000, source: 'default' });
+    await waitFor(nodeVersion, (v) => v === reverted.version, 20_000, 'the worker to apply the revert');
+    const free = await agents.spawn({ name: 'live-caps-4', tenant: 'live-caps-2', input: 'hello there' });
+    expect(free.budget?.maxTotalTokens).toBe(2_000_000);
+    expect((await agents.settle(free.id)).status).toBe('completed');
+  });
 });

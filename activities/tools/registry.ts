@@ -4,6 +4,7 @@ import type { Db } from '../../db/client';
 import type { PubSub } from '../../db/notify';
 import type { ToolSchema } from '../../kernel/llm/types';
 import type { ToolPolicy } from '../../kernel/tools/policy';
+import type { KernelLimits } from '../../kernel/limits';
 
 /** What a running tool may use: who called, its idempotency key, and the database. */
 export interface ToolContext {
@@ -29,8 +30,8 @@ export interface ToolKernel {
   defaultModel: string;
   agingIntervalMs: number;
   tools: ToolRegistry;
-  /** Live agents one tenant may have (unset: no cap). */
-  tenantLiveAgentCap?: number;
+  /** Live caps (a tenant's live agents); unset: none. */
+  limits?: KernelLimits;
 }
 
 /** A typed tool: zod arguments, a description for the model, and the code that runs it. */

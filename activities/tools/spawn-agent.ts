@@ -46,7 +46,7 @@ export const spawnAgentTool = defineTool({
       const spec = spawnAgentSchema.parse({ name: args.name, role: args.role, goal: args.goal, input: args.input, model: caller.model, tenant: caller.tenant, tools: args.tools, parentId: caller.id, constraints: { maxTotalTokens: budget.maxTotalTokens, maxCostUsd: budget.maxCostUsd } });
       let prepared: PreparedAgent;
       try {
-        prepared = await prepareAgent({ db: ctx.db, tools: kernel.tools, taskQueue: kernel.taskQueue, defaultModel: kernel.defaultModel, agingIntervalMs: kernel.agingIntervalMs, tenantLiveAgentCap: kernel.tenantLiveAgentCap }, spec, { actor: `agent:${caller.id}`, agentId: childId });
+        prepared = await prepareAgent({ db: ctx.db, tools: kernel.tools, taskQueue: kernel.taskQueue, defaultModel: kernel.defaultModel, agingIntervalMs: kernel.agingIntervalMs, limits: kernel.limits }, spec, { actor: `agent:${caller.id}`, agentId: childId });
       } catch (err) {
         // Not stored (the tenant's cap, a bad spec): the loan goes back, and the model hears why.
         await returnLoan(kernel, caller, childId);

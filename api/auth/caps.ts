@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps';
  * live agents is checked where every agent is stored, atomically: `refuseOverLiveCap` in prepareAgent.)
  */
 export async function refuseOverDailySpend(deps: ApiDeps, tenant: string): Promise<void> {
-  const daily = deps.security.maxCostUsdPerDay;
+  const daily = deps.security.limits.tenantDailyCostCapUsd;
   if (daily <= 0) return;
   const now = new Date();
   const spent = await tenantSpendSince(deps.db, tenant, utcDayStart(now));
@@ -20,7 +20,7 @@ export async function refuseOverDailySpend(deps: ApiDeps, tenant: string): Promi
  * tenant already holds its cap (per API process).
  */
 export function streamSlot(deps: ApiDeps, tenant: string): { release: () => void } {
-  const cap = deps.security.maxEventStreams;
+  const cap = deps.security.limits.tenantEventStreams;
   const byTenant = deps.security.openStreams;
   const held = byTenant.get(tenant) ?? 0;
   if (cap > 0 && held >= cap) throw new KernelError('rate_limited', `tenant ${tenant} already holds ${cap} open event streams (TENANT_MAX_EVENT_STREAMS); close one first`, { retryAfterS: 5 });

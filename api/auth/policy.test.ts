@@ -3,9 +3,10 @@ import { createApp } from '../app';
 import type { ApiDeps } from '../deps';
 import { pathParams, ROUTE_POLICIES } from './policy';
 import { RateLimiter } from './rate-limit';
+import { NO_LIMITS } from '../../kernel/limits';
 
 /** Enough of the deps to build the app and read its route table (no request is served). */
-const deps = { logger: { debug() {}, error() {} }, security: { auth: {}, limiter: new RateLimiter(0), allowedOrigins: [], maxEventStreams: 0, openStreams: new Map(), maxCostUsdPerDay: 0, codec: undefined } } as unknown as ApiDeps;
+const deps = { logger: { debug() {}, error() {} }, security: { auth: {}, limiter: new RateLimiter(0), allowedOrigins: [], limits: NO_LIMITS, openStreams: new Map(), codec: undefined } } as unknown as ApiDeps;
 
 describe('deny by default', () => {
   const routes = createApp(deps)

@@ -2,7 +2,12 @@
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly perMinute: number) {}
+  constructor(private perMinute: number) {}
+
+  /** Changes the rate (a live config change); buckets keep what they hold, capped to the new rate. */
+  setPerMinute(perMinute: number): void {
+    this.perMinute = perMinute;
+  }
 
   /** Takes one request for `who`: 0 when allowed, else the seconds until the next one is. */
   take(who: string, now = Date.now()): number {

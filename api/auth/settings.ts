@@ -1,6 +1,7 @@
 import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../../kernel/config';
 import { KernelError } from '../../kernel/errors';
+import { limitsFromConfig, type KernelLimits } from '../../kernel/limits';
 import type { AuthSettings } from './authenticate';
 import { JwksCache } from './jwks';
 import { RateLimiter } from './rate-limit';
@@ -11,12 +12,10 @@ export interface ApiSecurity {
   limiter: RateLimiter;
   /** Browser origins allowed to make state-changing and codec requests. */
   allowedOrigins: readonly string[];
-  /** SSE streams a tenant may hold open at once (0: unlimited). */
-  maxEventStreams: number;
+  /** Live caps: SSE streams a tenant may hold open at once, USD a tenant may spend per UTC day (0: unlimited). */
+  limits: KernelLimits;
   /** Streams each tenant holds open now, in this API process. */
   openStreams: Map<string, number>;
-  /** USD a tenant may spend per UTC day (0: unlimited). */
-  maxCostUsdPerDay: number;
   /** The payload codec the codec-server routes run (undefined: payloads are not encrypted). */
   codec: PayloadCodec | undefined;
 }
@@ -30,15 +29,14 @@ function jwtSettings(config: Config): AuthSettings {
 }
 
 /** Security settings from the configuration; the Temporal UI's origin is allowed (it calls the codec route). */
-export function securityFromConfig(config: Config, temporalUiUrl: string | undefined, codec: PayloadCodec | undefined): ApiSecurity {
+export function securityFromConfig(config: Config, temporalUiUrl: string | undefined, codec: PayloadCodec | undefined, limits: KernelLimits = limitsFromConfig(config)): ApiSecurity {
   const ui = temporalUiUrl ? [new URL(temporalUiUrl).origin] : [];
   return {
     auth: jwtSettings(config),
     limiter: new RateLimiter(config.AOS_RATE_LIMIT_PER_MINUTE),
     allowedOrigins: [...config.AOS_ALLOWED_ORIGINS, ...ui],
-    maxEventStreams: config.TENANT_MAX_EVENT_STREAMS,
+    limits,
     openStreams: new Map(),
-    maxCostUsdPerDay: config.TENANT_MAX_COST_USD_PER_DAY,
     codec,
   };
 }
