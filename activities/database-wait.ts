@@ -17,7 +17,8 @@ export async function untilDatabaseAnswers<T>(body: () => Promise<T>): Promise<T
     } catch (err) {
       if (!isDatabaseUnreachable(err)) throw err;
       const ctx = Context.current();
-      ctx.heartbeat({ waitingForDatabase: true });
+      // A local activity cannot heartbeat (its workflow task is kept alive by the worker instead).
+      if (!ctx.info.isLocal) ctx.heartbeat({ waitingForDatabase: true });
       await ctx.sleep(PAUSE_MS);
     }
   }

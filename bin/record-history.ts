@@ -54,6 +54,8 @@ async function until(api: string, id: string, ready: (view: Record<string, unkno
 
 const SCENARIOS: Scenario[] = [
   { file: 'agent-scripted-3-steps', body: { name: 'replay-scripted', role: 'a recorder', goal: 'finish in three steps', input: 'record me', model: 'scripted:3' } },
+  // The outcome stored by a local activity (the local-finish patch; the histories above predate it).
+  { file: 'agent-local-finish', body: { name: 'replay-local-finish', role: 'a recorder', goal: 'finish in three steps', input: 'record me', model: 'scripted:3' } },
   // Recorded with the sparse AgentStep attribute (patch `sparse-step-attribute`): 12 steps cross one write.
   { file: 'agent-sparse-step-attribute', body: { name: 'replay-sparse-step', role: 'a recorder', goal: 'take twelve steps', input: 'count on', model: 'scripted:12', constraints: { maxSteps: 12 } } },
   { file: 'agent-max-steps', body: { name: 'replay-max-steps', role: 'a recorder', goal: 'run out of steps', input: 'never done', model: 'scripted:10', constraints: { maxSteps: 2 } } },

@@ -5,6 +5,7 @@ import type { agentWorkflow } from '../workflows/agent';
 import type { ControlDeps } from './deps';
 import { withTemporal } from './temporal';
 import { invokeAgentSpan } from '../infra/telemetry/invoke-agent';
+import { fairnessKey, priorityKey } from '../kernel/scheduling/priority';
 
 /** How the run shows in the Temporal UI. */
 export interface RunLabel {
@@ -29,6 +30,9 @@ async function startRun(deps: Pick<ControlDeps, 'client' | 'db' | 'taskQueue'>, 
     workflowId: run.agentId,
     taskQueue: deps.taskQueue,
     args: [run],
+    // The run's own workflow tasks are matched by its priority too (its steps carry their aged key):
+    // under a backlog a high-priority agent's next decision does not queue behind low-priority ones.
+    priority: { priorityKey: priorityKey({ basePriority: run.priority, agedIntervals: 0, budgetPressure: 0 }), fairnessKey: fairnessKey(run.tenant) },
     staticSummary: label.summary.slice(0, 200),
     ...(label.details ? { staticDetails: label.details } : {}),
     memo: label.memo,

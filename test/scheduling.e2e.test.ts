@@ -57,6 +57,9 @@ describe('priority scheduling on the real server', () => {
     const keys = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name === 'llmStep' ? [e.activityTaskScheduledEventAttributes.priority?.priorityKey ?? 0] : []));
     expect(keys[0]).toBe(5);
     expect(Math.min(...keys)).toBeLessThan(5);
+    // The run's workflow tasks carry its priority and tenant too (set at start).
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    expect({ key: started?.priority?.priorityKey, fairness: started?.priority?.fairnessKey }).toEqual({ key: 5, fairness: 'default' });
     await Promise.all(high.map((a) => suite.agents.settle(a.id)));
   }, 60_000);
 
