@@ -7,6 +7,8 @@ import { sendProblem } from './problem';
 const KEY = /^[\x21-\x7e]{1,200}$/;
 /** Answers larger than this are not kept (the request still runs once; a replay then says so). */
 const MAX_STORED_BYTES = 1_000_000;
+/** When a retry that found its key still in progress should come back. */
+const IN_PROGRESS_RETRY_AFTER_S = 1;
 
 /**
  * `Idempotency-Key` on POST: the first request with a key runs and its answer is kept (24 h, per
@@ -25,7 +27,8 @@ export function idempotency(db: Db): MiddlewareHandler {
     const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${body}`).digest('hex');
     const claim = await claimKey(db, principal.tenant, key, hash);
     if (claim.kind === 'mismatch') return sendProblem(c, 422, 'invalid_input', 'this Idempotency-Key was used for a different request; use a new key');
-    if (claim.kind === 'in_progress') return sendProblem(c, 409, 'conflict', 'a request with this Idempotency-Key is still being answered; retry shortly');
+    // The first may be one whose client already got a 503 at the request deadline (it still runs): say when to come back.
+    if (claim.kind === 'in_progress') return sendProblem(c, 409, 'conflict', 'a request with this Idempotency-Key is still being answered; retry shortly', {}, IN_PROGRESS_RETRY_AFTER_S);
     if (claim.kind === 'replay') {
       const headers: Record<string, string> = { 'content-type': claim.status >= 400 ? 'application/problem+json' : 'application/json', 'idempotent-replayed': 'true' };
       if (claim.location) headers.location = claim.location;

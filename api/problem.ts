@@ -39,7 +39,7 @@ export const DEFAULT_RETRY_AFTER_S = 5;
 export function sendProblem(c: Context, status: number, code: string, detail: string, extra: Partial<Problem> = {}, retryAfterS?: number): Response {
   const body: Problem = { type: `urn:aok:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, instance: c.req.path.slice(0, 300), ...extra };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (status === 503 || status === 429) headers['retry-after'] = String(retryAfterS ?? DEFAULT_RETRY_AFTER_S);
+  if (status === 503 || status === 429 || retryAfterS !== undefined) headers['retry-after'] = String(retryAfterS ?? DEFAULT_RETRY_AFTER_S);
   if (status === 401) headers['www-authenticate'] = 'Bearer realm="aok"';
   return c.body(JSON.stringify(body), status as ContentfulStatusCode, headers);
 }

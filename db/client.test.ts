@@ -6,7 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { isKernelError } from '../kernel/errors';
 import { createTestDatabase } from '../test/support/postgres';
 import { appendAudit, verifyAuditChain } from './audit';
-import { openDatabase, type Database } from './client';
+import { openDatabase, reconnectDelayS, type Database } from './client';
 import { acquireDirLock } from './dir-lock';
 import { rowsOf } from './migrate';
 import { findPage, readPages, writePage } from './pages';
@@ -174,5 +174,16 @@ describe('embedded database directory lock', () => {
     const rows = await second.db.select().from(agents).where(eq(agents.id, 'persisted'));
     await second.close();
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('reconnecting after an outage', () => {
+  test('the pool tries again at most a second apart, however many connects failed (the driver’s default waits up to 20 s)', () => {
+    for (let retries = 0; retries <= 40; retries++) {
+      const d = reconnectDelayS(retries);
+      expect(d).toBeGreaterThan(0);
+      expect(d).toBeLessThanOrEqual(1);
+    }
+    expect(reconnectDelayS(0)).toBeLessThanOrEqual(0.1);
   });
 });

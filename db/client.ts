@@ -61,9 +61,17 @@ export function databaseOptionsFromConfig(config: { DATABASE_URL?: string | unde
   return config.DATABASE_URL ? { url: config.DATABASE_URL } : { pgliteDir: join(config.DATA_DIR, 'pg') };
 }
 
+/** Seconds before a pool's next connect after `retries` failed ones: 0.1 s doubling to 1 s, with jitter. */
+export function reconnectDelayS(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.1 * 2 ** retries, 1);
+}
+
 function openPostgres(url: string, max: number, onQuery?: (statement: string) => void): OpenedDatabase {
   // A database that does not answer a connection within 3 s is down: requests fail fast (503) instead of queueing.
-  const sql = postgres(url, { max, connect_timeout: 3, onnotice: () => {}, ...(onQuery ? { debug: (_connection: number, statement: string) => onQuery(statement) } : {}) });
+  // Reconnects at most a second apart (with jitter): postgres.js's default backoff grows with every
+  // failed connect of the pool (3^n / 100 s, up to 20 s), so after an outage of a few seconds the
+  // queries waiting for a connection sat up to 20 s past the database's return.
+  const sql = postgres(url, { max, connect_timeout: 3, backoff: reconnectDelayS, onnotice: () => {}, ...(onQuery ? { debug: (_connection: number, statement: string) => onQuery(statement) } : {}) });
   const host = new URL(url);
   return {
     db: drizzlePostgres(preparing(sql), { schema }),

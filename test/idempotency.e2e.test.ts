@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { agents } from '../db/schema';
 import { rootFetch } from './support/keys';
 import { useStack } from './support/suite';
@@ -32,6 +32,36 @@ describe('Idempotency-Key on POST', () => {
     expect((await post('/agents', { ...body, name: 'twice' })).status).toBe(201);
     expect((await post('/agents', { ...body, name: 'twice' })).status).toBe(201);
     expect((await suite.stack.db.db.select().from(agents).where(eq(agents.name, 'twice'))).length).toBe(2);
+  });
+
+  test('a retry while the first request with its key still runs is a 409 that says when to come back; then the first answer is replayed', async () => {
+    const body = { name: 'slow-once', role: 'r', goal: 'g', input: 'hello', model: 'scripted:2' };
+    // The earlier tests' agents finish first: their steps would wait on the lock below, holding the test pool's connections.
+    const everyAgent = await suite.stack.db.db.select({ id: agents.id }).from(agents);
+    await Promise.all(everyAgent.map((a) => suite.stack.client.workflow.getHandle(a.id).result().catch(() => undefined)));
+    // Hold the agents table so the first spawn waits inside its handler, its key claimed.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const lock = suite.stack.db.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table agents in access exclusive mode`);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const first = post('/agents', body, 'slow-once-1');
+    await Bun.sleep(500);
+    const retry = await post('/agents', body, 'slow-once-1');
+    release();
+    await lock;
+    expect(retry.status).toBe(409);
+    expect(retry.headers.get('retry-after')).toBe('1');
+    const answered = await first;
+    expect(answered.status).toBe(201);
+    const replay = await post('/agents', body, 'slow-once-1');
+    expect({ status: replay.status, replayed: replay.headers.get('idempotent-replayed') }).toEqual({ status: 201, replayed: 'true' });
+    expect((await suite.stack.db.db.select().from(agents).where(eq(agents.name, 'slow-once'))).length).toBe(1);
   });
 
   test('a refused request is kept too (same answer again); keys are per tenant', async () => {

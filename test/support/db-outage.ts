@@ -3,7 +3,7 @@ import type { Stack } from '../../infra/stack';
 import type { Config } from '../../kernel/config';
 import { rootFetch } from './keys';
 import { startTestStack } from './stack';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { startTcpProxyProcess } from './tcp-proxy';
 import { waitFor } from './wait';
 
 /** One request made while the database was away: what, its answer (or none), how long it took. */
@@ -31,8 +31,9 @@ export interface OutageResult {
 }
 
 /** A kernel on the real Postgres through a proxy that can be cut, and a direct connection to check it. */
-export async function outageStack(): Promise<{ stack: Stack & { config: Config; databaseUrl: string | undefined }; proxy: TcpProxy; direct: ReturnType<typeof postgres>; stop(): Promise<void> }> {
-  const proxy = startTcpProxy({ hostname: '127.0.0.1', port: 5432 });
+export async function outageStack(): Promise<{ stack: Stack & { config: Config; databaseUrl: string | undefined }; proxy: Awaited<ReturnType<typeof startTcpProxyProcess>>; direct: ReturnType<typeof postgres>; stop(): Promise<void> }> {
+  // In its own process: the database's network is not in the kernel's event loop.
+  const proxy = await startTcpProxyProcess({ hostname: '127.0.0.1', port: 5432 });
   const stack = await startTestStack({
     database: 'postgres',
     viaUrl: (url) => {
@@ -47,7 +48,7 @@ export async function outageStack(): Promise<{ stack: Stack & { config: Config; 
     proxy,
     direct,
     async stop() {
-      proxy.restore();
+      await proxy.restore();
       // Requests answered at their deadline may still be finishing (the deadline answers, the work goes
       // on): let them end before the stack closes its Temporal connection under them.
       await Bun.sleep(5_000);
@@ -93,7 +94,7 @@ export async function databaseOutage(env: Awaited<ReturnType<typeof outageStack>
       await held;
     });
     await taken;
-  } else proxy.cut();
+  } else await proxy.cut();
   const answers: OutageAnswer[] = [];
   const probe = async (what: string, init?: RequestInit, path = what) => {
     const t = performance.now();
@@ -114,7 +115,7 @@ export async function databaseOutage(env: Awaited<ReturnType<typeof outageStack>
   if (release) {
     release();
     await locked;
-  } else proxy.restore();
+  } else await proxy.restore();
   const back = Date.now();
 
   const retried = await waitFor(() => api('/agents', { method: 'POST', headers: { 'idempotency-key': key }, body: spawnBody }), (r) => r.status === 201, 30_000, 'the spawn to succeed after the outage');

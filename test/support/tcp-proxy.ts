@@ -1,85 +1,101 @@
-import type { Socket, TCPSocketListener } from 'bun';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 /** A TCP proxy a test can cut (every connection dropped, new ones refused) and restore: a database that goes away and comes back. */
 export interface TcpProxy {
   port: number;
   /** Drops every connection and stops listening (clients get refused). */
   cut(): void;
-  /** Listens again on the same port. */
-  restore(): void;
+  /** Listens again on the same port (resolves once it does). */
+  restore(): Promise<void>;
   stop(): void;
 }
 
-type Pair = { client: Socket<Pair>; upstream?: Socket<{ client: Socket<Pair> }>; pending: Uint8Array[] };
-
-/** Starts a proxy from a free local port to `target`. */
-export function startTcpProxy(target: { hostname: string; port: number }): TcpProxy {
-  const open = new Set<Pair>();
-  let listener: TCPSocketListener<Pair> | undefined;
-  const listen = (port: number) =>
-    Bun.listen<Pair>({
-      hostname: '127.0.0.1',
-      port,
-      socket: {
-        open(client) {
-          const pair: Pair = { client, pending: [] };
-          client.data = pair;
-          open.add(pair);
-          void Bun.connect<{ client: Socket<Pair> }>({
-            hostname: target.hostname,
-            port: target.port,
-            data: { client },
-            socket: {
-              open(upstream) {
-                pair.upstream = upstream;
-                for (const chunk of pair.pending.splice(0)) upstream.write(chunk);
-              },
-              data(_upstream, chunk) {
-                client.write(chunk);
-              },
-              close() {
-                client.end();
-              },
-              error() {
-                client.end();
-              },
-            },
-          }).catch(() => client.end());
-        },
-        data(client, chunk) {
-          const pair = client.data;
-          if (pair.upstream) pair.upstream.write(chunk);
-          else pair.pending.push(new Uint8Array(chunk));
-        },
-        close(client) {
-          client.data.upstream?.end();
-          open.delete(client.data);
-        },
-      },
+/**
+ * Starts a proxy from a free local port to `target` (node:net, piped both ways: backpressure and
+ * half-closes handled by the streams).
+ */
+export async function startTcpProxy(target: { hostname: string; port: number }): Promise<TcpProxy> {
+  const open = new Set<Socket>();
+  const track = (s: Socket) => {
+    open.add(s);
+    s.on('close', () => open.delete(s));
+    s.on('error', () => s.destroy());
+  };
+  const server = (): Server =>
+    createServer((client) => {
+      const upstream = createConnection({ host: target.hostname, port: target.port });
+      track(client);
+      track(upstream);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
     });
-  listener = listen(0);
-  const port = listener.port;
+  const listen = (s: Server, port: number) => new Promise<number>((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => resolve((s.address() as { port: number }).port));
+  });
+  let listener: Server | undefined = server();
+  const port = await listen(listener, 0);
   const dropAll = () => {
-    for (const pair of open) {
-      pair.upstream?.terminate();
-      pair.client.terminate();
-    }
+    for (const s of open) s.destroy();
     open.clear();
   };
   return {
     port,
     cut() {
-      listener?.stop(true);
+      listener?.close();
       listener = undefined;
       dropAll();
     },
-    restore() {
-      listener ??= listen(port);
+    async restore() {
+      if (listener) return;
+      listener = server();
+      await listen(listener, port);
     },
     stop() {
-      listener?.stop(true);
+      listener?.close();
       listener = undefined;
       dropAll();
+    },
+  };
+}
+
+/**
+ * The same proxy in a child process (test/support/tcp-proxy-main.ts): the kernel under test shares no
+ * event loop with it (in-process, its accepted sockets stalled some of the kernel's connects after a
+ * restore). `cut` and `restore` resolve once the child has acted.
+ */
+export async function startTcpProxyProcess(target: { hostname: string; port: number }): Promise<Omit<TcpProxy, 'cut'> & { cut(): Promise<void> }> {
+  const child = Bun.spawn(['bun', new URL('./tcp-proxy-main.ts', import.meta.url).pathname, target.hostname, String(target.port)], { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  const nextLine = async (): Promise<string> => {
+    for (;;) {
+      const at = buffered.indexOf('\n');
+      if (at >= 0) {
+        const line = buffered.slice(0, at);
+        buffered = buffered.slice(at + 1);
+        return line;
+      }
+      const { value, done } = await lines.read();
+      if (done) throw new Error('the proxy process ended');
+      buffered += value;
+    }
+  };
+  const port = Number(/^PORT (\d+)$/.exec(await nextLine())?.[1]);
+  if (!port) throw new Error('the proxy process did not say its port');
+  const command = async (what: 'cut' | 'restore') => {
+    child.stdin.write(`${what}\n`);
+    await child.stdin.flush();
+    while ((await nextLine()) !== `OK ${what}`);
+  };
+  return {
+    port,
+    cut: () => command('cut'),
+    restore: () => command('restore'),
+    stop: () => {
+      child.kill();
     },
   };
 }
