@@ -15,6 +15,19 @@ const PER_CALL = 400;
 const fleet = useWorkerFleet();
 const { fake, workers } = fleet;
 
+/** Waits until the agents' steps started on both nodes (the limit held across them, not within one), then kills the agents. */
+async function expectStepsOnBoth(ids: string[], nodes: [string, string]): Promise<void> {
+  const events = await waitFor(
+    () => fleet.stack().db.db.select().from(agentEvents).where(and(inArray(agentEvents.agentId, ids), eq(agentEvents.kind, 'step.started'))),
+    (rows) => new Set(rows.map((r) => (r.data as { node?: string }).node)).size === 2,
+    60_000,
+    'steps started on both nodes',
+  );
+  expect(new Set(events.map((r) => (r.data as { node?: string }).node))).toEqual(new Set(nodes));
+  const agents = agentClient(fleet.stack());
+  for (const id of ids) await agents.post(`/agents/${id}/kill`, {});
+}
+
 describe('cluster-wide provider limits', () => {
   test(`two workers under ${LIMIT} requests a minute send at most ${LIMIT} a minute together`, async () => {
     const env = { LLM_REQUESTS_PER_MINUTE: String(LIMIT), NODE_LEASE_MS: '10000', ...fleet.providerEnv() };
@@ -37,15 +50,7 @@ describe('cluster-wide provider limits', () => {
       expect(calls).toBeLessThanOrEqual(allowed);
 
       // Both nodes took model calls: the limit held across them, not within one.
-      const ids = spawned.map((a) => a.id);
-      const events = await waitFor(
-        () => fleet.stack().db.db.select().from(agentEvents).where(and(inArray(agentEvents.agentId, ids), eq(agentEvents.kind, 'step.started'))),
-        (rows) => new Set(rows.map((r) => (r.data as { node?: string }).node)).size === 2,
-        60_000,
-        'steps started on both nodes',
-      );
-      expect(new Set(events.map((r) => (r.data as { node?: string }).node))).toEqual(new Set(['rl-a', 'rl-b']));
-      for (const id of ids) await agents.post(`/agents/${id}/kill`, {});
+      await expectStepsOnBoth(spawned.map((a) => a.id), ['rl-a', 'rl-b']);
     } finally {
       fake.respond = undefined;
     }
@@ -77,15 +82,7 @@ describe('cluster-wide provider limits', () => {
       // Two per-node buckets would have let each node spend the whole burst: about twice this.
       expect(sent.length).toBeLessThan(Math.floor((2 * TOKENS) / PER_CALL));
 
-      const ids = spawned.map((a) => a.id);
-      const events = await waitFor(
-        () => fleet.stack().db.db.select().from(agentEvents).where(and(inArray(agentEvents.agentId, ids), eq(agentEvents.kind, 'step.started'))),
-        (rows) => new Set(rows.map((r) => (r.data as { node?: string }).node)).size === 2,
-        60_000,
-        'steps started on both nodes',
-      );
-      expect(new Set(events.map((r) => (r.data as { node?: string }).node))).toEqual(new Set(['tpm-a', 'tpm-b']));
-      for (const id of ids) await agents.post(`/agents/${id}/kill`, {});
+      await expectStepsOnBoth(spawned.map((a) => a.id), ['tpm-a', 'tpm-b']);
     } finally {
       fake.respond = undefined;
     }
