@@ -56,6 +56,15 @@ const SCENARIOS: Scenario[] = [
   { file: 'agent-scripted-3-steps', body: { name: 'replay-scripted', role: 'a recorder', goal: 'finish in three steps', input: 'record me', model: 'scripted:3' } },
   // The outcome stored by a local activity (the local-finish patch; the histories above predate it).
   { file: 'agent-local-finish', body: { name: 'replay-local-finish', role: 'a recorder', goal: 'finish in three steps', input: 'record me', model: 'scripted:3' } },
+  // Entity memory's rules as a local activity (the entity-memory-local-rules patch), a message taken in mid-run.
+  {
+    file: 'agent-entity-rules-local',
+    body: { name: 'replay-entity-rules', role: 'a recorder', goal: 'remember facts', input: 'I live in Porto.', model: 'scripted:4:300' },
+    steer: async (api, id) => {
+      await Bun.sleep(400);
+      await post(`${api}/agents/${id}/messages`, { text: 'I moved to Lisbon.' });
+    },
+  },
   // Recorded with the sparse AgentStep attribute (patch `sparse-step-attribute`): 12 steps cross one write.
   { file: 'agent-sparse-step-attribute', body: { name: 'replay-sparse-step', role: 'a recorder', goal: 'take twelve steps', input: 'count on', model: 'scripted:12', constraints: { maxSteps: 12 } } },
   { file: 'agent-max-steps', body: { name: 'replay-max-steps', role: 'a recorder', goal: 'run out of steps', input: 'never done', model: 'scripted:10', constraints: { maxSteps: 2 } } },

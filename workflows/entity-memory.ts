@@ -1,12 +1,20 @@
-import { log, patched, proxyActivities } from '@temporalio/workflow';
+import { log, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { KernelActivities } from '../activities';
 import type { Spend } from '../kernel/cost/budget';
 import type { AgentRunInput, PageRef } from '../kernel/agent/state';
 
 const { extractEntities } = proxyActivities<KernelActivities>({ startToCloseTimeout: '2 minutes', retry: { initialInterval: '2 seconds', maximumAttempts: 3 } });
+const { extractEntities: extractEntitiesLocally } = proxyLocalActivities<KernelActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '2 seconds', maximumAttempts: 3 } });
 
 /** Patch id: after a step that took in new user messages, their facts are extracted (runs recorded before it extract nothing). */
 const ENTITY_MEMORY = 'entity-memory';
+/**
+ * Patch id: the deterministic rules (a millisecond or two, no model) run as a local activity in the
+ * workflow task that schedules the next step — no activity task to dispatch and no workflow task to
+ * hand the result back. The agent's model (`model`) stays a full activity: a model call must not
+ * hold a workflow task.
+ */
+const LOCAL_RULES = 'entity-memory-local-rules';
 
 /**
  * The agent's entity memory, kept beside its steps: after a step that took in new user messages,
@@ -21,9 +29,10 @@ export function entityMemory(input: Pick<AgentRunInput, 'agentId' | 'entityMemor
     after(step: number, pages: readonly PageRef[]): void {
       const pageIds = pages.filter((p) => p.role === 'user' && p.kind === 'message').map((p) => p.id);
       if (!pageIds.length || (input.entityMemory ?? 'off') === 'off' || !patched(ENTITY_MEMORY)) return;
+      const extract = input.entityMemory === 'rules' && patched(LOCAL_RULES) ? extractEntitiesLocally : extractEntities;
       chain = chain.then(async () => {
         try {
-          const r = await extractEntities({ agentId: input.agentId, step, pageIds });
+          const r = await extract({ agentId: input.agentId, step, pageIds });
           onUsage(r.usage);
         } catch (err) {
           // Entity memory never fails the agent: its messages stay pages, found by retrieval.
