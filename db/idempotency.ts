@@ -1,9 +1,11 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { idempotencyKeys } from './schema';
 
 /** How long a key's answer is kept (a client retries within this). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** A claim still unanswered after this long was abandoned (its process died mid-request): the next request with the key runs. */
+export const ABANDONED_CLAIM_MS = 2 * 60_000;
 
 /** What claiming a key found: it is ours to answer, or an earlier answer (same request), or a conflict. */
 export type Claim =
@@ -12,9 +14,13 @@ export type Claim =
   | { kind: 'in_progress' }
   | { kind: 'mismatch' };
 
-/** Claims `key` for a request (by its hash), or finds what an earlier request with it got. Keys older than the TTL are taken afresh. */
+/**
+ * Claims `key` for a request (by its hash), or finds what an earlier request with it got. Keys older
+ * than the TTL, and claims never answered within {@link ABANDONED_CLAIM_MS}, are taken afresh.
+ */
 export async function claimKey(db: Db, tenant: string, key: string, requestHash: string, now = new Date()): Promise<Claim> {
-  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.tenant, tenant), eq(idempotencyKeys.key, key), lt(idempotencyKeys.createdAt, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))));
+  const expired = or(lt(idempotencyKeys.createdAt, new Date(now.getTime() - IDEMPOTENCY_TTL_MS)), and(isNull(idempotencyKeys.status), lt(idempotencyKeys.createdAt, new Date(now.getTime() - ABANDONED_CLAIM_MS))));
+  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.tenant, tenant), eq(idempotencyKeys.key, key), expired));
   const inserted = await db.insert(idempotencyKeys).values({ tenant, key, requestHash }).onConflictDoNothing().returning({ key: idempotencyKeys.key });
   if (inserted.length) return { kind: 'claimed' };
   const [row] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.tenant, tenant), eq(idempotencyKeys.key, key))).limit(1);

@@ -138,7 +138,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // One object each, read at use and updated in place by a live change (every holder sees it).
     const limits = limitsFromConfig(config);
     const pressure = { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO };
-    const security = securityFromConfig(config, dev?.uiUrl ?? process.env.TEMPORAL_UI_URL, dataConverter.payloadCodecs?.[0], limits);
+    // The API's security settings (its rate limiter is live too); none on a worker-only node.
+    const security = (options.api ?? true) ? securityFromConfig(config, dev?.uiUrl ?? process.env.TEMPORAL_UI_URL, dataConverter.payloadCodecs?.[0], limits) : undefined;
     const guardLimits = { requestsPerMinute: config.LLM_REQUESTS_PER_MINUTE, tokensPerMinute: config.LLM_TOKENS_PER_MINUTE, breakerThreshold: 5, halfOpenAfterMs: 10_000 };
     const live = await startLiveConfig({
       db: db.db,
@@ -156,7 +157,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         guardLimits.tokensPerMinute = config.LLM_TOKENS_PER_MINUTE;
         Object.assign(limits, limitsFromConfig(config));
         Object.assign(pressure, { warn: config.MEMORY_WARN_RATIO, flush: config.MEMORY_FLUSH_RATIO });
-        security.limiter.setPerMinute(config.AOS_RATE_LIMIT_PER_MINUTE);
+        security?.limiter.setPerMinute(config.AOS_RATE_LIMIT_PER_MINUTE);
         if (tracing) tracing.content = config.AOK_TRACE_CONTENT;
       },
     });
@@ -261,7 +262,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     let apiUrl: string | undefined;
     let bootstrapKey: string | undefined;
-    if (options.api ?? true) {
+    // `security` exists exactly when this process serves the API.
+    if (security) {
       bootstrapKey = (await ensureBootstrapKey(db.db, config.AOS_BOOTSTRAP_KEY)) ?? undefined;
       const app = createApp({ ...control, config: { effective: config, live }, security });
       // Requests still being answered when the stack stops finish (up to the Temporal deadline) before

@@ -1,6 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq, sql } from 'drizzle-orm';
-import { agents } from '../db/schema';
+import { agents, idempotencyKeys } from '../db/schema';
 import { rootFetch } from './support/keys';
 import { useStack } from './support/suite';
 
@@ -62,6 +62,13 @@ describe('Idempotency-Key on POST', () => {
     const replay = await post('/agents', body, 'slow-once-1');
     expect({ status: replay.status, replayed: replay.headers.get('idempotent-replayed') }).toEqual({ status: 201, replayed: 'true' });
     expect((await suite.stack.db.db.select().from(agents).where(eq(agents.name, 'slow-once'))).length).toBe(1);
+
+    // A claim its process never answered (it died mid-request) does not hold the key for 24 h: after two minutes the key runs again.
+    await suite.stack.db.db.insert(idempotencyKeys).values({ tenant: 'default', key: 'abandoned-1', requestHash: 'whatever', createdAt: new Date(Date.now() - 3 * 60_000) });
+    const revived = await post('/agents', { ...body, name: 'after-abandoned' }, 'abandoned-1');
+    expect(revived.status).toBe(201);
+    await suite.stack.db.db.insert(idempotencyKeys).values({ tenant: 'default', key: 'recent-1', requestHash: 'whatever' });
+    expect((await post('/agents', { ...body, name: 'after-abandoned' }, 'recent-1')).status).toBe(422);
   });
 
   test('a refused request is kept too (same answer again); keys are per tenant', async () => {

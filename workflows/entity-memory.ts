@@ -18,8 +18,10 @@ const LOCAL_RULES = 'entity-memory-local-rules';
 
 /**
  * The agent's entity memory, kept beside its steps: after a step that took in new user messages,
- * one `extractEntities` activity reads their facts — started without waiting, so the next step does
- * not wait for it; one at a time, in order. `drain` waits for the last before the run ends or moves.
+ * one `extractEntities` activity reads their facts — started without waiting, one at a time, in order.
+ * The model's extraction runs beside the next step; the rules' (a local activity) finish before the
+ * workflow task that schedules the next step completes — a millisecond or two, more only while the
+ * database is slow or away, when the step could not run either. `drain` waits for the last before the run ends or moves.
  * What the agent's model cost for it is handed to `onUsage` (it counts against the budget).
  */
 export function entityMemory(input: Pick<AgentRunInput, 'agentId' | 'entityMemory'>, onUsage: (usage: Spend) => void) {

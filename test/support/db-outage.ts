@@ -41,6 +41,9 @@ export async function outageStack(): Promise<{ stack: Stack & { config: Config; 
       u.port = String(proxy.port);
       return u.toString();
     },
+  }).catch((err: unknown) => {
+    proxy.stop();
+    throw err;
   });
   const direct = postgres(stack.databaseUrl!, { max: 2, onnotice: () => {} });
   return {

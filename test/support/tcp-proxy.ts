@@ -1,4 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /** A TCP proxy a test can cut (every connection dropped, new ones refused) and restore: a database that goes away and comes back. */
 export interface TcpProxy {
@@ -67,7 +68,7 @@ export async function startTcpProxy(target: { hostname: string; port: number }):
  * restore). `cut` and `restore` resolve once the child has acted.
  */
 export async function startTcpProxyProcess(target: { hostname: string; port: number }): Promise<Omit<TcpProxy, 'cut'> & { cut(): Promise<void> }> {
-  const child = Bun.spawn(['bun', new URL('./tcp-proxy-main.ts', import.meta.url).pathname, target.hostname, String(target.port)], { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
+  const child = Bun.spawn([process.execPath, fileURLToPath(new URL('./tcp-proxy-main.ts', import.meta.url)), target.hostname, String(target.port)], { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
   const nextLine = async (): Promise<string> => {
