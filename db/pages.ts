@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { countTextTokensAsync } from '../kernel/llm/tokens';
 import type { PageRef } from '../kernel/agent/state';
 import { pageId } from '../kernel/agent/prompt';
@@ -85,6 +85,16 @@ export async function readPages(db: Db, ids: readonly string[]): Promise<PageRow
 /** What a prompt needs of a page (no full-text vector, no bookkeeping). */
 export type PromptRow = Pick<PageRow, 'id' | 'kind' | 'role' | 'tokens' | 'step' | 'body' | 'meta'>;
 
+/**
+ * What a prompt reads of a page's meta: the tool-call fields, never the rest (a reply's meta also
+ * holds its step's metrics and fingerprints, which grow with the window: read whole, every step
+ * would parse them for every page in it).
+ */
+export function promptMeta(meta: SQL | AnyColumn = contextPages.meta): SQL<Record<string, unknown>> {
+  const field = (key: string) => sql`case when ${meta} ? ${sql.raw(`'${key}'`)} then jsonb_build_object(${sql.raw(`'${key}'`)}, ${meta}->${sql.raw(`'${key}'`)}) else '{}'::jsonb end`;
+  return sql<Record<string, unknown>>`(${field('toolCalls')} || ${field('toolCallId')} || ${field('toolName')})`;
+}
+
 /** The columns of a {@link PromptRow}. */
 export const PROMPT_COLUMNS = {
   id: contextPages.id,
@@ -93,7 +103,7 @@ export const PROMPT_COLUMNS = {
   tokens: contextPages.tokens,
   step: contextPages.step,
   body: contextPages.body,
-  meta: contextPages.meta,
+  meta: promptMeta(),
 };
 
 /** Reads pages for a prompt by id, in the order of `ids`, taking those in `loaded` from there; throws if any is missing. */

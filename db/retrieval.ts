@@ -5,7 +5,7 @@ import { DEFAULT_RETRIEVAL_POLICY, spreadToNeighbours } from '../kernel/paging/r
 import { bm25Pages, type Bm25Row } from './bm25';
 import type { Db } from './client';
 import { contextPages } from './schema';
-import type { PromptRow } from './pages';
+import { promptMeta, type PromptRow } from './pages';
 import { rowsOf } from './raw-rows';
 import { indexMissing, vectorRank, type EmbedFn } from './embeddings';
 
@@ -53,7 +53,7 @@ export async function candidatePages(db: Db, scope: PageScope, focus: string | P
   // the budget on their own (most of them make the window, and a small agent's whole context is here).
   const standingRows = db.select(PAGE_META).from(contextPages).where(and(where, or(eq(contextPages.pinned, true), gte(contextPages.importance, IMPORTANT)))).limit(1_000).execute();
   const first = db.execute(sql`
-    select id, kind, role, tokens, step, importance, pinned, last_access_step, meta,
+    select id, kind, role, tokens, step, importance, pinned, last_access_step, ${promptMeta(sql.raw('meta'))} as meta,
       case when cum - tokens - ${FRAMING_TOKENS} <= ${budget} then body end as body
     from (select *, sum(tokens + ${FRAMING_TOKENS}) over (order by step desc, id desc) as cum
           from (select * from ${contextPages} where ${where} order by step desc, id desc limit ${batch}) newest) b
