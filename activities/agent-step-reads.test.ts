@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from '
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { and, eq } from 'drizzle-orm';
 import { createAgentRecord } from '../db/agents';
-import { contextPages } from '../db/schema';
+import { agents, contextPages } from '../db/schema';
+import { candidatePages } from '../db/retrieval';
+import { readPromptPages } from '../db/pages';
+import { scopeOf } from '../db/scope';
 import { openDatabase, type Database } from '../db/client';
 import { spawnAgentSchema } from '../kernel/agent/spawn';
 import { ZERO_SPEND } from '../kernel/agent/state';
@@ -35,7 +38,7 @@ describe('a step’s statements (Postgres)', () => {
     await fresh.drop();
   });
 
-  test('a step is one statement to start, one wave of reads, step.started, and one statement to commit; the context is read once', async () => {
+  test('a step is one statement to start (with step.started), one wave of reads, and one statement to commit; the context is read once', async () => {
     const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => new ScriptedModel(12), tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
     const perStep: string[][] = [];
     for (let n = 1; n <= 3; n++) {
@@ -45,15 +48,32 @@ describe('a step’s statements (Postgres)', () => {
       perStep.push(sent.map((q) => q.replace(/\s+/g, ' ').trim().slice(0, 40)).filter((q) => !q.includes('pg_catalog')));
     }
     for (const statements of perStep) {
-      // begin (with the ledger totals and the model's calibration), page stats, standing pages, newest pages (in flight together), step.started, commit
+      // begin (with the ledger totals, the model's calibration and step.started), page stats, standing pages, newest pages (in flight together), commit
       expect(statements.filter((q) => q.startsWith('with prior as'))).toHaveLength(1);
       expect(statements.filter((q) => q.startsWith('select (select coalesce(sum(tokens'))).toHaveLength(1);
       expect(statements.filter((q) => q.startsWith('with u as'))).toHaveLength(1);
-      expect(statements.length).toBe(6);
+      expect(statements.length).toBe(5);
     }
     // Access statistics: a page in every window is refreshed once per 8 steps, not every step.
     for (let n = 4; n <= 9; n++) await new MockActivityEnvironment().run(step, { agentId: 'reads-1', step: n, model: 'scripted:12', maxTokens: 64, budget: BUDGET, spent: ZERO_SPEND, borrowed: ZERO_SPEND });
     const [input] = await database.db.select().from(contextPages).where(and(eq(contextPages.agentId, 'reads-1'), eq(contextPages.step, 0)));
     expect(input).toMatchObject({ lastAccessStep: 8, accessCount: 1 });
+  });
+
+  test('the prompt reads a page’s tool-call fields, never the rest of its meta (a reply’s metrics grow with the window)', async () => {
+    const spec = spawnAgentSchema.parse({ name: 'meta', role: 'r', goal: 'g', input: 'CALL echo {"text": "hi", "n": null}' });
+    await createAgentRecord(database.db, 'meta-1', { ...spec, model: 'scripted:3' });
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => new ScriptedModel(3), tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
+    const first = await new MockActivityEnvironment().run(step, { agentId: 'meta-1', step: 1, model: 'scripted:3', maxTokens: 64, budget: BUDGET, spent: ZERO_SPEND, borrowed: ZERO_SPEND });
+    expect(first.toolCalls.map((c) => c.name)).toEqual(['echo']);
+    const [agent] = await database.db.select().from(agents).where(eq(agents.id, 'meta-1'));
+    const [reply] = await database.db.select().from(contextPages).where(eq(contextPages.id, first.page.id));
+    expect(Object.keys(reply!.meta as object)).toEqual(expect.arrayContaining(['metrics', 'fingerprints', 'toolCalls']));
+    const found = await candidatePages(database.db, scopeOf(agent!), '', 100_000);
+    const read = await readPromptPages(database.db, [first.page.id]);
+    for (const meta of [found.loaded.get(first.page.id)!.meta, read[0]!.meta]) {
+      // Only the fields a prompt renders, as stored (a null argument kept).
+      expect(meta).toEqual({ toolCalls: [{ id: 'call_1_1', name: 'echo', arguments: { text: 'hi', n: null } }] });
+    }
   });
 });

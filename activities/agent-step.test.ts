@@ -101,7 +101,7 @@ describe('fenced writes', () => {
       { agentId, step: 1, model: 'openai:fake', maxTokens: 64, budget: UNLIMITED, spent: ZERO_SPEND },
     );
 
-  /** Waits until the step's `step.started` is stored (it is written beside the model call, not before it). */
+  /** Waits until the step's `step.started` is stored (with the step's claim, before the model call). */
   async function startedSeen(agentId: string): Promise<void> {
     for (let i = 0; i < 200; i++) {
       const rows = await database.db.select().from(agentEvents).where(eq(agentEvents.agentId, agentId));

@@ -34,6 +34,7 @@ import { claimStep, fencedOut, type DetectedRewind, type StepClaim } from './ste
 import { beginStep } from '../db/step-begin';
 import { commitStep } from '../db/step-commit';
 import { eq } from 'drizzle-orm';
+import { pageId } from '../kernel/agent/prompt';
 
 /** What one agent step needs: ids, limits and what was spent (bodies are read from Postgres). */
 export interface LlmStepInput {
@@ -110,25 +111,29 @@ function mcpPoliciesOf(calls: readonly ToolCall[], mcp: McpToolset): { mcpPolici
   return found.length ? { mcpPolicies: Object.fromEntries(found) } : {};
 }
 
-function resultFrom(row: PageRow): LlmStepResult {
-  const meta = row.meta as ReplyMeta;
+/** The step's result from its reply page (its reference and the meta stored with it). */
+function resultOf(page: PageRef, meta: ReplyMeta): LlmStepResult {
   const policies = meta.mcpPolicies ?? {};
   const toolCalls = meta.toolCalls.map((c) => (policies[c.id] ? { id: c.id, name: c.name, policy: policies[c.id] } : { id: c.id, name: c.name }));
-  return { page: toPageRef(row), usage: meta.usage, stopReason: meta.stopReason, toolCalls, ...(meta.overBudget ? { overBudget: meta.overBudget } : {}) };
+  return { page, usage: meta.usage, stopReason: meta.stopReason, toolCalls, ...(meta.overBudget ? { overBudget: meta.overBudget } : {}) };
+}
+
+function resultFrom(row: PageRow): LlmStepResult {
+  return resultOf(toPageRef(row), row.meta as ReplyMeta);
 }
 
 /**
  * Streams token events in batches (every 100 ms) so a long answer costs a few rows, not thousands;
- * fenced, so none follows a kill. `first` (the step's `step.started`) is written before any of them,
- * while the model already runs. `drain()` waits for what was sent and hands back what is still
+ * fenced, so none follows a kill. `first` (the step's `step.started`, unless the claim wrote it) is
+ * written before any of them, while the model already runs. `drain()` waits for what was sent and hands back what is still
  * buffered, for the step's commit to write with its own event (one round trip fewer).
  */
-function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number, fence: number, first: AgentEvent) {
+function tokenStreamer(deps: LlmStepDeps, agentId: string, step: number, fence: number, first: AgentEvent | undefined) {
   let buffer = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
   // Event writes are not the step's outcome: one that fails is dropped (SSE clients miss it), never
   // left unhandled while the model runs, and never keeps a paid reply from its commit.
-  let chain: Promise<unknown> = emitFencedEvent(deps.db, first, fence).catch(() => false);
+  let chain: Promise<unknown> = first ? emitFencedEvent(deps.db, first, fence).catch(() => false) : Promise.resolve();
   const flush = () => {
     timer = undefined;
     if (!buffer) return;
@@ -184,7 +189,9 @@ export function createLlmStep(deps: LlmStepDeps) {
     early?.catch(() => undefined);
     // The claim reads, in the same statement, the agent's own spend and the model's learned prompt margin.
     const claimStarted = performance.now();
-    const start = await beginStep(db, { agentId: input.agentId, step: input.step, runId, boundary: input.boundary, ledger: input.borrowed !== undefined, ...(limited ? { calibrationOf: input.model } : {}) });
+    // The step's `step.started` goes out with the claim, except for a GPU step (its devices are read after the claim).
+    const startedData = { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null };
+    const start = await beginStep(db, { agentId: input.agentId, step: input.step, runId, boundary: input.boundary, ledger: input.borrowed !== undefined, ...(limited ? { calibrationOf: input.model } : {}), ...(input.gpuLease ? {} : { started: startedData }) });
     kernelMetrics.checkpoint((performance.now() - claimStarted) / 1000);
     const marginP = limited ? (start.promptRatios ? Promise.resolve(promptMargin(start.promptRatios)) : promptMarginOf(db, input.model)) : Promise.resolve(1);
     const spentBefore = input.borrowed && start.spend ? Promise.resolve(addSpend(start.spend, input.borrowed)) : spentNow();
@@ -295,7 +302,8 @@ export function createLlmStep(deps: LlmStepDeps) {
       const reserved = await reserveSpend(db, { ...replyKey, tenant: agent.tenant, model: input.model, estimateUsd, fence }, cap, utcDayStart(new Date()));
       if (!reserved.ok) throw ApplicationFailure.create({ message: `budget exhausted: tenant ${agent.tenant} has spent or reserved ${reserved.spent.toFixed(4)} of its ${cap} USD for today (TENANT_MAX_COST_USD_PER_DAY)`, type: 'BudgetExhausted', nonRetryable: true });
     }
-    const stream = tokenStreamer(deps, input.agentId, input.step, fence, { agentId: input.agentId, step: input.step, kind: 'step.started', data: { model: input.model, attempt: Context.current().info.attempt, node: deps.nodeId ?? null, ...(devices.length ? { devices } : {}) } });
+    const startedWithClaim = start.agent !== undefined && !input.gpuLease;
+    const stream = tokenStreamer(deps, input.agentId, input.step, fence, startedWithClaim ? undefined : { agentId: input.agentId, step: input.step, kind: 'step.started', data: { ...startedData, ...(devices.length ? { devices } : {}) } });
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let response;
     try {
@@ -340,7 +348,9 @@ export function createLlmStep(deps: LlmStepDeps) {
       ? 'slow'
       : await commitStep(db, { agentId: input.agentId, step: input.step, fence, branch: agent.branch, tenant: agent.tenant, model: input.model, body: response.text, tokens: replyTokens, meta: replyMeta, bill: replyUsage, own, event: completed, tokenText: tail, window: context.window });
     await calibrated;
-    if (typeof fast === 'object') return { ...resultFrom(fast), ...(claim.rewound ? { rewound: claim.rewound } : {}) };
+    // Written as sent: the result is built here, nothing is read back.
+    const reply: PageRef = { id: pageId(input.agentId, input.step, 'reply'), kind: 'message', role: 'assistant', tokens: replyTokens, step: input.step };
+    if (fast === 'written') return { ...resultOf(reply, meta), ...(claim.rewound ? { rewound: claim.rewound } : {}) };
     // `conflict`: an earlier attempt committed this reply with its events (a retry of an attempt Temporal
     // had given up on, e.g. one held by a database lock): they are not written twice.
     const firstWrite = fast !== 'conflict';

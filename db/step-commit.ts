@@ -4,9 +4,8 @@ import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { Spend } from '../kernel/cost/budget';
 import type { Db } from './client';
 import { EVENTS_CHANNEL } from './events';
-import type { PageRow } from './pages';
 import { pageId } from '../kernel/agent/prompt';
-import { rowFromRaw, rowsOf } from './raw-rows';
+import { rowsOf } from './raw-rows';
 import { agentEvents, agents, contextPages, usageLedger } from './schema';
 
 /**
@@ -47,10 +46,11 @@ export interface StepCommit {
  * holds: the agent's row is updated under its fence (the update takes the row lock and re-checks the
  * fence after any kill or newer claim that held it), and the reply page, its ledger line, the
  * `step.completed` event, the window's access statistics and the NOTIFY for event streams are
- * written only if it was. Returns the page, or why nothing was written (`fenced`), or `conflict`
- * when the reply was already there (an earlier attempt's: read it back).
+ * written only if it was. Returns `written` (the page is what was sent: nothing is read back), or
+ * why nothing was written (`fenced`), or `conflict` when the reply was already there (an earlier
+ * attempt's: read it back).
  */
-export async function commitStep(db: Db, c: StepCommit): Promise<PageRow | 'fenced' | 'conflict'> {
+export async function commitStep(db: Db, c: StepCommit): Promise<'written' | 'fenced' | 'conflict'> {
   const terminal = sql.join(TERMINAL_STATUSES.map((s) => sql`${s}`), sql`, `);
   const touched = c.window.length
     ? sql`, touched as (
@@ -84,10 +84,9 @@ export async function commitStep(db: Db, c: StepCommit): Promise<PageRow | 'fenc
       insert into ${agentEvents} (agent_id, step, kind, data)
       select ${c.agentId}, ${c.step}, e.kind, e.data from page, (values ${events}) as e(n, kind, data) order by e.n
     )${touched}
-    select (select count(*) from u)::int as claimed, (select row_to_json(page) from page) as page,
+    select (select count(*) from u)::int as claimed, (select count(*) from page)::int as written,
       (select count(*) from (select pg_notify(${EVENTS_CHANNEL}, ${c.agentId}) from page) n)::int as notified`);
-  const [row] = rowsOf<{ claimed: number; page: Record<string, unknown> | string | null }>(result);
+  const [row] = rowsOf<{ claimed: number; written: number }>(result);
   if (!row || Number(row.claimed) === 0) return 'fenced';
-  if (!row.page) return 'conflict';
-  return rowFromRaw(contextPages, typeof row.page === 'string' ? (JSON.parse(row.page) as Record<string, unknown>) : row.page);
+  return Number(row.written) === 0 ? 'conflict' : 'written';
 }
