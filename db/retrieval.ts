@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, or, sql } from 'drizzle-orm';
+import { asc, desc, sql, type SQL } from 'drizzle-orm';
 import { scopeFilter, type PageScope } from './scope';
 import type { PageMeta } from '../kernel/paging/types';
 import { DEFAULT_RETRIEVAL_POLICY, spreadToNeighbours } from '../kernel/paging/retrieval-policy';
@@ -45,24 +45,15 @@ export interface VectorRetrieval {
  * to the focus text by BM25 (awaited only when ranking is needed), with the turns beside each hit
  * (their relevance lent by the hit, see {@link spreadToNeighbours}). The policy over these equals the policy over all pages.
  */
-export async function candidatePages(db: Db, scope: PageScope, focus: string | Promise<string>, budget: number, limit = 200, vectors?: VectorRetrieval): Promise<Candidates> {
+export async function candidatePages(db: Db, scope: PageScope, focus: string | Promise<string>, budget: number, limit = 200, vectors?: VectorRetrieval, wave?: Promise<FirstWave>): Promise<Candidates> {
   const where = scopeFilter(scope);
-  const batch = Math.max(50, Math.ceil(budget / 8));
+  const batch = waveBatch(budget);
   const newest = [desc(contextPages.step), desc(contextPages.id)];
-  // In flight together: the standing pages and the newest pages — with the bodies of those that fit
-  // the budget on their own (most of them make the window, and a small agent's whole context is here).
-  const standingRows = db.select(PAGE_META).from(contextPages).where(and(where, or(eq(contextPages.pinned, true), gte(contextPages.importance, IMPORTANT)))).limit(1_000).execute();
-  const first = db.execute(sql`
-    select id, kind, role, tokens, step, importance, pinned, last_access_step, ${promptMeta(sql.raw('meta'))} as meta,
-      case when cum - tokens - ${FRAMING_TOKENS} <= ${budget} then body end as body
-    from (select *, sum(tokens + ${FRAMING_TOKENS}) over (order by step desc, id desc) as cum
-          from (select * from ${contextPages} where ${where} order by step desc, id desc limit ${batch}) newest) b
-    order by step desc, id desc`);
-  const [standing, firstRows] = await Promise.all([standingRows, first]);
+  const { standing, newest: firstRows } = await (wave ?? readFirstWave(db, scope, budget));
   const loaded = new Map<string, PromptRow>();
   const recent: PageMeta[] = [];
-  for (const r of rowsOf<RawFirstRow>(firstRows)) {
-    const row = { id: r.id, kind: r.kind, role: r.role, tokens: Number(r.tokens), step: Number(r.step), importance: Number(r.importance), pinned: Boolean(r.pinned), lastAccessStep: Number(r.last_access_step) };
+  for (const r of firstRows) {
+    const row = { id: r.id, kind: r.kind, role: r.role, tokens: Number(r.tokens), step: Number(r.step), importance: Number(r.importance), pinned: Boolean(r.pinned), lastAccessStep: Number(r.lastAccessStep) };
     recent.push({ id: row.id, kind: row.kind, tokens: row.tokens, step: row.step, importance: row.importance, pinned: row.pinned, lastAccessStep: row.lastAccessStep });
     if (r.body !== null) loaded.set(row.id, { id: row.id, kind: row.kind, role: row.role, tokens: row.tokens, step: row.step, body: r.body, meta: typeof r.meta === 'string' ? JSON.parse(r.meta) : r.meta });
   }
@@ -106,17 +97,50 @@ export interface Candidates {
   loaded: Map<string, PromptRow>;
 }
 
-interface RawFirstRow {
-  id: string;
-  kind: string;
+/** A newest page as the first wave reads it: the body only when the page fits the budget on its own. */
+interface FirstRow extends PageMeta {
   role: string;
-  tokens: number;
-  step: number;
-  importance: number;
-  pinned: boolean;
-  last_access_step: number;
   meta: unknown;
   body: string | null;
+}
+
+/** What the first wave of a step's context reads: the standing pages and the newest (newest first). */
+export interface FirstWave {
+  standing: PageMeta[];
+  newest: FirstRow[];
+}
+
+/** How many of the newest pages the first wave reads for a budget (the rest, if needed, in batches this size). */
+function waveBatch(budget: number): number {
+  return Math.max(50, Math.ceil(budget / 8));
+}
+
+/**
+ * The first wave as two JSON columns of one select (`standing`, `newest`), for a statement of its own
+ * or beside other columns (a step reads it with its page statistics): the standing pages (pinned or
+ * important) and the newest pages, with the bodies of those that fit the budget on their own (most of
+ * them make the window, and a small agent's whole context is here).
+ */
+export function firstWaveColumns(scope: PageScope, budget: number): SQL {
+  const where = scopeFilter(scope);
+  return sql`
+    (select coalesce(json_agg(json_build_object('id', s.id, 'kind', s.kind, 'tokens', s.tokens, 'step', s.step, 'importance', s.importance, 'pinned', s.pinned, 'lastAccessStep', s.last_access_step)), '[]')
+      from (select * from ${contextPages} where ${where} and (${contextPages.pinned} or ${contextPages.importance} >= ${IMPORTANT}) limit 1000) s) as standing,
+    (select coalesce(json_agg(json_build_object('id', b.id, 'kind', b.kind, 'role', b.role, 'tokens', b.tokens, 'step', b.step, 'importance', b.importance, 'pinned', b.pinned,
+        'lastAccessStep', b.last_access_step, 'meta', ${promptMeta(sql.raw('b.meta'))}, 'body', case when b.cum - b.tokens - ${FRAMING_TOKENS} <= ${budget} then b.body end) order by b.step desc, b.id desc), '[]')
+      from (select *, sum(tokens + ${FRAMING_TOKENS}) over (order by step desc, id desc) as cum
+            from (select * from ${contextPages} where ${where} order by step desc, id desc limit ${waveBatch(budget)}) n) b) as newest`;
+}
+
+/** The first wave from a row holding {@link firstWaveColumns} (JSON parsed by the driver or not). */
+export function firstWaveOf(row: { standing: unknown; newest: unknown } | undefined): FirstWave {
+  const json = <T>(v: unknown): T[] => (typeof v === 'string' ? (JSON.parse(v) as T[]) : ((v as T[] | null) ?? []));
+  return { standing: json<PageMeta>(row?.standing), newest: json<FirstRow>(row?.newest) };
+}
+
+/** The first wave in a statement of its own. */
+export async function readFirstWave(db: Db, scope: PageScope, budget: number): Promise<FirstWave> {
+  return firstWaveOf(rowsOf<{ standing: unknown; newest: unknown }>(await db.execute(sql`select ${firstWaveColumns(scope, budget)}`))[0]);
 }
 
 async function nearest(db: Db, scope: PageScope, text: string, vectors: VectorRetrieval) {

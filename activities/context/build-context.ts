@@ -8,7 +8,7 @@ import { bill, discardedPart } from '../../db/ledger';
 import { fenceCheck } from '../../db/fence';
 import { fencedOut } from '../step-claim';
 import { findPage, readPromptPages, toPageRef, writePage } from '../../db/pages';
-import { candidatePages, FRAMING_TOKENS, type Candidates, type PageScope, type VectorRetrieval } from '../../db/retrieval';
+import { candidatePages, firstWaveColumns, firstWaveOf, FRAMING_TOKENS, type Candidates, type FirstWave, type PageScope, type VectorRetrieval } from '../../db/retrieval';
 import { contextPages } from '../../db/schema';
 import { rowsOf } from '../../db/raw-rows';
 import { buildMessages, systemPrompt, type AgentIdentity, type PromptPage } from '../../kernel/agent/prompt';
@@ -102,8 +102,8 @@ export interface Gathered {
 }
 
 /**
- * The reads of a step's context, in one wave of concurrent statements for most agents: what the
- * step needs to know about the agent's own pages, and the candidates (with the bodies of the newest);
+ * The reads of a step's context, in one statement for most agents: what the step needs to know about
+ * the agent's own pages, and the candidates (with the bodies of the newest);
  * ranking, when anything must be left out, waits only on the focus text. Writes nothing, so it can
  * run before the step's claim returns.
  */
@@ -117,13 +117,14 @@ export async function gatherContext(db: Db, req: GatherRequest): Promise<Gathere
     throw ApplicationFailure.nonRetryable(`the context window (${window}) cannot hold the prompt prefix (${prefixTokens}) and the output reserve (${req.maxTokens})`, 'ContextTooSmall');
   }
   const started = performance.now();
-  const statsP = pageStats(db, req.agentId, req.step);
-  statsP.catch(() => undefined);
+  // One statement: the agent's page statistics and the candidates' first wave.
+  const read = statsAndFirstWave(db, req.agentId, req.step, req.scope, pageBudget);
+  read.catch(() => undefined);
   // Ranking may never ask for the focus text (everything fits): its promise must not fail unhandled.
-  const focus = statsP.then((st) => st.focus.slice(0, 4_000));
+  const focus = read.then(({ stats }) => stats.focus.slice(0, 4_000));
   focus.catch(() => undefined);
-  const candidates = await candidatePages(db, req.scope, focus, pageBudget, 200, req.vectors);
-  const stats = await statsP;
+  const candidates = await candidatePages(db, req.scope, focus, pageBudget, 200, req.vectors, read.then(({ wave }) => wave));
+  const { stats } = await read;
   return { window, system, toolTokens, pageBudget, stats, candidates, retrievalMs: Math.round((performance.now() - started) * 10) / 10 };
 }
 
@@ -193,7 +194,8 @@ export interface PageStats {
   focus: string;
 }
 
-async function pageStats(db: Db, agentId: string, step: number): Promise<PageStats> {
+/** The agent's page statistics and the first wave of its candidates (see `firstWaveColumns`), in one statement. */
+async function statsAndFirstWave(db: Db, agentId: string, step: number, scope: PageScope, pageBudget: number): Promise<{ stats: PageStats; wave: FirstWave }> {
   const own = sql`${contextPages} where ${contextPages.agentId} = ${agentId}`;
   const result = await db.execute(sql`
     select
@@ -201,10 +203,11 @@ async function pageStats(db: Db, agentId: string, step: number): Promise<PageSta
       (select count(*)::int from ${own}) as count,
       (select count(*)::int from ${own} and step = ${step - 1} and meta->>'toolName' = 'recall') as faults,
       (select meta->'fingerprints' from ${own} and step = ${step - 1} and purpose = 'reply' limit 1) as fingerprints,
-      (select coalesce(string_agg(body, E'\n' order by s desc, c desc), '') from (select body, step as s, created_at as c from ${own} and kind <> 'summary' order by step desc, created_at desc limit 2) latest) as focus`);
-  const [row] = rowsOf<{ total: number; count: number; faults: number; fingerprints: MessageFingerprint[] | string | null; focus: string }>(result);
+      (select coalesce(string_agg(body, E'\n' order by s desc, c desc), '') from (select body, step as s, created_at as c from ${own} and kind <> 'summary' order by step desc, created_at desc limit 2) latest) as focus,
+      ${firstWaveColumns(scope, pageBudget)}`);
+  const [row] = rowsOf<{ total: number; count: number; faults: number; fingerprints: MessageFingerprint[] | string | null; focus: string; standing: unknown; newest: unknown }>(result);
   const fingerprints = typeof row?.fingerprints === 'string' ? (JSON.parse(row.fingerprints) as MessageFingerprint[]) : (row?.fingerprints ?? null);
-  return { total: Number(row?.total ?? 0), count: Number(row?.count ?? 0), faults: Number(row?.faults ?? 0), fingerprints, focus: row?.focus ?? '' };
+  return { stats: { total: Number(row?.total ?? 0), count: Number(row?.count ?? 0), faults: Number(row?.faults ?? 0), fingerprints, focus: row?.focus ?? '' }, wave: firstWaveOf(row) };
 }
 
 /** Tokens a message's rendering adds beyond its page's stored count (a result shown without its call gets a lead-in). */
