@@ -60,7 +60,7 @@ describe('a step’s statements (Postgres)', () => {
     expect(input).toMatchObject({ lastAccessStep: 8, accessCount: 1 });
   });
 
-  test('the prompt reads a page’s tool-call fields, never the rest of its meta (a reply’s metrics grow with the window)', async () => {
+  test('the prompt reads a page’s tool-call fields, never the rest of its meta; a reply’s metrics (which grow with the window) are stored apart', async () => {
     const spec = spawnAgentSchema.parse({ name: 'meta', role: 'r', goal: 'g', input: 'CALL echo {"text": "hi", "n": null}' });
     await createAgentRecord(database.db, 'meta-1', { ...spec, model: 'scripted:3' });
     const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => new ScriptedModel(3), tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
@@ -68,7 +68,10 @@ describe('a step’s statements (Postgres)', () => {
     expect(first.toolCalls.map((c) => c.name)).toEqual(['echo']);
     const [agent] = await database.db.select().from(agents).where(eq(agents.id, 'meta-1'));
     const [reply] = await database.db.select().from(contextPages).where(eq(contextPages.id, first.page.id));
-    expect(Object.keys(reply!.meta as object)).toEqual(expect.arrayContaining(['metrics', 'fingerprints', 'toolCalls']));
+    // The step's diagnostics live beside the meta, not in it.
+    expect(Object.keys(reply!.meta as object)).toEqual(expect.arrayContaining(['toolCalls', 'usage']));
+    expect(reply!.meta).not.toHaveProperty('metrics');
+    expect(Object.keys(reply!.stepMetrics as object).sort()).toEqual(['fingerprints', 'metrics']);
     const found = await candidatePages(database.db, scopeOf(agent!), '', 100_000);
     const read = await readPromptPages(database.db, [first.page.id]);
     for (const meta of [found.loaded.get(first.page.id)!.meta, read[0]!.meta]) {

@@ -338,7 +338,8 @@ export function createLlmStep(deps: LlmStepDeps) {
     const meta: ReplyMeta = { runId, usage, ...(overBudget ? { overBudget } : {}), ...(verdict.capped ? { completionCap: verdict.maxCompletionTokens } : {}), stopReason: response.stopReason, usageSource: response.usageSource, provider: provider.name, toolCalls: response.toolCalls, ...mcpPoliciesOf(response.toolCalls, mcp) };
     // Tool calls travel in the prompt too, so they count in the page's size.
     const replyTokens = countTextTokens(response.text) + response.toolCalls.reduce((n, c) => n + countTextTokens(c.name + JSON.stringify(c.arguments)), 0);
-    const replyMeta = { ...meta, replyUsage, metrics: context.metrics, fingerprints: context.fingerprints };
+    const replyMeta = { ...meta, replyUsage };
+    const stepMetrics = { metrics: context.metrics, fingerprints: context.fingerprints };
     const completed = { stopReason: response.stopReason, usage, toolCalls: response.toolCalls.map((c) => c.name) };
     const own = addSpend(input.usage ?? { promptTokens: agent.promptTokens, completionTokens: agent.completionTokens, costUsd: agent.costUsd }, usage);
     // The reply, its bill and the agent's row commit together, and only while this attempt's fence
@@ -346,7 +347,7 @@ export function createLlmStep(deps: LlmStepDeps) {
     // discarded) or a reply already there take the transaction below, which sorts out each.
     const fast = overBudget
       ? 'slow'
-      : await commitStep(db, { agentId: input.agentId, step: input.step, fence, branch: agent.branch, tenant: agent.tenant, model: input.model, body: response.text, tokens: replyTokens, meta: replyMeta, bill: replyUsage, own, event: completed, tokenText: tail, window: context.window });
+      : await commitStep(db, { agentId: input.agentId, step: input.step, fence, branch: agent.branch, tenant: agent.tenant, model: input.model, body: response.text, tokens: replyTokens, meta: replyMeta, stepMetrics, bill: replyUsage, own, event: completed, tokenText: tail, window: context.window });
     await calibrated;
     // Written as sent: the result is built here, nothing is read back.
     const reply: PageRef = { id: pageId(input.agentId, input.step, 'reply'), kind: 'message', role: 'assistant', tokens: replyTokens, step: input.step };
@@ -371,6 +372,7 @@ export function createLlmStep(deps: LlmStepDeps) {
         body: response.text,
         tokens: replyTokens,
         meta: replyMeta,
+        stepMetrics,
       });
       // The ledger bills the reply alone; summaries of this step were billed when they were written.
       const reply = (written.meta as { replyUsage?: Spend }).replyUsage ?? replyUsage;

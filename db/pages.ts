@@ -16,6 +16,8 @@ export interface NewPage {
   importance?: number;
   pinned?: boolean;
   meta?: Record<string, unknown>;
+  /** A reply's step diagnostics (see `context_pages.step_metrics`). */
+  stepMetrics?: Record<string, unknown>;
   /** Prompt tokens this page costs when it is more than its body (e.g. a reply with tool calls). */
   tokens?: number;
 }
@@ -51,6 +53,7 @@ export async function writePage(db: Db, page: NewPage): Promise<PageRow> {
       pinned: page.pinned ?? false,
       lastAccessStep: page.step,
       meta: page.meta ?? {},
+      stepMetrics: page.stepMetrics ?? null,
     })
     .onConflictDoNothing()
     .returning();

@@ -26,6 +26,8 @@ export interface StepCommit {
   body: string;
   tokens: number;
   meta: Record<string, unknown>;
+  /** The step's diagnostics, stored beside the page's meta (see `context_pages.step_metrics`). */
+  stepMetrics: Record<string, unknown>;
   /** The reply's own bill (summaries of the step were billed when written). */
   bill: Spend & TokenUsage;
   /** The agent's own spend after the step (mirrored onto its row). */
@@ -68,10 +70,10 @@ export async function commitStep(db: Db, c: StepCommit): Promise<'written' | 'fe
       where id = ${c.agentId} and fence = ${c.fence} and status not in (${terminal}) and exit_reason is distinct from 'killed'
       returning id
     ), page as (
-      insert into ${contextPages} (id, agent_id, step, purpose, kind, role, body, tokens, importance, pinned, last_access_step, meta)
-      select ${pageId(c.agentId, c.step, 'reply')}, ${c.agentId}, ${c.step}, 'reply', 'message', 'assistant', ${c.body}, ${c.tokens}, 0.5, false, ${c.step}, ${JSON.stringify(c.meta)}::jsonb from u
+      insert into ${contextPages} (id, agent_id, step, purpose, kind, role, body, tokens, importance, pinned, last_access_step, meta, step_metrics)
+      select ${pageId(c.agentId, c.step, 'reply')}, ${c.agentId}, ${c.step}, 'reply', 'message', 'assistant', ${c.body}, ${c.tokens}, 0.5, false, ${c.step}, ${JSON.stringify(c.meta)}::jsonb, ${JSON.stringify(c.stepMetrics)}::jsonb from u
       on conflict do nothing
-      returning *
+      returning id
     ), billed as (
       insert into ${usageLedger} (agent_id, step, branch, part, tenant, model, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd)
       select ${c.agentId}, ${c.step}, ${c.branch}, 'reply', ${c.tenant}, ${c.model}, ${c.bill.promptTokens}, ${c.bill.completionTokens},

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { getAgentRecord } from '../db/agents';
 import { ledgerTotals } from '../db/ledger';
 import { pageMetas } from '../db/retrieval';
@@ -68,6 +68,9 @@ describe('paging', () => {
     const steps = await metricsOf(a.id);
     expect(steps[0]!.prefixStability).toBe(0);
     for (const s of steps.slice(1)) expect(s.prefixStability).toBeGreaterThan(0.5);
+    // A reply written before `step_metrics` existed kept its metrics in its meta: they are still shown.
+    await stack.db.db.execute(sql`update context_pages set meta = meta || jsonb_build_object('metrics', step_metrics->'metrics'), step_metrics = null where agent_id = ${a.id} and purpose = 'reply'`);
+    expect(await metricsOf(a.id)).toEqual(steps);
   });
 });
 

@@ -202,7 +202,7 @@ async function statsAndFirstWave(db: Db, agentId: string, step: number, scope: P
       (select coalesce(sum(tokens + ${MESSAGE_OVERHEAD}), 0)::int from ${own}) as total,
       (select count(*)::int from ${own}) as count,
       (select count(*)::int from ${own} and step = ${step - 1} and meta->>'toolName' = 'recall') as faults,
-      (select meta->'fingerprints' from ${own} and step = ${step - 1} and purpose = 'reply' limit 1) as fingerprints,
+      (select coalesce(step_metrics->'fingerprints', meta->'fingerprints') from ${own} and step = ${step - 1} and purpose = 'reply' limit 1) as fingerprints,
       (select coalesce(string_agg(body, E'\n' order by s desc, c desc), '') from (select body, step as s, created_at as c from ${own} and kind <> 'summary' order by step desc, created_at desc limit 2) latest) as focus,
       ${firstWaveColumns(scope, pageBudget)}`);
   const [row] = rowsOf<{ total: number; count: number; faults: number; fingerprints: MessageFingerprint[] | string | null; focus: string; standing: unknown; newest: unknown }>(result);

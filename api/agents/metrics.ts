@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { agentRow } from '../../control/views';
 import { contextPages } from '../../db/schema';
@@ -27,9 +27,11 @@ export type StepMetrics = z.infer<typeof stepMetricsSchema>;
 /** The memory metrics each step recorded on its reply page, in step order. */
 export async function agentMetrics(deps: ApiDeps, id: string): Promise<StepMetrics[]> {
   await agentRow(deps, id);
-  const replies = await deps.db.select({ step: contextPages.step, meta: contextPages.meta }).from(contextPages).where(and(eq(contextPages.agentId, id), eq(contextPages.purpose, 'reply'))).orderBy(asc(contextPages.step));
+  // Steps written before `step_metrics` existed kept their metrics in the page's meta.
+  const metrics = sql<Record<string, unknown> | null>`coalesce(${contextPages.stepMetrics}->'metrics', ${contextPages.meta}->'metrics')`;
+  const replies = await deps.db.select({ step: contextPages.step, metrics }).from(contextPages).where(and(eq(contextPages.agentId, id), eq(contextPages.purpose, 'reply'))).orderBy(asc(contextPages.step));
   return replies.map((r) => {
-    const parsed = stepMetricsSchema.safeParse({ ...((r.meta as { metrics?: Record<string, unknown> }).metrics ?? {}), step: r.step });
+    const parsed = stepMetricsSchema.safeParse({ ...(r.metrics ?? {}), step: r.step });
     return parsed.success ? parsed.data : { step: r.step };
   });
 }

@@ -39,6 +39,12 @@ export const contextPages = pgTable(
     /** Copy-on-write lineage: the page this one was derived from (forks share pages). */
     parentPageId: text('parent_page_id'),
     meta: jsonb('meta').notNull().default({}),
+    /**
+     * A reply's step diagnostics: its context metrics and its prompt's fingerprints (read by the
+     * metrics API and by the next step). They grow with the window, so they live apart from `meta`,
+     * which every prompt reads: a prompt never decompresses them.
+     */
+    stepMetrics: jsonb('step_metrics'),
     tsv: tsvector('tsv')
       .notNull()
       .generatedAlwaysAs(sql`to_tsvector('english', body)`),

@@ -1,0 +1,1 @@
+ALTER TABLE "context_pages" ADD COLUMN "step_metrics" jsonb;
