@@ -67,6 +67,27 @@ const SCENARIOS: Scenario[] = [
   },
   // Recorded with the sparse AgentStep attribute (patch `sparse-step-attribute`): 12 steps cross one write.
   { file: 'agent-sparse-step-attribute', body: { name: 'replay-sparse-step', role: 'a recorder', goal: 'take twelve steps', input: 'count on', model: 'scripted:12', constraints: { maxSteps: 12 } } },
+  // Run version 1 (kernel/agent/run-version.ts): every change above, without a patch marker.
+  { file: 'v1-agent-twelve-steps', body: { name: 'replay-v1-twelve', role: 'a recorder', goal: 'take twelve steps', input: 'count on', model: 'scripted:12', constraints: { maxSteps: 12 } } },
+  { file: 'v1-agent-ten-steps', body: { name: 'replay-v1-ten', role: 'a recorder', goal: 'take ten steps', input: 'count on', model: 'scripted:10', constraints: { maxSteps: 10 } } },
+  {
+    file: 'v1-agent-entity-rules',
+    body: { name: 'replay-v1-entity-rules', role: 'a recorder', goal: 'remember facts', input: 'I live in Porto.', model: 'scripted:4:300' },
+    steer: async (api, id) => {
+      await Bun.sleep(400);
+      await post(`${api}/agents/${id}/messages`, { text: 'I moved to Lisbon.' });
+    },
+  },
+  {
+    file: 'v1-agent-tools-and-wait',
+    body: { name: 'replay-v1-tools', role: 'a recorder', goal: 'use a tool, then wait', input: 'CALL calculator {"expression":"6*7"}\nCALL wait {"seconds":1}', model: 'scripted:3', tools: ['calculator', 'wait'] },
+  },
+  // A version-1 run that a worker of the previous release ran (a rolling deploy: it knew no run
+  // versions and recorded its patch markers). Recorded with that release's workflows/ checked out.
+  {
+    file: 'v1-agent-by-previous-release',
+    body: { name: 'replay-v1-previous', role: 'a recorder', goal: 'use a tool, remember, wait', input: 'I live in Porto.\nCALL calculator {"expression":"6*7"}\nCALL wait {"seconds":1}', model: 'scripted:12', tools: ['calculator', 'wait'], constraints: { maxSteps: 12 } },
+  },
   { file: 'agent-max-steps', body: { name: 'replay-max-steps', role: 'a recorder', goal: 'run out of steps', input: 'never done', model: 'scripted:10', constraints: { maxSteps: 2 } } },
   { file: 'agent-provider-401', body: { name: 'replay-failed', role: 'a recorder', goal: 'fail on a refused call', input: 'no key', model: 'anthropic:claude-none' } },
   {

@@ -106,6 +106,20 @@ describe('an agent end to end', () => {
     expect(await desc.staticSummary()).toBe('Scripted Scout: prove the stack works');
   });
 
+  test('a new run records no patch markers and no TemporalChangeVersion upserts (run version 1)', async () => {
+    const twelve = await spawn({ name: 'twelve', model: 'scripted:12', constraints: { maxSteps: 12 } });
+    await settle(twelve.id);
+    const { events } = await stack.client.workflow.getHandle(twelve.id).fetchHistory();
+    const markers = (events ?? []).flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes.markerName] : []));
+    expect(markers.filter((m) => m === 'core_patch')).toEqual([]);
+    const upserts = (events ?? []).flatMap((e) => (e.upsertWorkflowSearchAttributesEventAttributes ? [e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}] : []));
+    expect(upserts.some((fields) => 'TemporalChangeVersion' in fields)).toBe(false);
+    const stepOf = (fields: Record<string, { data?: Uint8Array | null }>) => (fields[AGENT_STEP.name]?.data ? JSON.parse(new TextDecoder().decode(fields[AGENT_STEP.name]!.data!)) : undefined);
+    // Running at 0, step 10 (every tenth), 12 with the final state: three upserts, no more.
+    expect(upserts.map((f) => stepOf(f as Record<string, { data?: Uint8Array | null }>))).toEqual([0, 10, 12]);
+    expect((await stack.client.workflow.getHandle(twelve.id).describe()).typedSearchAttributes.get(AGENT_STEP)).toBe(12);
+  });
+
   test('GET /agents/:id/pages returns the conversation in step order', async () => {
     const res = await rootFetch(`${stack.apiUrl}/agents/${view.id}/pages`);
     const { pages } = (await res.json()) as { pages: Array<{ step: number; role: string }> };

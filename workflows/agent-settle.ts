@@ -1,4 +1,5 @@
-import { getExternalWorkflowHandle, log, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { hasChange } from './run-version';
 import type { KernelActivities } from '../activities';
 import { rootMessage } from '../kernel/errors';
 import type { AgentResult, AgentRunInput, AgentSnapshot } from '../kernel/agent/state';
@@ -25,7 +26,7 @@ export async function settle(s: AgentSnapshot, input: AgentRunInput): Promise<Ag
     usage: s.usage,
   };
   // Histories from before the preview existed recorded no answer: their result is as it was.
-  const finish = patched(LOCAL_FINISH) ? finishAgentLocally : finishAgent;
+  const finish = hasChange(input, LOCAL_FINISH, 1) ? finishAgentLocally : finishAgent;
   const finished = await finish({ ...result, runId: workflowInfo().runId, error: s.error, boundary: boundaryOf(s) });
   if (input.parentId) {
     try {

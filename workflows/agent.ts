@@ -9,7 +9,6 @@ import {
   isCancellation,
   log,
   makeContinueAsNewFunc,
-  patched,
   proxyActivities,
   setHandler,
   TimeoutFailure,
@@ -23,6 +22,7 @@ import { shouldContinueAsNew } from '../kernel/agent/continue-as-new';
 import { rootMessage } from '../kernel/errors';
 import { isTerminal, transition, type LifecycleEvent } from '../kernel/agent/lifecycle';
 import { entityMemory } from './entity-memory';
+import { hasChange } from './run-version';
 import { addSpend, startingSnapshot, ZERO_SPEND, type AgentResult, type AgentRunInput, type AgentSnapshot, type HoldReason } from '../kernel/agent/state';
 import { budgetPressure, remaining, type Budget, type Spend } from '../kernel/cost/budget';
 import { fairnessKey, priorityKey } from '../kernel/scheduling/priority';
@@ -112,7 +112,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
     if (!next) return;
     s.status = next;
     s.hold = hold;
-    upsertSearchAttributes([{ key: AGENT_STATE, value: next }, ...(patched(SPARSE_STEP_ATTRIBUTE) ? [{ key: AGENT_STEP, value: s.step }] : [])]);
+    upsertSearchAttributes([{ key: AGENT_STATE, value: next }, ...(hasChange(input, SPARSE_STEP_ATTRIBUTE, 1) ? [{ key: AGENT_STEP, value: s.step }] : [])]);
   };
 
   /** Parses a signal's payload; a payload that does not fit is dropped with a log line, never let into the state. */
@@ -400,7 +400,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
       s.step = step;
       s.usage = addSpend(s.usage, reply.usage);
       entities.after(step, taken);
-      if (!patched(SPARSE_STEP_ATTRIBUTE) || step % STEP_ATTRIBUTE_EVERY === 0) upsertSearchAttributes([{ key: AGENT_STEP, value: step }]);
+      if (!hasChange(input, SPARSE_STEP_ATTRIBUTE, 1) || step % STEP_ATTRIBUTE_EVERY === 0) upsertSearchAttributes([{ key: AGENT_STEP, value: step }]);
       // The provider billed more than the budget allowed (its prompt count was above our reservation):
       // stop at once — no tool runs — until the budget is raised.
       if (reply.overBudget) {
@@ -430,7 +430,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         });
         const toolInput = { agentId: input.agentId, step, callId: call.id, decision: d, usage: s.usage };
         let result;
-        if (patched(KILL_CANCELS_TOOLS)) {
+        if (hasChange(input, KILL_CANCELS_TOOLS, 1)) {
           try {
             result = await CancellationScope.cancellable(async () => {
               stepScope = CancellationScope.current();
@@ -449,7 +449,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentResult> 
         if (rewound) sunk = rewound.sunk;
         s.pages.push(page);
         // The `wait` tool: a durable timer in the workflow, holding no worker, cut short only by a kill.
-        if (sleepMs && patched(DURABLE_WAIT)) {
+        if (sleepMs && hasChange(input, DURABLE_WAIT, 1)) {
           s.holdDetail = `waiting ${Math.round(sleepMs / 1000)} s (until ${new Date(Date.now() + sleepMs).toISOString()})`;
           await hold('wait', 'timer', () => false, sleepMs);
           s.holdDetail = null;

@@ -1,4 +1,5 @@
-import { log, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { hasChange } from './run-version';
 import type { KernelActivities } from '../activities';
 import type { Spend } from '../kernel/cost/budget';
 import type { AgentRunInput, PageRef } from '../kernel/agent/state';
@@ -24,14 +25,14 @@ const LOCAL_RULES = 'entity-memory-local-rules';
  * database is slow or away, when the step could not run either. `drain` waits for the last before the run ends or moves.
  * What the agent's model cost for it is handed to `onUsage` (it counts against the budget).
  */
-export function entityMemory(input: Pick<AgentRunInput, 'agentId' | 'entityMemory'>, onUsage: (usage: Spend) => void) {
+export function entityMemory(input: Pick<AgentRunInput, 'agentId' | 'entityMemory' | 'runVersion'>, onUsage: (usage: Spend) => void) {
   let chain: Promise<void> = Promise.resolve();
   return {
     /** Called after step `step` took in `pages`; extracts from their user messages. */
     after(step: number, pages: readonly PageRef[]): void {
       const pageIds = pages.filter((p) => p.role === 'user' && p.kind === 'message').map((p) => p.id);
-      if (!pageIds.length || (input.entityMemory ?? 'off') === 'off' || !patched(ENTITY_MEMORY)) return;
-      const extract = input.entityMemory === 'rules' && patched(LOCAL_RULES) ? extractEntitiesLocally : extractEntities;
+      if (!pageIds.length || (input.entityMemory ?? 'off') === 'off' || !hasChange(input, ENTITY_MEMORY, 1)) return;
+      const extract = input.entityMemory === 'rules' && hasChange(input, LOCAL_RULES, 1) ? extractEntitiesLocally : extractEntities;
       chain = chain.then(async () => {
         try {
           const r = await extract({ agentId: input.agentId, step, pageIds });

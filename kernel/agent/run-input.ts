@@ -1,4 +1,5 @@
 import { llmTaskQueue } from '../llm/task-queue';
+import { RUN_VERSION } from './run-version';
 import { ZERO_SPEND, type AgentRunInput, type PageRef } from './state';
 
 /** The essentials of a run; everything else takes the spawn defaults. */
@@ -29,6 +30,7 @@ export function agentRunInput(e: RunInputEssentials, overrides: Partial<AgentRun
     step: 0,
     usage: ZERO_SPEND,
     signalNames: 'kernel',
+    runVersion: RUN_VERSION,
     ...overrides,
   };
 }

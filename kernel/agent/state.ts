@@ -78,6 +78,8 @@ export interface AgentRunInput {
   signalNames?: 'kernel';
   /** How the agent's entity memory is kept (absent: off — runs started before it existed, and benchmarks). */
   entityMemory?: 'rules' | 'model' | 'off';
+  /** The workflow release the run started under (see `kernel/agent/run-version.ts`); absent: a run started before versions. */
+  runVersion?: number;
 }
 
 /** The live state of an agent, returned by the `state` query. */
