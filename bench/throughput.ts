@@ -3,7 +3,8 @@
  *
  *  1. N agents × 10 steps (scripted model, no latency) against N bare workflows × 10 no-op
  *     activities, both started on the client (the agent's record written first), on one in-process
- *     worker, for N = 200 and 1,000, alternating; with the CPU seconds each process used (this
+ *     worker, for N = 200 and 1,000, in rounds of alternating order (medians and the spread of the
+ *     rounds' ratios are reported); with the CPU seconds each process used (this
  *     process: API, worker and client; the Temporal dev server; every Postgres backend). Then the
  *     first N again, spawned through the API.
  *  2. Worker processes: the same 200 agents on one `bun run worker` process, then on two.
@@ -11,7 +12,7 @@
  *     from the Go proxy, its state in the local Postgres (`infra/temporal/production-server.ts`),
  *     with the same dynamic config as the dev server. `--production false` skips it.
  *
- *   bun bench/throughput.ts [--agents 200,1000] [--steps 10] [--workers-agents 200] [--production true]
+ *   bun bench/throughput.ts [--agents 200,1000] [--steps 10] [--rounds 3] [--workers-agents 200] [--production true]
  */
 import { parseArgs } from 'node:util';
 import { createLogger } from '../infra/logger';
@@ -26,15 +27,17 @@ import { scriptedAgent, startBenchNode } from './bench-node';
 import { commandCpuSeconds, cpuMeter, processCpuSeconds, selfCpuSeconds } from './cpu';
 import { writeResult } from './results-file';
 
-const { values } = parseArgs({ options: { agents: { type: 'string', default: '200,1000' }, steps: { type: 'string', default: '10' }, 'workers-agents': { type: 'string', default: '200' }, production: { type: 'string', default: 'true' } } });
+const { values } = parseArgs({ options: { agents: { type: 'string', default: '200,1000' }, steps: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, 'workers-agents': { type: 'string', default: '200' }, production: { type: 'string', default: 'true' } } });
 const counts = values.agents.split(',').map(Number);
 const steps = Number(values.steps);
 const workersAgents = Number(values['workers-agents']);
+const rounds = Number(values.rounds);
 /** Enough model slots that the slots are never what limits (this measures the kernel, not a provider). */
 const LLM_SLOTS = '512';
 /** No tenant cap on live agents (the default 500 would refuse the 1,000-agent run). */
 const UNCAPPED = { TENANT_MAX_LIVE_AGENTS: '100000' };
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const round2 = (x: number) => round(x, 2);
 
 async function spawnAgents(stack: Stack, n: number, tag: string): Promise<string[]> {
   return Promise.all(
@@ -79,7 +82,23 @@ async function bareRun(stack: Stack, taskQueue: string, n: number, tag: string):
 /** CPU seconds per 1,000 steps, by process. */
 const per1000 = (cpu: Record<string, number>, totalSteps: number) => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round((v / totalSteps) * 1000, 2)]));
 
-/** Agent against bare on one in-process worker, for each agent count; `temporalPid` is the server's process. */
+/** The median of a list of numbers. */
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** CPU seconds of several runs added up, by process. */
+const addCpu = (runs: Array<Record<string, number>>) => runs.reduce<Record<string, number>>((sum, c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, (sum[k] ?? 0) + v])), {});
+
+/**
+ * Agent against bare on one in-process worker, for each agent count, in `rounds` rounds whose order
+ * alternates (agent first, then bare first): each run leaves timers on the server (a step's
+ * schedule-to-start and heartbeat timeouts, a bare activity's start-to-close) that fire during the
+ * next, so one pair says little; the medians of the rounds and their spread are reported.
+ * `temporalPid` is the server's process.
+ */
 async function agentAgainstBare(stack: Stack, config: Config, temporalPid: number, agentCounts: number[], viaApiToo = true): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const { node, connection } = await startBenchNode(stack, config);
@@ -89,20 +108,30 @@ async function agentAgainstBare(stack: Stack, config: Config, temporalPid: numbe
     await agentsRun(stack, config.TASK_QUEUE, 20, 'warm');
     await bareRun(stack, config.TASK_QUEUE, 20, 'warm-bare');
     for (const n of agentCounts) {
-      meter.mark();
-      const agent = await agentsRun(stack, config.TASK_QUEUE, n, `a${n}`);
-      const agentCpu = meter.since();
-      const bare = await bareRun(stack, config.TASK_QUEUE, n, `b${n}`);
-      const bareCpu = meter.since();
-      const ratio = round(agent.stepsPerSecond / bare.stepsPerSecond, 2);
-      out[String(n)] = {
-        agents: n,
-        stepsPerAgent: steps,
-        agent: { ...agent, cpuSeconds: agentCpu, cpuSecondsPer1000Steps: per1000(agentCpu, n * steps) },
-        bare: { ...bare, cpuSeconds: bareCpu, cpuSecondsPer1000Steps: per1000(bareCpu, n * steps) },
-        ratio,
+      const agentRuns: Array<{ wallMs: number; stepsPerSecond: number; cpuSeconds: Record<string, number> }> = [];
+      const bareRuns: typeof agentRuns = [];
+      const ratios: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const sides = round % 2 === 0 ? (['agent', 'bare'] as const) : (['bare', 'agent'] as const);
+        const got: Partial<Record<'agent' | 'bare', number>> = {};
+        for (const side of sides) {
+          meter.mark();
+          const run = side === 'agent' ? await agentsRun(stack, config.TASK_QUEUE, n, `a${n}r${round}`) : await bareRun(stack, config.TASK_QUEUE, n, `b${n}r${round}`);
+          (side === 'agent' ? agentRuns : bareRuns).push({ wallMs: run.wallMs, stepsPerSecond: run.stepsPerSecond, cpuSeconds: meter.since() });
+          got[side] = run.stepsPerSecond;
+        }
+        ratios.push(round2(got.agent! / got.bare!));
+        process.stderr.write(`${n} agents, round ${round + 1}/${rounds}: ${got.agent} steps/s; bare ${got.bare} steps/s; ratio ${ratios.at(-1)}\n`);
+      }
+      const side = (runs: typeof agentRuns) => {
+        const cpuSeconds = addCpu(runs.map((r) => r.cpuSeconds));
+        return { stepsPerSecond: round(median(runs.map((r) => r.stepsPerSecond))), runs: runs.map((r) => ({ wallMs: r.wallMs, stepsPerSecond: r.stepsPerSecond })), cpuSeconds, cpuSecondsPer1000Steps: per1000(cpuSeconds, runs.length * n * steps) };
       };
-      process.stderr.write(`${n} agents: ${agent.stepsPerSecond} steps/s; bare ${bare.stepsPerSecond} steps/s; ratio ${ratio}\n`);
+      const agent = side(agentRuns);
+      const bare = side(bareRuns);
+      const ratio = round2(agent.stepsPerSecond / bare.stepsPerSecond);
+      out[String(n)] = { agents: n, stepsPerAgent: steps, rounds, agent, bare, ratio, roundRatios: ratios, ratioRange: [Math.min(...ratios), Math.max(...ratios)] };
+      process.stderr.write(`${n} agents: median ${agent.stepsPerSecond} steps/s; bare ${bare.stepsPerSecond} steps/s; ratio ${ratio} (rounds ${ratios.join(', ')})\n`);
     }
     // The same agents spawned through the API (each spawn answered with the agent's live state).
     const n = agentCounts[0]!;

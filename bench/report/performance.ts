@@ -90,7 +90,8 @@ export function throughputSection(results: Results): string[] {
   const add = (label: string, v: Json) => {
     const a = obj(v.agent);
     const b = obj(v.bare);
-    rows.push(`| ${label} | **${fmt(a.stepsPerSecond)}** | ${fmt(b.stepsPerSecond)} | **${fmt(v.ratio, 2)}×** | ${cpu(a.cpuSecondsPer1000Steps)} | ${cpu(b.cpuSecondsPer1000Steps)} |`);
+    const range = Array.isArray(v.ratioRange) ? `${fmt(v.ratioRange[0], 2)}–${fmt(v.ratioRange[1], 2)}× over ${fmt(v.rounds, 0)} rounds` : 'one round';
+    rows.push(`| ${label} | **${fmt(a.stepsPerSecond)}** | ${fmt(b.stepsPerSecond)} | **${fmt(v.ratio, 2)}×** | ${range} | ${cpu(a.cpuSecondsPer1000Steps)} | ${cpu(b.cpuSecondsPer1000Steps)} |`);
   };
   for (const [n, v] of Object.entries(obj(r.inProcess)).filter(([n]) => /^\d+$/.test(n))) add(`${n} agents, dev server`, obj(v));
   for (const [n, v] of Object.entries(obj(r.production)).filter(([k]) => /^\d+$/.test(k))) if (obj(v).agent) add(`${n} agents, ${String(obj(r.production).server)}`, obj(v));
@@ -99,10 +100,10 @@ export function throughputSection(results: Results): string[] {
   return [
     '## Throughput at saturation',
     '',
-    `N agents × 10 steps (scripted model, no latency, ${fmt(r.llmSlots, 0)} model slots so the slots never limit) against N bare workflows × 10 no-op activities, both started on the client (the agent's record written first), one in-process worker, alternating; steps/s from the first start to the last result. CPU seconds per 1,000 steps by process: *kernel* is this process (API, worker, client), *temporal* the server, *postgres* every backend (on the production server Temporal's own persistence is in it too).`,
+    `N agents × 10 steps (scripted model, no latency, ${fmt(r.llmSlots, 0)} model slots so the slots never limit) against N bare workflows × 10 no-op activities, both started on the client (the agent's record written first), one in-process worker; steps/s from the first start to the last result. Each size runs in rounds of alternating order (agent first, then bare first): a run leaves timers on the server that fire during the next, and one pair varies by ±10%, so the table gives the median of each side, their ratio and the range of the rounds' own ratios. CPU seconds per 1,000 steps by process, over all rounds: *kernel* is this process (API, worker, client), *temporal* the server, *postgres* every backend (on the production server Temporal's own persistence is in it too).`,
     '',
-    '| run | agent steps/s | bare steps/s | agent / bare | agent CPU s per 1,000 steps | bare CPU s per 1,000 steps |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| run | agent steps/s | bare steps/s | agent / bare | rounds | agent CPU s per 1,000 steps | bare CPU s per 1,000 steps |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     chart('throughput', 'Throughput: agent, bare Temporal and peers'),
