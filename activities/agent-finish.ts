@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, notInArray } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { closeAgentRecord } from '../db/agent-close';
 import { getAgentRecord } from '../db/agents';
@@ -18,14 +18,19 @@ import type { Spend } from '../kernel/cost/budget';
 export type FinishAgentInput = AgentResult & { runId: string; error: string | null; boundary?: { historyEventId: number; state: BoundaryState } };
 
 /** Builds the `finishAgent` activity: stores the outcome on the agent row and audits it (idempotent; a leftover run's report is ignored). */
-export function createFinishAgent(db: Db, pubsub: PubSub) {
+export function createFinishAgent(db: Db) {
   return async function finishAgent(input: FinishAgentInput): Promise<FinishedAgent> {
-    const row = await getAgentRecord(db, input.agentId);
+    // The row and, in the same statement, the head of the final answer (its page was written by the last step).
+    const [row] = await db
+      .select({ runId: agents.runId, answer: sql<string | null>`(select left(${contextPages.body}, ${ANSWER_PREVIEW_CHARS + 1}) from ${contextPages} where ${contextPages.id} = ${input.resultPageId ?? null})` })
+      .from(agents)
+      .where(eq(agents.id, input.agentId))
+      .limit(1);
     if (!row) throw ApplicationFailure.nonRetryable(`agent ${input.agentId} is not in the database`, 'AgentNotFound');
     // A run that is no longer the workflow's latest (it was reset) does not speak for the agent.
     if (row.runId && row.runId !== input.runId && !(await isLatestRun())) return { answer: null };
     if (input.boundary) await recordCheckpoint(db, { agentId: input.agentId, runId: input.runId, step: input.steps, historyEventId: input.boundary.historyEventId, state: input.boundary.state });
-    await closeAgentRecord(db, pubsub, {
+    await closeAgentRecord(db, {
       agentId: input.agentId,
       runId: input.runId,
       status: input.status,
@@ -36,7 +41,7 @@ export function createFinishAgent(db: Db, pubsub: PubSub) {
       resultPageId: input.resultPageId,
       closedBy: 'kernel',
     });
-    return { answer: input.resultPageId ? await answerPreview(db, input.resultPageId) : null };
+    return { answer: row.answer === null ? null : preview(row.answer) };
   };
 }
 
@@ -48,10 +53,9 @@ export interface FinishedAgent {
   answer: string | null;
 }
 
-async function answerPreview(db: Db, pageId: string): Promise<string | null> {
-  const [page] = await db.select({ body: contextPages.body }).from(contextPages).where(eq(contextPages.id, pageId));
-  if (!page) return null;
-  return page.body.length > ANSWER_PREVIEW_CHARS ? `${page.body.slice(0, ANSWER_PREVIEW_CHARS - 1)}…` : page.body;
+/** The preview of an answer from its first {@link ANSWER_PREVIEW_CHARS} + 1 characters. */
+function preview(head: string): string {
+  return head.length > ANSWER_PREVIEW_CHARS ? `${head.slice(0, ANSWER_PREVIEW_CHARS - 1)}…` : head;
 }
 
 /** What a hold looks like on the agent's row. */

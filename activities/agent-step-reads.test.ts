@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from '
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { and, eq } from 'drizzle-orm';
 import { createAgentRecord } from '../db/agents';
-import { agents, contextPages } from '../db/schema';
+import { agentEvents, agents, auditLog, contextPages } from '../db/schema';
+import { verifyAuditChain } from '../db/audit';
+import { createFinishAgent, type FinishAgentInput } from './agent-finish';
 import { candidatePages } from '../db/retrieval';
 import { readPromptPages } from '../db/pages';
 import { scopeOf } from '../db/scope';
@@ -58,6 +60,34 @@ describe('a step’s statements (Postgres)', () => {
     for (let n = 4; n <= 9; n++) await new MockActivityEnvironment().run(step, { agentId: 'reads-1', step: n, model: 'scripted:12', maxTokens: 64, budget: BUDGET, spent: ZERO_SPEND, borrowed: ZERO_SPEND });
     const [input] = await database.db.select().from(contextPages).where(and(eq(contextPages.agentId, 'reads-1'), eq(contextPages.step, 0)));
     expect(input).toMatchObject({ lastAccessStep: 8, accessCount: 1 });
+  });
+
+  test('finishing an agent is eight statements: its row with the answer’s head, the checkpoint, and one transaction (close, audit)', async () => {
+    const spec = spawnAgentSchema.parse({ name: 'finish', role: 'r', goal: 'g', input: 'the input' });
+    await createAgentRecord(database.db, 'finish-1', { ...spec, model: 'scripted:1' });
+    const step = createLlmStep({ db: database.db, pubsub: database.pubsub, providerFor: () => new ScriptedModel(1), tools: builtinTools(), guard: createProviderGuard(), pressure: { warn: 0.7, flush: 1 } });
+    const reply = (await new MockActivityEnvironment().run(step, { agentId: 'finish-1', step: 1, model: 'scripted:1', maxTokens: 64, budget: BUDGET, spent: ZERO_SPEND, borrowed: ZERO_SPEND })) as LlmStepResult;
+    const [row] = await database.db.select().from(agents).where(eq(agents.id, 'finish-1'));
+    const usage = { promptTokens: 10, completionTokens: 5, costUsd: 0 };
+    sent = [];
+    const input: FinishAgentInput = {
+      agentId: 'finish-1', status: 'completed', exitReason: 'final_answer', steps: 1, resultPageId: reply.page.id, usage, runId: row!.runId!, error: null,
+      boundary: { historyEventId: 12, state: { status: 'completed', priority: 5, usage, budget: BUDGET } },
+    };
+    const finished = await new MockActivityEnvironment().run(createFinishAgent(database.db), input);
+    expect(finished).toEqual({ answer: expect.stringContaining('Final answer (step 1/1)') });
+    // select (row + answer), insert checkpoint, begin, close (update, leases, reservations, event, NOTIFY), audit lock, audit read, audit insert, commit
+    expect(sent.filter((q) => !q.includes('pg_catalog'))).toHaveLength(8);
+    const [closed] = await database.db.select().from(agents).where(eq(agents.id, 'finish-1'));
+    expect(closed).toMatchObject({ status: 'completed', exitReason: 'final_answer', step: 1, promptTokens: 10 });
+    const events = await database.db.select().from(agentEvents).where(eq(agentEvents.agentId, 'finish-1'));
+    expect(events.map((e) => e.kind)).toEqual(['step.started', 'token', 'step.completed', 'agent.finished']);
+    expect(await verifyAuditChain(database.db)).toBeNull();
+    // Finishing again (a retried activity) changes nothing and appends nothing.
+    const audits = (await database.db.select().from(auditLog)).length;
+    await new MockActivityEnvironment().run(createFinishAgent(database.db), { ...input, boundary: undefined });
+    expect((await database.db.select().from(auditLog)).length).toBe(audits);
+    expect((await database.db.select().from(agentEvents).where(eq(agentEvents.agentId, 'finish-1'))).length).toBe(4);
   });
 
   test('the prompt reads a page’s tool-call fields, never the rest of its meta; a reply’s metrics (which grow with the window) are stored apart', async () => {

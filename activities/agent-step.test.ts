@@ -113,7 +113,7 @@ describe('fenced writes', () => {
 
   test('a step whose agent is killed while the model answers writes no reply, no event, no status — only the bill, once, marked killed', async () => {
     await agent('killed-1');
-    const err = await run(meanwhile(() => startedSeen('killed-1').then(() => closeAgentRecord(database.db, database.pubsub, { agentId: 'killed-1', runId: 'dev', status: 'terminated', exitReason: 'killed', error: 'killed', closedBy: 'kernel' })).then(() => undefined)), 'killed-1').catch((e: unknown) => e);
+    const err = await run(meanwhile(() => startedSeen('killed-1').then(() => closeAgentRecord(database.db, { agentId: 'killed-1', runId: 'dev', status: 'terminated', exitReason: 'killed', error: 'killed', closedBy: 'kernel' })).then(() => undefined)), 'killed-1').catch((e: unknown) => e);
     expect((err as { type?: string }).type).toBe('AgentFinished');
     const pages = await database.db.select().from(contextPages).where(eq(contextPages.agentId, 'killed-1'));
     expect(pages.filter((p) => p.purpose === 'reply')).toEqual([]);
@@ -137,7 +137,7 @@ describe('fenced writes', () => {
 
   test('a terminal agent is not claimed: the model is never called', async () => {
     await agent('done-1');
-    await closeAgentRecord(database.db, database.pubsub, { agentId: 'done-1', runId: '00000000-0000-0000-0000-000000000000', status: 'completed', exitReason: 'final_answer', error: null, closedBy: 'kernel' });
+    await closeAgentRecord(database.db, { agentId: 'done-1', runId: '00000000-0000-0000-0000-000000000000', status: 'completed', exitReason: 'final_answer', error: null, closedBy: 'kernel' });
     let called = false;
     const err = await run(meanwhile(async () => {
       called = true;

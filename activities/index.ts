@@ -62,7 +62,7 @@ export function createActivities(deps: ActivityDeps) {
     // These wait out a database outage inside their attempt (each is idempotent), like the step does.
     placeAgent: waitingForDatabase(createPlaceAgent({ ...deps, gpuLeaseMs })),
     runTool: waitingForDatabase(createRunTool({ ...deps, tools })),
-    finishAgent: waitingForDatabase(createFinishAgent(deps.db, deps.pubsub)),
+    finishAgent: waitingForDatabase(createFinishAgent(deps.db)),
     recordHold: waitingForDatabase(createRecordHold(deps.db, deps.pubsub)),
     ...createCrewActivities({ db: deps.db, pubsub: deps.pubsub, tools, taskQueue: deps.taskQueue, defaultModel: deps.defaultModel ?? 'scripted', agingIntervalMs: deps.agingIntervalMs ?? 30_000, limits: deps.limits }),
     ...createMemorySweep(deps.db),

@@ -72,7 +72,7 @@ export async function reconcileAgent(deps: ControlDeps, row: AgentRow): Promise<
     closure = { runId: row.runId ?? 'none', status: 'failed', exitReason: 'error', error: 'its workflow was never started, or no longer exists in Temporal' };
   }
   if (!closure) return row;
-  const closed = await closeAgentRecord(deps.db, deps.pubsub, { ...closure, agentId: row.id, closedBy: 'temporal' });
+  const closed = await closeAgentRecord(deps.db, { ...closure, agentId: row.id, closedBy: 'temporal' });
   if (closed) deps.logger.info({ agentId: row.id, status: closure.status, exitReason: closure.exitReason }, 'agent closed outside the kernel; its record now says so');
   return (await getAgentRecord(deps.db, row.id)) ?? row;
 }

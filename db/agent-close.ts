@@ -1,12 +1,11 @@
-import { and, eq, gt, notInArray, sql } from 'drizzle-orm';
-import { isTerminal, TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
+import { and, eq, gt, sql } from 'drizzle-orm';
+import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { Spend } from '../kernel/cost/budget';
-import { appendAudit } from './audit';
+import { appendAuditIn } from './audit';
 import type { Db } from './client';
 import { EVENTS_CHANNEL } from './events';
-import { releaseLeases } from './leases';
-import type { PubSub } from './notify';
-import { agentEvents, agents, contextPages, usageLedger } from './schema';
+import { rowsOf } from './raw-rows';
+import { agentEvents, agents, contextPages, leases, usageLedger } from './schema';
 
 /** How an agent's run ended, as the kernel records it. */
 export interface Closing {
@@ -25,40 +24,38 @@ export interface Closing {
 
 /**
  * Records an agent's end in one transaction holding its row: the terminal state, its GPU leases
- * released, the `agent.finished` event (after which no fenced write of the agent can commit) and the
- * audit entry (one per run). A row that is already terminal is left alone. Returns whether it closed.
+ * released, its cost reservations dropped, the `agent.finished` event (after which no fenced write of
+ * the agent can commit) with the NOTIFY for event streams — one statement — and the audit entry (one
+ * per run). A row that is already terminal is left alone. Returns whether it closed.
  */
-export async function closeAgentRecord(db: Db, pubsub: PubSub, c: Closing): Promise<boolean> {
-  const closed = await db.transaction(async (tx) => {
-    const [row] = await tx.select({ status: agents.status, step: agents.step }).from(agents).where(eq(agents.id, c.agentId)).for('update');
-    if (!row || isTerminal(row.status)) return false;
-    const step = c.step ?? row.step;
-    await tx
-      .update(agents)
-      .set({
-        status: c.status,
-        step,
-        exitReason: c.exitReason,
-        error: c.error || null,
-        runId: c.runId,
-        hold: null,
-        holdDetail: null,
-        pendingApproval: null,
-        finishedAt: new Date(),
-        updatedAt: new Date(),
-        ...(c.resultPageId !== undefined ? { resultPageId: c.resultPageId } : {}),
-        ...(c.usage ? { promptTokens: c.usage.promptTokens, completionTokens: c.usage.completionTokens, costUsd: c.usage.costUsd } : {}),
-      })
-      .where(and(eq(agents.id, c.agentId), notInArray(agents.status, [...TERMINAL_STATUSES])));
+export async function closeAgentRecord(db: Db, c: Closing): Promise<boolean> {
+  const terminal = sql.join(TERMINAL_STATUSES.map((s) => sql`${s}`), sql`, `);
+  const result = sql`${c.resultPageId !== undefined ? sql`, result_page_id = ${c.resultPageId}` : sql``}`;
+  const usage = c.usage ? sql`, prompt_tokens = ${c.usage.promptTokens}, completion_tokens = ${c.usage.completionTokens}, cost_usd = ${c.usage.costUsd}` : sql``;
+  const finished = JSON.stringify({ status: c.status, exitReason: c.exitReason, closedBy: c.closedBy });
+  return db.transaction(async (tx) => {
+    // The update takes the row lock (and re-checks the status after any writer that held it).
+    const [row] = rowsOf<{ step: number | null }>(await tx.execute(sql`
+      with closed as (
+        update ${agents} set status = ${c.status}, step = coalesce(${c.step ?? null}::int, step), exit_reason = ${c.exitReason}, error = ${c.error || null},
+          run_id = ${c.runId}, hold = null, hold_detail = null, pending_approval = null, finished_at = now(), updated_at = now()${result}${usage}
+        where id = ${c.agentId} and status not in (${terminal})
+        returning id, step
+      ), freed as (
+        delete from ${leases} where holder = ${c.agentId} and exists (select 1 from closed)
+      ), unreserved as (
+        delete from ${usageLedger} where agent_id = ${c.agentId} and state = 'reserved' and exists (select 1 from closed)
+      ), event as (
+        insert into ${agentEvents} (agent_id, step, kind, data) select id, step, 'agent.finished', ${finished}::jsonb from closed
+        returning agent_id
+      )
+      select (select step from closed) as step, (select count(*) from (select pg_notify(${EVENTS_CHANNEL}, agent_id) from event) n)::int as notified`));
+    if (row?.step === null || row?.step === undefined) return false;
+    const step = Number(row.step);
     // A step that committed after the kill was requested but before this close (the cancellation had
     // not reached it yet) is a killed step's too: its reply leaves the agent's view and its bill is marked.
     if (c.status === 'terminated') await discardStepsAfter(tx, c.agentId, step);
-    // Completion, failure or kill frees whatever the agent reserved: its GPU, and the cost estimates of
-    // calls it had in flight (a call that still finishes is billed as a killed step's, not reconciled).
-    await releaseLeases(tx, c.agentId);
-    await tx.delete(usageLedger).where(and(eq(usageLedger.agentId, c.agentId), eq(usageLedger.state, 'reserved')));
-    await tx.insert(agentEvents).values({ agentId: c.agentId, step, kind: 'agent.finished', data: { status: c.status, exitReason: c.exitReason, closedBy: c.closedBy } });
-    await appendAudit(tx, {
+    await appendAuditIn(tx, {
       actor: c.closedBy,
       action: `agent.${c.status}`,
       subject: c.agentId,
@@ -67,8 +64,6 @@ export async function closeAgentRecord(db: Db, pubsub: PubSub, c: Closing): Prom
     });
     return true;
   });
-  if (closed) await pubsub.notify(EVENTS_CHANNEL, c.agentId);
-  return closed;
 }
 
 /** Retires the replies of steps after `step` and marks their bills as a killed step's (once). */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { desc, eq, gt, sql } from 'drizzle-orm';
+import { gt, sql } from 'drizzle-orm';
 import { canonicalJson } from '../kernel/canonical-json';
 import type { Db } from './client';
+import { rowsOf } from './raw-rows';
 import { auditLog } from './schema';
 
 /** One audit event to append. */
@@ -26,19 +27,27 @@ export function auditHash(prevHash: string, entry: Required<Omit<AuditEntry, 'id
     .digest('hex');
 }
 
-/** Appends an event to the hash-chained, append-only audit log (idempotent by key). */
+/** Appends an event to the hash-chained, append-only audit log (idempotent by key), in a transaction of its own. */
 export async function appendAudit(db: Db, entry: AuditEntry): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
-    const seen = await tx.select({ seq: auditLog.seq }).from(auditLog).where(eq(auditLog.idempotencyKey, entry.idempotencyKey)).limit(1);
-    if (seen.length > 0) return;
-    const last = await tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
-    const prevHash = last[0]?.hash ?? GENESIS;
-    const at = new Date();
-    const data = entry.data ?? {};
-    const hash = auditHash(prevHash, { at: at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, data });
-    await tx.insert(auditLog).values({ at, actor: entry.actor, action: entry.action, subject: entry.subject, data, idempotencyKey: entry.idempotencyKey, prevHash, hash });
-  });
+  await db.transaction((tx) => appendAuditIn(tx, entry));
+}
+
+/**
+ * {@link appendAudit} inside the caller's transaction `tx` (no savepoint): the chain's lock is held
+ * until that transaction ends, so the entry commits (or not) with what it records.
+ */
+export async function appendAuditIn(tx: Db, entry: AuditEntry): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
+  // Under the lock, in one statement: whether the key was appended before, and the chain's last hash.
+  const [row] = rowsOf<{ seen: boolean; last: string | null }>(await tx.execute(sql`
+    select exists (select 1 from ${auditLog} where ${auditLog.idempotencyKey} = ${entry.idempotencyKey}) as seen,
+      (select ${auditLog.hash} from ${auditLog} order by ${auditLog.seq} desc limit 1) as last`));
+  if (row?.seen) return;
+  const prevHash = row?.last ?? GENESIS;
+  const at = new Date();
+  const data = entry.data ?? {};
+  const hash = auditHash(prevHash, { at: at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, data });
+  await tx.insert(auditLog).values({ at, actor: entry.actor, action: entry.action, subject: entry.subject, data, idempotencyKey: entry.idempotencyKey, prevHash, hash });
 }
 
 /** What a walk of the whole chain found: rows checked and the first broken one (null when intact). */

@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Budget, Spend } from '../kernel/cost/budget';
 import type { Db } from './client';
 import { agents, checkpoints, contextPages } from './schema';
@@ -20,15 +20,23 @@ export type CheckpointRow = typeof checkpoints.$inferSelect;
  * agent's own pages up to the step, so the page table never travels through workflow history.
  */
 export async function recordCheckpoint(db: Db, at: { agentId: string; runId: string; step: number; historyEventId: number; state: BoundaryState }): Promise<void> {
-  const pages = await db
-    .select({ id: contextPages.id, tokens: contextPages.tokens, kind: contextPages.kind })
-    .from(contextPages)
-    .where(and(eq(contextPages.agentId, at.agentId), lte(contextPages.step, at.step), eq(contextPages.retired, false)))
-    .orderBy(asc(contextPages.step), asc(contextPages.id));
-  await db
-    .insert(checkpoints)
-    .values({ id: `${at.agentId}@${at.step}.${at.runId.slice(0, 8)}`, agentId: at.agentId, step: at.step, runId: at.runId, branch: sql`(select ${agents.branch} from ${agents} where ${agents.id} = ${at.agentId})`, historyEventId: at.historyEventId, state: { ...at.state, step: at.step, pages } })
-    .onConflictDoNothing();
+  await db.execute(sql`
+    insert into ${checkpoints} (id, agent_id, step, run_id, branch, history_event_id, state)
+    select ${checkpointId(at.agentId, at.step, at.runId)}, a.id, ${at.step}, ${at.runId}, a.branch, ${at.historyEventId}, ${checkpointState(at.agentId, at.step, at.state)}
+    from ${agents} a where a.id = ${at.agentId}
+    on conflict do nothing`);
+}
+
+/** A checkpoint's id: the agent, the step and the run (one per run and boundary). */
+export function checkpointId(agentId: string, step: number, runId: string): string {
+  return `${agentId}@${step}.${runId.slice(0, 8)}`;
+}
+
+/** A checkpoint's state as SQL: the small state, and the page table derived in Postgres (the agent's live pages up to the step). */
+export function checkpointState(agentId: string, step: number, state: BoundaryState): SQL {
+  return sql`${JSON.stringify({ ...state, step })}::jsonb || jsonb_build_object('pages', coalesce((
+    select jsonb_agg(jsonb_build_object('id', p.id, 'tokens', p.tokens, 'kind', p.kind) order by p.step, p.id)
+    from ${contextPages} p where p.agent_id = ${agentId} and p.step <= ${step} and not p.retired), '[]'::jsonb))`;
 }
 
 /** An agent's checkpoints, oldest first. */

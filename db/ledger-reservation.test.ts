@@ -72,7 +72,7 @@ describe('reservations against a tenant’s daily cap (a real Postgres, a pool o
     await bill(database.db, { agentId: a!, branch: 0, step: 1, part: 'reply', tenant: 'dune', model: 'scripted', promptTokens: 10, completionTokens: 5, costUsd: 0.1 });
     expect((await reserveSpend(database.db, { ...call('dune', a!), step: 2 }, 5, today)).ok).toBe(true);
     expect(await tenantSpendSince(database.db, 'dune', today)).toBeCloseTo(0.7, 9);
-    expect(await closeAgentRecord(database.db, database.pubsub, { agentId: a!, runId: 'r', status: 'terminated', exitReason: 'killed', error: null, step: 1, closedBy: 'kernel' })).toBe(true);
+    expect(await closeAgentRecord(database.db, { agentId: a!, runId: 'r', status: 'terminated', exitReason: 'killed', error: null, step: 1, closedBy: 'kernel' })).toBe(true);
     expect(await tenantSpendSince(database.db, 'dune', today)).toBeCloseTo(0.1, 9);
     expect(await rowOf(a!)).toMatchObject({ state: 'billed', costUsd: 0.1 });
   });

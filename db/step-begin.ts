@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { TERMINAL_STATUSES } from '../kernel/agent/lifecycle';
 import type { AgentRow } from './agents';
-import type { BoundaryState } from './checkpoints';
+import { checkpointId, checkpointState, type BoundaryState } from './checkpoints';
 import type { Db } from './client';
 import type { PageRow } from './pages';
 import { rowFromRaw, rowsOf } from './raw-rows';
@@ -49,10 +49,7 @@ export async function beginStep(db: Db, req: StepStartRequest): Promise<StepStar
   const checkpoint = req.boundary
     ? sql`, cp as (
         insert into ${checkpoints} (id, agent_id, step, run_id, branch, history_event_id, state)
-        select ${`${req.agentId}@${at}.${req.runId.slice(0, 8)}`}, claimed.id, ${at}, ${req.runId}, claimed.branch, ${req.boundary.historyEventId},
-          ${JSON.stringify({ ...req.boundary.state, step: at })}::jsonb || jsonb_build_object('pages', coalesce((
-            select jsonb_agg(jsonb_build_object('id', p.id, 'tokens', p.tokens, 'kind', p.kind) order by p.step, p.id)
-            from ${contextPages} p where p.agent_id = ${req.agentId} and p.step <= ${at} and not p.retired), '[]'::jsonb))
+        select ${checkpointId(req.agentId, at, req.runId)}, claimed.id, ${at}, ${req.runId}, claimed.branch, ${req.boundary.historyEventId}, ${checkpointState(req.agentId, at, req.boundary.state)}
         from claimed
         on conflict do nothing)`
     : sql``;
