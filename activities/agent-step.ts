@@ -8,7 +8,7 @@ import { EVENTS_CHANNEL, type AgentEvent } from '../db/events';
 import { findPage, toPageRef, writePage, type PageRow } from '../db/pages';
 import { scopeOf } from '../db/scope';
 import { recordCheckpoint, type BoundaryState } from '../db/checkpoints';
-import { appendAudit } from '../db/audit';
+import { appendAuditIn } from '../db/audit';
 import type { VectorRetrieval } from '../db/retrieval';
 import { buildContext, gatherContext, type GatherRequest, type PressureThresholds, type Summariser } from './context/build-context';
 import { IdentityHints, type AgentIdentityRow } from './identity-hints';
@@ -384,7 +384,7 @@ export function createLlmStep(deps: LlmStepDeps) {
       if (firstWrite) await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'step.completed', data: completed });
       if (overBudget) {
         await tx.insert(agentEvents).values({ agentId: input.agentId, step: input.step, kind: 'budget.overshoot', data: { ...overBudget, budget: input.budget } });
-        await appendAudit(tx, { actor: 'kernel', action: 'budget.overshoot', subject: input.agentId, data: { step: input.step, ...overBudget, budget: input.budget, billed: replyUsage }, idempotencyKey: `budget.overshoot:${input.agentId}:${agent.branch}:${input.step}` });
+        await appendAuditIn(tx, { actor: 'kernel', action: 'budget.overshoot', subject: input.agentId, data: { step: input.step, ...overBudget, budget: input.budget, billed: replyUsage }, idempotencyKey: `budget.overshoot:${input.agentId}:${agent.branch}:${input.step}` });
       }
       return written;
     });

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { appendAudit } from '../db/audit';
+import { appendAudit, appendAuditIn } from '../db/audit';
 import { crewRunNodes, getCrew, specOf, type CrewNodeRow, type CrewRow } from '../db/crews';
 import { crewNodes, crews } from '../db/schema';
 import { slugify } from '../kernel/agent/spawn';
@@ -71,7 +71,7 @@ export async function prepareCrew(deps: Pick<ControlDeps, 'db' | 'tools'>, spec:
     await tx.insert(crews).values({ id, name: spec.name, tenant: spec.tenant, spec, kind: origin.kind ?? 'crew', forkOf: origin.forkOf ?? null, parentAgentId: origin.parentAgentId ?? null, status: 'running' });
     await tx.insert(crewNodes).values(spec.nodes.map((n) => ({ crewId: id, run: 1, nodeId: n.id, kind: n.kind, status: 'pending' })));
     if (reuse) await copyReused(tx, reuse, id, 1);
-    await appendAudit(tx, { actor: origin.actor ?? 'api', action: origin.forkOf ? 'crew.forked' : 'crew.created', subject: id, data: { name: spec.name, tenant: spec.tenant, nodes: spec.nodes.length, kind: origin.kind ?? 'crew', forkOf: origin.forkOf ?? null, parentAgentId: origin.parentAgentId ?? null }, idempotencyKey: `crew.create:${id}` });
+    await appendAuditIn(tx, { actor: origin.actor ?? 'api', action: origin.forkOf ? 'crew.forked' : 'crew.created', subject: id, data: { name: spec.name, tenant: spec.tenant, nodes: spec.nodes.length, kind: origin.kind ?? 'crew', forkOf: origin.forkOf ?? null, parentAgentId: origin.parentAgentId ?? null }, idempotencyKey: `crew.create:${id}` });
   });
   return input;
 }
@@ -166,7 +166,7 @@ export async function retryCrewNode(deps: ControlDeps, id: string, node: string,
     if (updated.length === 0) throw new KernelError('conflict', `crew ${id} was retried by someone else meanwhile`);
     await tx.insert(crewNodes).values(spec.nodes.map((n) => ({ crewId: id, run, nodeId: n.id, kind: n.kind, status: 'pending' })));
     await copyReused(tx, reuse, id, run);
-    await appendAudit(tx, { actor, action: 'crew.retried', subject: id, data: { node, run, reused: Object.keys(reuse.statuses) }, idempotencyKey: `crew.retry:${id}:${run}` });
+    await appendAuditIn(tx, { actor, action: 'crew.retried', subject: id, data: { node, run, reused: Object.keys(reuse.statuses) }, idempotencyKey: `crew.retry:${id}:${run}` });
   });
   await startCrewRun(deps, { crewId: id, run, tenant: crew.tenant, plan: checkCrew(deps, spec), budget: spec.budget, reused: reuse.statuses, reusedSpend: reuse.spend }, spec);
   return { crewId: id, run, rerun: [...downstreamOf(spec, node)] };

@@ -1,5 +1,5 @@
 import { refuseOverLiveCap } from '../db/agents';
-import { appendAudit } from '../db/audit';
+import { appendAuditIn } from '../db/audit';
 import { getCheckpoint } from '../db/checkpoints';
 import { toPageRef, writePage } from '../db/pages';
 import type { ForkOrigin } from '../db/scope';
@@ -65,7 +65,7 @@ export async function forkAgent(deps: ControlDeps, parentId: string, req: ForkRe
     });
     const own: PageRef[] = [];
     if (req.input) own.push(toPageRef(await writePage(tx, { agentId: id, step, purpose: 'input', kind: 'message', role: 'user', body: req.input, importance: 1, pinned: true })));
-    await appendAudit(tx, { actor, action: 'agent.forked', subject: id, data: { from: parent.id, step, checkpointId: req.checkpointId ?? null }, idempotencyKey: `agent.fork:${id}` });
+    await appendAuditIn(tx, { actor, action: 'agent.forked', subject: id, data: { from: parent.id, step, checkpointId: req.checkpointId ?? null }, idempotencyKey: `agent.fork:${id}` });
     return own;
   });
   const constraints = definition.constraints;

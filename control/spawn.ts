@@ -1,5 +1,5 @@
 import { createAgentRecord, getAgentRecord, isCrewOwner, refuseOverLiveCap, updateAgentRecord } from '../db/agents';
-import { appendAudit } from '../db/audit';
+import { appendAuditIn } from '../db/audit';
 import { findPage, toPageRef } from '../db/pages';
 import { agentRunInput } from '../kernel/agent/run-input';
 import type { AgentRunInput } from '../kernel/agent/state';
@@ -61,7 +61,7 @@ export async function prepareAgent(deps: PrepareDeps, spec: SpawnAgent, options:
     : await deps.db.transaction(async (tx) => {
         await refuseOverLiveCap(tx, spec.tenant, deps.limits?.tenantLiveAgentCap);
         const created = await createAgentRecord(tx, id, { ...spec, model }, options.crewId);
-        await appendAudit(tx, { actor: options.actor ?? 'api', action: 'agent.spawned', subject: id, data: { name: spec.name, model, tenant: spec.tenant, parentId: spec.parentId ?? null, crewId: options.crewId ?? null }, idempotencyKey: `agent.spawn:${id}` });
+        await appendAuditIn(tx, { actor: options.actor ?? 'api', action: 'agent.spawned', subject: id, data: { name: spec.name, model, tenant: spec.tenant, parentId: spec.parentId ?? null, crewId: options.crewId ?? null }, idempotencyKey: `agent.spawn:${id}` });
         return created.input;
       });
   if (!input) throw new KernelError('internal', `agent ${id} exists without its input page`);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { isTerminal } from '../kernel/agent/lifecycle';
 import { KernelError } from '../kernel/errors';
-import { appendAudit } from './audit';
+import { appendAuditIn } from './audit';
 import type { Db } from './client';
 import { rowsOf } from './raw-rows';
 import { agentEvents, agents, checkpoints, contextPages, memories, toolCalls } from './schema';
@@ -52,7 +52,7 @@ export async function eraseAgent(db: Db, agentId: string, actor: string, reason:
       .where(eq(agents.id, agentId));
     const erasure: Erasure = { agentId, pages: pages.length, checkpoints: cps.length, events: events.length, toolCalls: calls.length, memories: mems.length, forksCopied, alreadyErased: false, workflowId: row.workflowId };
     const { alreadyErased: _a, workflowId: _w, ...counts } = erasure;
-    await appendAudit(tx, { actor, action: 'agent.deleted', subject: agentId, data: { ...counts, reason }, idempotencyKey: `agent.deleted:${agentId}` });
+    await appendAuditIn(tx, { actor, action: 'agent.deleted', subject: agentId, data: { ...counts, reason }, idempotencyKey: `agent.deleted:${agentId}` });
     return erasure;
   });
 }

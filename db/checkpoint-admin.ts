@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { LIVE_STATUSES } from '../kernel/agent/lifecycle';
-import { appendAudit } from './audit';
+import { appendAuditIn } from './audit';
 import type { Db } from './client';
 import { agents, checkpoints } from './schema';
 
@@ -9,7 +9,7 @@ export async function deleteCheckpoint(db: Db, agentId: string, id: string, acto
   return db.transaction(async (tx) => {
     const gone = await tx.delete(checkpoints).where(and(eq(checkpoints.agentId, agentId), eq(checkpoints.id, id))).returning({ step: checkpoints.step });
     if (!gone.length) return false;
-    await appendAudit(tx, { actor, action: 'checkpoint.deleted', subject: agentId, data: { checkpointId: id, step: gone[0]!.step }, idempotencyKey: `checkpoint.deleted:${id}` });
+    await appendAuditIn(tx, { actor, action: 'checkpoint.deleted', subject: agentId, data: { checkpointId: id, step: gone[0]!.step }, idempotencyKey: `checkpoint.deleted:${id}` });
     return true;
   });
 }
@@ -21,7 +21,7 @@ export async function tagCheckpoint(db: Db, agentId: string, id: string, tags: r
     const [row] = await tx.select({ tags: checkpoints.tags }).from(checkpoints).where(and(eq(checkpoints.agentId, agentId), eq(checkpoints.id, id))).for('update');
     if (!row) return undefined;
     await tx.update(checkpoints).set({ tags: next }).where(eq(checkpoints.id, id));
-    await appendAudit(tx, { actor, action: 'checkpoint.tagged', subject: agentId, data: { checkpointId: id, from: row.tags, to: next }, idempotencyKey: `checkpoint.tagged:${id}:${Date.now()}:${next.join(',')}` });
+    await appendAuditIn(tx, { actor, action: 'checkpoint.tagged', subject: agentId, data: { checkpointId: id, from: row.tags, to: next }, idempotencyKey: `checkpoint.tagged:${id}:${Date.now()}:${next.join(',')}` });
     return next;
   });
 }

@@ -1,6 +1,6 @@
 import { desc, sql } from 'drizzle-orm';
 import { isSecretKey } from '../kernel/config';
-import { appendAudit } from './audit';
+import { appendAuditIn } from './audit';
 import type { Db } from './client';
 import { configVersions } from './schema';
 
@@ -34,7 +34,7 @@ export async function publishConfigVersion(db: Db, values: Record<string, string
     const diff = configDiff(latest?.values ?? {}, values);
     if (latest && Object.keys(diff).length === 0) return undefined;
     const [row] = await tx.insert(configVersions).values({ values, source, createdBy }).returning({ version: configVersions.version });
-    await appendAudit(tx, { actor: createdBy, action: 'config.changed', subject: `config:${row!.version}`, data: { source, diff }, idempotencyKey: `config.changed:${row!.version}` });
+    await appendAuditIn(tx, { actor: createdBy, action: 'config.changed', subject: `config:${row!.version}`, data: { source, diff }, idempotencyKey: `config.changed:${row!.version}` });
     return row!.version;
   });
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { DEFAULT_SHORT_MEMORY_TTL_MS } from '../kernel/agent/spawn';
 import { orTsQuery } from '../kernel/paging/fts-query';
-import { appendAudit } from './audit';
+import { appendAuditIn } from './audit';
 import type { Db } from './client';
 import { writePage } from './pages';
 import { agents, contextPages, memories } from './schema';
@@ -108,7 +108,7 @@ export async function correctMemory(db: Db, id: string, fb: { mode: 'replace' | 
     const row = await createMemory(tx, old.agentId, enteringStep(owner ?? { step: 0 }), { scope: old.scope as MemoryScope, key: old.key, content }, old);
     await tx.update(contextPages).set({ retired: true }).where(and(eq(contextPages.agentId, old.agentId), eq(contextPages.purpose, `memory:${old.id}`)));
     // The versions hold the contents; the audit log holds that it changed (hashes, never the text, so a deletion can reach every copy).
-    await appendAudit(tx, { actor: fb.actor, action: 'memory.corrected', subject: id, data: { mode: fb.mode, reason: fb.reason ?? null, beforeSha256: sha256(old.content), afterSha256: sha256(content), newVersion: row.id }, idempotencyKey: `memory.corrected:${id}` });
+    await appendAuditIn(tx, { actor: fb.actor, action: 'memory.corrected', subject: id, data: { mode: fb.mode, reason: fb.reason ?? null, beforeSha256: sha256(old.content), afterSha256: sha256(content), newVersion: row.id }, idempotencyKey: `memory.corrected:${id}` });
     return row;
   });
 }
@@ -147,7 +147,7 @@ export async function deleteMemory(db: Db, id: string, actor: string): Promise<{
     const pages = owners.length ? await tx.delete(contextPages).where(and(inArray(contextPages.agentId, owners), inArray(contextPages.purpose, ids.map((m) => `memory:${m}`)))).returning({ id: contextPages.id }) : [];
     await tx.update(memories).set({ supersedesId: null }).where(inArray(memories.id, ids));
     await tx.delete(memories).where(inArray(memories.id, ids));
-    await appendAudit(tx, { actor, action: 'memory.deleted', subject: id, data: { versions: ids.length, pages: pages.length, owners }, idempotencyKey: `memory.deleted:${id}` });
+    await appendAuditIn(tx, { actor, action: 'memory.deleted', subject: id, data: { versions: ids.length, pages: pages.length, owners }, idempotencyKey: `memory.deleted:${id}` });
     return { versions: ids.length, pages: pages.length };
   });
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { appendAudit } from './audit';
+import { appendAuditIn } from './audit';
 import type { Db } from './client';
 import { retentionPolicies } from './schema';
 
@@ -27,7 +27,7 @@ export async function setRetention(db: Db, tenant: string, policy: { finishedAge
       .onConflictDoUpdate({ target: retentionPolicies.tenant, set: { ...policy, updatedBy: actor, updatedAt: new Date() } })
       .returning();
     const from = before ? { finishedAgentDays: before.finishedAgentDays, checkpointDays: before.checkpointDays } : null;
-    await appendAudit(tx, { actor, action: 'retention.set', subject: tenant, data: { from, to: policy }, idempotencyKey: `retention.set:${tenant}:${row!.updatedAt.toISOString()}` });
+    await appendAuditIn(tx, { actor, action: 'retention.set', subject: tenant, data: { from, to: policy }, idempotencyKey: `retention.set:${tenant}:${row!.updatedAt.toISOString()}` });
     return row!;
   });
 }

@@ -46,7 +46,7 @@ describe('hard budgets', () => {
     const a = await suite.agents.spawn({ name: 'taught', model: 'openai:overbiller', constraints: { maxTotalTokens: 1_000 } });
     await suite.agents.settle(a.id);
     const [reply] = await db().select().from(contextPages).where(and(eq(contextPages.agentId, a.id), eq(contextPages.purpose, 'reply')));
-    const counted = (reply!.meta as { metrics: { promptTokens: number } }).metrics.promptTokens;
+    const counted = (reply!.stepMetrics as { metrics: { promptTokens: number } }).metrics.promptTokens;
     // The cap is what is left after the prompt reserved at our count × the learned ratio.
     expect(maxTokensSent('overbiller').at(-1)).toBe(1_000 - Math.ceil(counted * ratio));
   });
