@@ -78,6 +78,12 @@ describe('a diamond crew', () => {
     const child = await suite.stack.client.workflow.getHandle(node(crew, 'pro').agentId!).describe();
     expect(child.raw.workflowExecutionInfo?.parentExecution?.workflowId).toBe(crew.id);
     expect(child.typedSearchAttributes.get(CREW_ID)).toBe(crew.id);
+    // Its workflow tasks are matched by its priority and tenant, as an agent the API started.
+    const { events } = await suite.stack.client.workflow.getHandle(node(crew, 'pro').agentId!).fetchHistory();
+    const started = events?.[0]?.workflowExecutionStartedEventAttributes;
+    const firstStep = events?.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'llmStep')?.activityTaskScheduledEventAttributes;
+    expect(started?.priority?.priorityKey).toBeGreaterThan(0);
+    expect({ key: started?.priority?.priorityKey, fairness: started?.priority?.fairnessKey }).toEqual({ key: firstStep?.priority?.priorityKey, fairness: 'default' });
     const ids = await waitFor(
       async () => {
         const found: string[] = [];
