@@ -44,6 +44,10 @@ describe('GET /metrics (Prometheus text format)', () => {
     expect(sumOf(samples, 'aok_context_assembly_duration_count')).toBeGreaterThanOrEqual(2);
     expect(sumOf(samples, 'aok_checkpoint_duration_count')).toBeGreaterThanOrEqual(2);
     expect(sumOf(samples, 'aok_task_queue_wait_count', { task_queue: 'llm.scripted' })).toBeGreaterThanOrEqual(2);
+    // A local activity (the outcome stored inside the run's last workflow task) never waits in a queue:
+    // it is an activity in the activity histograms, not a queue wait.
+    expect(sumOf(samples, 'aok_activity_duration_count', { activity: 'finishAgent' })).toBeGreaterThanOrEqual(1);
+    expect(samples.filter((s) => s.name === 'aok_task_queue_wait_count' && s.labels.activity === 'finishAgent')).toEqual([]);
     // Spend per tenant from the ledger, equal to what the API reports.
     const usage = (await (await rootFetch(`${suite.stack.apiUrl}/tenants/default/usage`)).json()) as { costUsd: number };
     expect(sumOf(samples, 'aok_tenant_cost_usd_total', { tenant: 'default' })).toBeCloseTo(usage.costUsd, 9);

@@ -9,14 +9,16 @@ export function queueKind(taskQueue: string): string {
   return taskQueue.includes('.node.') ? 'node' : 'shared';
 }
 
-/** Records how long each activity task waited in its queue (by queue kind and priority) and how it ended. */
+/** Records how long each activity task waited in its queue (by queue kind and priority) and how it ended; a local activity waits in no queue. */
 class ActivityMetricsInbound implements ActivityInboundCallsInterceptor {
   constructor(private readonly ctx: ActivityContext) {}
 
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const info = this.ctx.info;
-    const waited = Math.max(0, Date.now() - info.currentAttemptScheduledTimestampMs) / 1000;
-    kernelMetrics.queueWait(queueKind(info.taskQueue), info.priority?.priorityKey ?? 0, info.activityType, waited);
+    if (!info.isLocal) {
+      const waited = Math.max(0, Date.now() - info.currentAttemptScheduledTimestampMs) / 1000;
+      kernelMetrics.queueWait(queueKind(info.taskQueue), info.priority?.priorityKey ?? 0, info.activityType, waited);
+    }
     const started = performance.now();
     try {
       const result = await next(input);
