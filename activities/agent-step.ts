@@ -69,6 +69,8 @@ export interface LlmStepResult {
   rewound?: DetectedRewind;
   /** Set when the provider's bill for this step went past the budget: the agent must stop now. */
   overBudget?: { tokens: number; costUsd: number };
+  /** How long this attempt's task waited in its queue before a worker started it (the workflow ages the next step only after a wait). */
+  queuedMs?: number;
 }
 
 interface ReplyMeta {
@@ -395,11 +397,12 @@ export function createLlmStep(deps: LlmStepDeps) {
   /** One step, measured: `aok_agent_steps_total{outcome}` and the step latency histogram. */
   return async function llmStep(input: LlmStepInput): Promise<LlmStepResult> {
     const started = performance.now();
+    const queuedMs = Math.max(0, Date.now() - Context.current().info.currentAttemptScheduledTimestampMs);
     try {
       // A database outage is waited out inside the attempt (the step is idempotent), not spent as retries.
       const result = await untilDatabaseAnswers(() => step(input));
       kernelMetrics.step((performance.now() - started) / 1000, 'completed', input.model);
-      return result;
+      return { ...result, queuedMs };
     } catch (err) {
       kernelMetrics.step((performance.now() - started) / 1000, err instanceof ApplicationFailure && err.type ? err.type : 'failed', input.model);
       throw err;

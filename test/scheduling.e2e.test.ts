@@ -63,6 +63,35 @@ describe('priority scheduling on the real server', () => {
     await Promise.all(high.map((a) => suite.agents.settle(a.id)));
   }, 60_000);
 
+  test('a step that started at once lets the next go without the aging timeout; a step that waited keeps it', async () => {
+    const lone = await suite.agents.spawn({ name: 'lone', model: 'scripted:6' });
+    await suite.agents.settle(lone.id);
+    const { events } = await suite.stack.client.workflow.getHandle(lone.id).fetchHistory();
+    const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+    const scheduled = new Map<string, { at: number; aging: boolean }>();
+    const steps: Array<{ aging: boolean; queuedMs: number }> = [];
+    for (const e of events ?? []) {
+      const a = e.activityTaskScheduledEventAttributes;
+      if (a?.activityType?.name === 'llmStep') {
+        const timeout = ms(a.scheduleToStartTimeout);
+        scheduled.set(String(e.eventId), { at: ms(e.eventTime), aging: timeout > 0 && timeout <= 1_500 });
+      }
+      const started = e.activityTaskStartedEventAttributes;
+      const s = started && scheduled.get(String(started.scheduledEventId));
+      if (s) steps.push({ aging: s.aging, queuedMs: ms(e.eventTime) - s.at });
+    }
+    expect(steps).toHaveLength(6);
+    // The run's first step is aged (nothing is known yet); after it, aging follows the step before:
+    // on after a wait of more than the quiet threshold (150 ms here, a tenth of the 1.5 s interval), off after less.
+    expect(steps[0]!.aging).toBe(true);
+    for (let i = 1; i < steps.length; i++) {
+      if (steps[i - 1]!.queuedMs < 75) expect(steps[i]!.aging).toBe(false);
+      if (steps[i - 1]!.queuedMs > 300) expect(steps[i]!.aging).toBe(true);
+    }
+    // An idle kernel starts its steps at once: most of them go without the timer.
+    expect(steps.filter((x) => !x.aging).length).toBeGreaterThanOrEqual(3);
+  });
+
   test('a tenant’s fairness key is honoured by the server: a small tenant is not queued behind a big one', async () => {
     // Same priority everywhere; the big tenant's eight agents are spawned first and keep the one slot busy.
     const big = [];
