@@ -30,7 +30,7 @@ export interface Closing {
  */
 export async function closeAgentRecord(db: Db, c: Closing): Promise<boolean> {
   const terminal = sql.join(TERMINAL_STATUSES.map((s) => sql`${s}`), sql`, `);
-  const result = sql`${c.resultPageId !== undefined ? sql`, result_page_id = ${c.resultPageId}` : sql``}`;
+  const result = c.resultPageId !== undefined ? sql`, result_page_id = ${c.resultPageId}` : sql``;
   const usage = c.usage ? sql`, prompt_tokens = ${c.usage.promptTokens}, completion_tokens = ${c.usage.completionTokens}, cost_usd = ${c.usage.costUsd}` : sql``;
   const finished = JSON.stringify({ status: c.status, exitReason: c.exitReason, closedBy: c.closedBy });
   return db.transaction(async (tx) => {
